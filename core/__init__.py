@@ -1,0 +1,1 @@
+"""MNIST Lab's training library: plain Python + PyTorch, no Streamlit."""

@@ -1,0 +1,101 @@
+"""TrainConfig: every knob of a training run in one frozen dataclass, plus the choice lists."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+ACTIVATIONS = ("relu", "sigmoid", "tanh")
+LOSSES = ("ce", "mse", "hinge")
+OPTIMIZERS = ("sgd", "momentum", "adam")
+SCHEDULES = ("constant", "onecycle")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+KNN_FEATURES = ("blocks", "pixels")
+
+
+class ConfigError(ValueError):
+    """A setting that cannot work; the message is meant for the user as it is."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    # model
+    arch: str = "mlp:128,64"  # spec string: linear | mlp:W1,W2,... | cnn | lenet5 | scratch:H | knn
+    activation: str = "relu"  # hidden-layer non-linearity for mlp (scratch is always sigmoid)
+    # objective
+    loss: str = "ce"  # ce: cross-entropy on logits; mse: squared error vs one-hot; hinge: multiclass SVM
+    l2: float = 0.0  # weight of the L2 penalty 0.5*l2*sum(w^2) added to the loss (0 = off)
+    # optimisation
+    optimizer: str = "adam"  # sgd | momentum (SGD with momentum 0.9) | adam
+    lr: float = 1e-3  # learning rate (peak rate under onecycle)
+    batch_size: int = 64  # training images per step
+    epochs: int = 1  # passes over the training set
+    schedule: str = "constant"  # constant | onecycle (warm up to lr, then anneal to ~0)
+    # where and how reproducibly
+    device: str = "auto"  # auto (cuda, then mps, then cpu) | cpu | cuda | mps
+    seed: int = 0  # seeds weight init and batch order: same seed, same run
+    # stopping and reporting
+    target_accuracy: float | None = None  # stop once full-test accuracy reaches this (0-1)
+    train_subset: int | None = None  # use only the first N training images (quick demos, tests)
+    eval_subset: int = 1000  # test images used for the cheap in-epoch evaluations
+    evals_per_epoch: int = 4  # cheap evaluations per epoch (a full one always ends the epoch)
+    # k-nearest neighbours (arch == "knn")
+    k: int = 3  # neighbours that vote
+    knn_features: str = "blocks"  # blocks: ink per cell of a grid; pixels: raw 784 values
+    knn_grid: int = 7  # blocks: the image is cut into grid x grid cells (7 -> 4x4-pixel cells, 49 features)
+
+    def replace(self, **changes) -> TrainConfig:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TrainConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - names
+        if unknown:
+            raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}")
+        return cls(**d).validated()
+
+    @property
+    def family(self) -> str:
+        """torch | scratch | knn: which learner trains this config."""
+        head = self.arch.split(":", 1)[0]
+        return head if head in ("scratch", "knn") else "torch"
+
+    def validated(self) -> TrainConfig:
+        """Return self, or raise ConfigError with a message fit for a user."""
+        from core.models import parse_arch  # local: models imports config
+
+        parse_arch(self.arch)
+        _choice("activation", self.activation, ACTIVATIONS)
+        _choice("loss", self.loss, LOSSES)
+        _choice("optimizer", self.optimizer, OPTIMIZERS)
+        _choice("schedule", self.schedule, SCHEDULES)
+        _choice("device", self.device, DEVICES)
+        _choice("knn features", self.knn_features, KNN_FEATURES)
+        if not self.lr > 0:
+            raise ConfigError(f"learning rate must be > 0, got {self.lr}")
+        if self.batch_size < 1:
+            raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
+        if self.epochs < 1:
+            raise ConfigError(f"epochs must be at least 1, got {self.epochs}")
+        if self.l2 < 0:
+            raise ConfigError(f"L2 weight must be >= 0, got {self.l2}")
+        if self.target_accuracy is not None and not 0 < self.target_accuracy <= 1:
+            raise ConfigError(f"target accuracy must be in (0, 1], got {self.target_accuracy}")
+        if self.train_subset is not None and self.train_subset < 1:
+            raise ConfigError(f"train subset must be at least 1, got {self.train_subset}")
+        if self.eval_subset < 1 or self.evals_per_epoch < 1:
+            raise ConfigError("eval subset and evaluations per epoch must be at least 1")
+        if self.k < 1:
+            raise ConfigError(f"k must be at least 1, got {self.k}")
+        if not 1 <= self.knn_grid <= 28:
+            raise ConfigError(f"knn grid must be between 1 and 28, got {self.knn_grid}")
+        return self
+
+
+def _choice(what: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"unknown {what} {value!r}; choose one of: {', '.join(allowed)}")

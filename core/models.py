@@ -1,0 +1,99 @@
+"""Architecture spec strings -> nn.Module. Every model takes images [B, 1, 28, 28] and returns 10 scores."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from core.config import ConfigError
+
+ARCHS = ("linear", "mlp:W1,W2,...", "cnn", "lenet5", "scratch:H", "knn")
+_ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
+
+
+def parse_arch(spec: str) -> tuple[str, list[int]]:
+    """'mlp:128,64' -> ('mlp', [128, 64]); raise ConfigError for anything unknown."""
+    head, _, rest = spec.strip().partition(":")
+    if head in ("linear", "cnn", "lenet5", "knn") and not rest:
+        return head, []
+    if head in ("mlp", "scratch"):
+        try:
+            widths = [int(w) for w in rest.split(",")] if rest else []
+        except ValueError:
+            widths = []
+        if widths and all(0 < w <= 4096 for w in widths) and (head == "mlp" or len(widths) == 1):
+            return head, widths
+        example = "mlp:128,64" if head == "mlp" else "scratch:30"
+        raise ConfigError(f"architecture {spec!r} needs positive hidden widths, e.g. {example}")
+    raise ConfigError(f"unknown architecture {spec!r}; use one of: {', '.join(ARCHS)}")
+
+
+def mlp(widths: list[int], activation: str = "relu") -> nn.Sequential:
+    layers: list[nn.Module] = [nn.Flatten()]
+    sizes = [28 * 28, *widths]
+    for n_in, n_out in zip(sizes, sizes[1:]):
+        layers += [nn.Linear(n_in, n_out), _ACTIVATIONS[activation]()]
+    layers.append(nn.Linear(sizes[-1], 10))
+    return nn.Sequential(*layers)
+
+
+def small_cnn() -> nn.Sequential:
+    """The classic tutorial CNN: 8, 16, 32 channels of 3x3 convolutions, two 2x2 poolings, one linear layer."""
+    return nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 28 -> 14
+        nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 14 -> 7
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
+        nn.Flatten(), nn.Linear(32 * 7 * 7, 10),
+    )
+
+
+def lenet5() -> nn.Sequential:
+    """LeCun et al. 1998's LeNet-5 with today's ReLU and max-pooling (61,706 parameters)."""
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),  # 28 -> 14
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),  # 14 -> 10 -> 5
+        nn.Flatten(),
+        nn.Linear(16 * 5 * 5, 120), nn.ReLU(),
+        nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(84, 10),
+    )
+
+
+def build_model(arch: str, activation: str = "relu") -> nn.Module:
+    """A fresh torch model for a spec (scratch and knn are not torch models: see core.learners)."""
+    head, widths = parse_arch(arch)
+    if head == "linear":
+        return nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 10))
+    if head == "mlp":
+        if activation not in _ACTIVATIONS:
+            raise ConfigError(f"unknown activation {activation!r}; choose one of: {', '.join(_ACTIVATIONS)}")
+        return mlp(widths, activation)
+    if head == "cnn":
+        return small_cnn()
+    if head == "lenet5":
+        return lenet5()
+    raise ConfigError(f"{arch!r} is not a torch architecture")
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def resolve_device(name: str) -> torch.device:
+    """auto -> cuda, then mps, then cpu. Asking for a device that is not there is an error, not a fallback."""
+    available = device_availability()
+    if name == "auto":
+        return torch.device(next(d for d in ("cuda", "mps", "cpu") if available[d] is None))
+    if name not in available:
+        raise ConfigError(f"unknown device {name!r}; choose one of: auto, cpu, cuda, mps")
+    if available[name] is not None:
+        raise ConfigError(f"device {name!r} is not available: {available[name]}")
+    return torch.device(name)
+
+
+def device_availability() -> dict[str, str | None]:
+    """Each device -> None if usable, else the reason it is not."""
+    cuda = None if torch.cuda.is_available() else "no CUDA GPU found (or PyTorch built without CUDA)"
+    mps_backend = getattr(torch.backends, "mps", None)
+    mps = None if mps_backend is not None and mps_backend.is_available() else "Apple MPS needs a Mac with Apple silicon"
+    return {"cpu": None, "cuda": cuda, "mps": mps}

@@ -1,0 +1,285 @@
+"""The training loop as a generator of events, plus evaluate and predict.
+
+`train(config, data)` yields plain dicts, so the caller (command line, background job, test)
+decides what to show. Event kinds:
+  eval     {epoch, step, seen, seconds, train_seconds, train_loss, test_loss, test_acc, n_test, full,
+            test_preds (full only)}
+  step     {epoch, step, seen, seconds, loss, batch_acc, images_per_s, lr}
+  knn      {k, test_acc}                                   (kNN only: accuracy as k changes)
+  diverged {step, reason}
+  final    {status: finished|stopped|diverged|target, test_acc, seconds, train_seconds,
+            time_to_target_s, steps, seen, model}
+`seconds` is wall time since training began; `train_seconds` leaves out time spent evaluating.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from typing import Protocol
+
+import torch
+from torch import nn
+
+from core.config import TrainConfig
+from core.data import MNIST
+from core.losses import compute_loss
+from core.models import build_model, parse_arch, resolve_device
+
+EVAL_SEED = 1234  # fixes which test images the cheap in-epoch evaluations use
+EVAL_BATCH = 2000  # images per forward pass when evaluating (bounded memory)
+
+
+class Stop(Protocol):
+    def is_set(self) -> bool: ...
+
+
+def build_learner(config: TrainConfig):
+    """A fresh, untrained learner for a config: an nn.Module, a ScratchNet or a KNN."""
+    head, widths = parse_arch(config.arch)
+    if head == "scratch":
+        from core.scratch import ScratchNet
+
+        return ScratchNet(hidden=widths[0], seed=config.seed)
+    if head == "knn":
+        from core.knn import KNN
+
+        return KNN(k=config.k, features=config.knn_features, grid=config.knn_grid)
+    torch.manual_seed(config.seed)
+    return build_model(config.arch, config.activation)
+
+
+def _scores(model, images: torch.Tensor) -> torch.Tensor:
+    if isinstance(model, nn.Module):
+        return model(images)
+    return model.predict_proba(images)
+
+
+@torch.no_grad()
+def predict_proba(model, images: torch.Tensor) -> torch.Tensor:
+    """Normalised images [B, 1, 28, 28] -> class probabilities [B, 10] on the CPU.
+
+    For torch models this is the softmax of the scores, also for models trained with MSE or hinge
+    loss (their scores are not probabilities, but softmax ranks them the same way).
+    """
+    if isinstance(model, nn.Module):
+        model.eval()
+        device = next(model.parameters()).device
+        out = [torch.softmax(model(images[i:i + EVAL_BATCH].to(device)), dim=1).cpu()
+               for i in range(0, len(images), EVAL_BATCH)]
+        return torch.cat(out) if out else torch.empty(0, 10)
+    return model.predict_proba(images).float().cpu()
+
+
+@torch.no_grad()
+def evaluate(model, images: torch.Tensor, labels: torch.Tensor, loss: str | None = "ce") -> dict:
+    """Accuracy, mean loss (None for kNN) and predicted labels on a set of normalised images."""
+    total_loss, preds = 0.0, []
+    is_torch = isinstance(model, nn.Module)
+    if is_torch:
+        model.eval()
+    for i in range(0, len(images), EVAL_BATCH):
+        x, y = images[i:i + EVAL_BATCH], labels[i:i + EVAL_BATCH]
+        scores = _scores(model, x)
+        preds.append(scores.argmax(1).cpu())
+        if is_torch and loss:
+            total_loss += float(compute_loss(loss, scores, y)) * len(x)
+        elif hasattr(model, "quadratic_loss"):
+            total_loss += float(model.quadratic_loss(x, y)) * len(x)
+    if is_torch:
+        model.train()
+    pred = torch.cat(preds) if preds else torch.empty(0, dtype=torch.long)
+    n = len(labels)
+    has_loss = is_torch or hasattr(model, "quadratic_loss")
+    return {
+        "test_acc": float((pred == labels.cpu()).float().mean()) if n else 0.0,
+        "test_loss": total_loss / n if n and has_loss else None,
+        "preds": pred,
+    }
+
+
+def make_optimizer(config: TrainConfig, params) -> torch.optim.Optimizer:
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=config.lr)
+    if config.optimizer == "momentum":
+        return torch.optim.SGD(params, lr=config.lr, momentum=0.9)
+    return torch.optim.Adam(params, lr=config.lr)
+
+
+def eval_indices(n_test: int, size: int) -> torch.Tensor:
+    """The fixed test subset for cheap evaluations: the same images in every run."""
+    g = torch.Generator().manual_seed(EVAL_SEED)
+    return torch.randperm(n_test, generator=g)[: min(size, n_test)].sort().values
+
+
+def eval_steps(steps_per_epoch: int, per_epoch: int) -> set[int]:
+    """Steps within an epoch (1-based) after which a cheap evaluation runs; the last is the full one."""
+    return {max(1, round(i * steps_per_epoch / per_epoch)) for i in range(1, per_epoch + 1)}
+
+
+def divergence_reason(config: TrainConfig, loss: float) -> str:
+    return (
+        f"the loss became {loss} (not a number): learning rate {config.lr:g} is too high for "
+        f"{config.loss} loss with {config.optimizer}; try a rate 10x smaller"
+    )
+
+
+def train(config: TrainConfig, data: MNIST, stop: Stop | None = None) -> Iterator[dict]:
+    """Train a learner for `config` on `data`, yielding events (see the module docstring)."""
+    config = config.validated()
+    if config.family == "knn":
+        yield from _train_knn(config, data)
+    else:
+        yield from _Loop(config, data, stop).run()
+
+
+class _Loop:
+    """One gradient-descent run (torch models and the NumPy network share the bookkeeping)."""
+
+    def __init__(self, config: TrainConfig, data: MNIST, stop: Stop | None):
+        self.cfg, self.stop = config, stop
+        self.scratch = config.family == "scratch"
+        self.device = torch.device("cpu") if self.scratch else resolve_device(config.device)
+        n = config.train_subset or len(data.train_labels)
+        self.x = data.images("train", self.device)[:n]
+        self.y = data.labels("train", self.device)[:n]
+        self.xt, self.yt = data.images("test", self.device), data.labels("test", self.device)
+        idx = eval_indices(len(self.yt), config.eval_subset).to(self.device)
+        # With a target accuracy every evaluation uses the whole test set: the target is real.
+        self.x_cheap, self.y_cheap = (self.xt, self.yt) if config.target_accuracy else (self.xt[idx], self.yt[idx])
+        self.model = build_learner(config)
+        if not self.scratch:
+            self.model.to(self.device)
+        self.t0 = time.perf_counter()
+        self.eval_time = 0.0
+        self.step = self.seen = 0
+        self.loss_sum, self.loss_n = 0.0, 0
+        self.time_to_target: float | None = None
+        self.last_acc = 0.0
+
+    def _now(self) -> tuple[float, float]:
+        wall = time.perf_counter() - self.t0
+        return wall, wall - self.eval_time
+
+    def _eval(self, epoch: float, full: bool) -> dict:
+        t = time.perf_counter()
+        x, y = (self.xt, self.yt) if full else (self.x_cheap, self.y_cheap)
+        result = evaluate(self.model, x, y, None if self.scratch else self.cfg.loss)
+        self.eval_time += time.perf_counter() - t
+        wall, train_s = self._now()
+        event = {
+            "kind": "eval", "epoch": round(epoch, 4), "step": self.step, "seen": self.seen,
+            "seconds": round(wall, 4), "train_seconds": round(train_s, 4),
+            "train_loss": self.loss_sum / self.loss_n if self.loss_n else None,
+            "test_loss": result["test_loss"], "test_acc": result["test_acc"],
+            "n_test": len(y), "full": full or len(y) == len(self.yt),
+        }
+        if event["full"]:
+            event["test_preds"] = result["preds"].tolist()
+        self.loss_sum, self.loss_n = 0.0, 0
+        self.last_acc = result["test_acc"]
+        target = self.cfg.target_accuracy
+        if target and self.time_to_target is None and event["full"] and self.last_acc >= target:
+            self.time_to_target = train_s
+        return event
+
+    def _final(self, status: str) -> dict:
+        wall, train_s = self._now()
+        return {
+            "kind": "final", "status": status, "test_acc": self.last_acc,
+            "seconds": round(wall, 4), "train_seconds": round(train_s, 4),
+            "time_to_target_s": None if self.time_to_target is None else round(self.time_to_target, 4),
+            "steps": self.step, "seen": self.seen, "model": self.model,
+        }
+
+    def run(self) -> Iterator[dict]:
+        cfg = self.cfg
+        torch.manual_seed(cfg.seed)
+        g = torch.Generator().manual_seed(cfg.seed)
+        n, bs = len(self.y), cfg.batch_size
+        per_epoch = math.ceil(n / bs)
+        evals = eval_steps(per_epoch, cfg.evals_per_epoch)
+        opt = sched = None
+        if not self.scratch:
+            opt = make_optimizer(cfg, self.model.parameters())
+            if cfg.schedule == "onecycle":
+                sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=per_epoch * cfg.epochs)
+        yield self._eval(0.0, full=True)  # the untrained model: about 10%
+        for epoch in range(cfg.epochs):
+            order = torch.randperm(n, generator=g).to(self.device)
+            tick, seen_at_tick = time.perf_counter(), self.seen
+            for i in range(per_epoch):
+                if self.stop is not None and self.stop.is_set():
+                    yield self._eval(epoch + i / per_epoch, full=True)
+                    yield self._final("stopped")
+                    return
+                idx = order[i * bs:(i + 1) * bs]
+                xb, yb = self.x[idx], self.y[idx]
+                if self.scratch:
+                    loss, acc = self.model.train_step(xb, yb, cfg.lr)
+                    lr = cfg.lr
+                else:
+                    scores = self.model(xb)
+                    loss_t = compute_loss(cfg.loss, scores, yb, self.model, cfg.l2)
+                    opt.zero_grad(set_to_none=True)
+                    loss_t.backward()
+                    opt.step()
+                    lr = opt.param_groups[0]["lr"]
+                    if sched is not None:
+                        sched.step()
+                    loss = loss_t.item()
+                    acc = (scores.argmax(1) == yb).float().mean().item()
+                self.step += 1
+                self.seen += len(idx)
+                if not math.isfinite(loss):
+                    yield {"kind": "diverged", "step": self.step, "reason": divergence_reason(cfg, loss)}
+                    yield self._final("diverged")
+                    return
+                self.loss_sum += loss
+                self.loss_n += 1
+                now = time.perf_counter()
+                wall, _ = self._now()
+                yield {
+                    "kind": "step", "epoch": round(epoch + (i + 1) / per_epoch, 4), "step": self.step,
+                    "seen": self.seen, "seconds": round(wall, 4), "loss": loss, "batch_acc": acc,
+                    "images_per_s": (self.seen - seen_at_tick) / max(now - tick, 1e-9), "lr": lr,
+                }
+                if (i + 1) in evals:
+                    yield self._eval(epoch + (i + 1) / per_epoch, full=(i + 1) == per_epoch)
+                    tick, seen_at_tick = time.perf_counter(), self.seen
+                    if self.time_to_target is not None:
+                        yield self._final("target")
+                        return
+        yield self._final("finished")
+
+
+def knn_ks(k: int) -> list[int]:
+    """The k values whose accuracy the kNN run reports (always including the configured k)."""
+    return sorted({1, 2, 3, 4, 5, 7, 9, 11, 15, 21, k})
+
+
+def _train_knn(config: TrainConfig, data: MNIST) -> Iterator[dict]:
+    """kNN 'training' stores the training set; the interesting curve is accuracy against k."""
+    t0 = time.perf_counter()
+    device = resolve_device(config.device)
+    n = config.train_subset or len(data.train_labels)
+    model = build_learner(config).fit(data.images("train", device)[:n], data.labels("train", device)[:n])
+    xt, yt = data.images("test", device), data.labels("test", device)
+    by_k = model.accuracy_by_k(xt, yt, knn_ks(config.k))
+    for k, acc in by_k.items():
+        yield {"kind": "knn", "k": k, "test_acc": acc}
+    result = evaluate(model, xt, yt, loss=None)
+    wall = time.perf_counter() - t0
+    yield {
+        "kind": "eval", "epoch": 1.0, "step": 0, "seen": n, "seconds": round(wall, 4),
+        "train_seconds": round(wall, 4), "train_loss": None, "test_loss": None,
+        "test_acc": result["test_acc"], "n_test": len(yt), "full": True,
+        "test_preds": result["preds"].tolist(),
+    }
+    hit = config.target_accuracy is not None and result["test_acc"] >= config.target_accuracy
+    yield {
+        "kind": "final", "status": "finished", "test_acc": result["test_acc"], "seconds": round(wall, 4),
+        "train_seconds": round(wall, 4), "time_to_target_s": round(wall, 4) if hit else None,
+        "steps": 0, "seen": n, "model": model,
+    }
