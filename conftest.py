@@ -1,0 +1,1 @@
+# Makes `core` importable from tests without installing the project.

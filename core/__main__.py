@@ -1,0 +1,210 @@
+"""The command line: python -m core presets | train | evaluate | predict."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from core.config import ACTIVATIONS, DEVICES, LOSSES, OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig
+from core.data import DataError
+
+EVAL_KEYS = ("epoch", "step", "seen", "seconds", "train_loss", "test_loss", "test_acc")
+
+
+class CliError(Exception):
+    """Reported as one line on stderr with exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not usage + message
+        raise CliError(f"{self.prog}: {message}")
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def build_parser() -> Parser:
+    p = Parser(prog="python -m core", description="MNIST Lab: train and use MNIST models.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    s = sub.add_parser("presets", help="list the named recipes")
+    s.add_argument("--json", action="store_true", help="one JSON object per preset")
+
+    t = sub.add_parser("train", help="train a model and save the run")
+    src = t.add_mutually_exclusive_group(required=True)
+    src.add_argument("--preset", help="start from a named recipe (see `presets`); other options override it")
+    src.add_argument("--arch", help="architecture: linear | mlp:W1,W2,... | cnn | lenet5 | scratch:H | knn")
+    t.add_argument("--loss", choices=LOSSES, help="ce (cross-entropy), mse (on one-hot) or hinge")
+    t.add_argument("--optimizer", choices=OPTIMIZERS, help="sgd, momentum (0.9) or adam")
+    t.add_argument("--lr", type=_positive_float, help="learning rate (> 0)")
+    t.add_argument("--batch-size", type=_positive_int, help="images per step")
+    t.add_argument("--epochs", type=_positive_int, help="passes over the training set")
+    t.add_argument("--activation", choices=ACTIVATIONS, help="hidden-layer activation for mlp")
+    t.add_argument("--l2", type=float, help="L2 penalty weight (0 = off)")
+    t.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule")
+    t.add_argument("--device", choices=DEVICES, help="auto picks cuda, then mps, then cpu")
+    t.add_argument("--seed", type=int, help="seed for weights and batch order")
+    t.add_argument("--target-accuracy", type=float, help="stop once test accuracy reaches this (0-1)")
+    t.add_argument("--train-subset", type=_positive_int, help="train on the first N images only")
+    t.add_argument("--k", type=_positive_int, help="kNN: neighbours that vote")
+    t.add_argument("--out", required=True, help="folder to save the run in")
+
+    e = sub.add_parser("evaluate", help="accuracy, per-class precision/recall and confusion matrix of a run")
+    e.add_argument("--run", required=True, help="a run folder written by `train`")
+    e.add_argument("--json", action="store_true", help="print one JSON object")
+
+    r = sub.add_parser("predict", help="read digits from image files (PNG/JPEG, a drawing of any size)")
+    r.add_argument("--run", required=True, help="a run folder written by `train`")
+    r.add_argument("images", nargs="+", help="image files")
+    return p
+
+
+OVERRIDES = {
+    "arch": "arch", "loss": "loss", "optimizer": "optimizer", "lr": "lr", "batch_size": "batch_size",
+    "epochs": "epochs", "activation": "activation", "l2": "l2", "schedule": "schedule", "device": "device",
+    "seed": "seed", "target_accuracy": "target_accuracy", "train_subset": "train_subset", "k": "k",
+}
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    from core.presets import get_preset
+
+    base = get_preset(args.preset).config if args.preset else TrainConfig()
+    changes = {field: getattr(args, opt) for opt, field in OVERRIDES.items() if getattr(args, opt) is not None}
+    return base.replace(**changes).validated()
+
+
+def cmd_presets(args) -> None:
+    from core.presets import PRESETS
+
+    for p in PRESETS.values():
+        if args.json:
+            print(json.dumps({"name": p.name, "config": p.config.to_dict(), "source": p.source}))
+        else:
+            c = p.config
+            print(f"{p.name:14} {c.arch:14} {c.loss:5} {c.optimizer:8} lr={c.lr:<6g} batch={c.batch_size:<4} "
+                  f"epochs={c.epochs}  {p.source}")
+
+
+def _progress(event: dict, total: int) -> None:
+    frac = min(event["seen"] / total, 1.0) if total else 1.0
+    bar = "#" * int(30 * frac)
+    sys.stderr.write(f"\r[{bar:<30}] {100 * frac:5.1f}%  loss {event['loss']:.4f}  "
+                     f"{event['images_per_s']:,.0f} img/s")
+    sys.stderr.flush()
+
+
+def cmd_train(args) -> None:
+    from core.data import load_mnist
+    from core.runs import Run, history_entry, save_run
+    from core.training import train
+
+    config = config_from_args(args)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CliError(f"--out {out} exists and is not a folder")
+    data = load_mnist()
+    tty = sys.stderr.isatty()
+    total = (config.train_subset or len(data.train_labels)) * config.epochs
+    history, final = [], {}
+    for event in train(config, data):
+        if event["kind"] == "final":
+            final = event
+        history.append(history_entry(event))
+        if event["kind"] == "step" and tty and event["step"] % 20 == 0:
+            _progress(event, total)
+        elif event["kind"] == "eval":
+            print(json.dumps({k: event[k] for k in EVAL_KEYS}), flush=True)
+        elif event["kind"] == "diverged":
+            print(f"diverged: {event['reason']}", file=sys.stderr)
+    if tty:
+        sys.stderr.write("\n")
+    save_run(Run(name=out.name, config=config, model=final["model"], history=history), out)
+    print(json.dumps({"test_acc": final["test_acc"], "seconds": final["seconds"],
+                      "time_to_target_s": final["time_to_target_s"], "status": final["status"],
+                      "run": str(out)}))
+    if final["status"] == "diverged":
+        raise CliError("training diverged (the run was saved; see the message above)")
+
+
+def cmd_evaluate(args) -> None:
+    from core.data import load_mnist
+    from core.metrics import report
+    from core.runs import load_run
+    from core.training import evaluate
+
+    run = load_run(args.run)
+    data = load_mnist()
+    result = evaluate(run.model, data.images("test"), data.labels("test"), loss=None)
+    rep = report(result["preds"], data.labels("test"))
+    if args.json:
+        print(json.dumps(rep))
+        return
+    print(f"run {args.run}: {run.config.arch}, test accuracy {rep['accuracy']:.2%}")
+    print("digit  precision  recall  support")
+    for row in rep["per_class"]:
+        print(f"{row['digit']:>5}  {row['precision']:9.2%}  {row['recall']:6.2%}  {row['support']:7}")
+    print("confusion matrix (rows: true digit, columns: predicted)")
+    print("      " + "".join(f"{d:>6}" for d in range(10)))
+    for d, row in enumerate(rep["confusion_matrix"]):
+        print(f"{d:>6}" + "".join(f"{v:>6}" for v in row))
+
+
+def cmd_predict(args) -> None:
+    from core.preprocess import batch_tensor, canvas_to_mnist, load_image
+    from core.runs import load_run
+    from core.training import predict_proba
+
+    run = load_run(args.run)
+    ready, results = [], {}
+    for i, path in enumerate(args.images):
+        try:
+            item = canvas_to_mnist(load_image(path))
+        except (OSError, ValueError) as exc:
+            results[i] = {"image": path, "error": str(exc)}
+            continue
+        if item.empty:
+            results[i] = {"image": path, "error": "no ink found: the image is empty"}
+        else:
+            ready.append((i, path, item))
+    if ready:  # every readable image in one batch
+        probs = predict_proba(run.model, batch_tensor([item for _, _, item in ready]))
+        for (i, path, _), p in zip(ready, probs):
+            results[i] = {"image": path, "pred": int(p.argmax()), "probs": [round(float(v), 6) for v in p]}
+    for i in range(len(args.images)):
+        print(json.dumps(results[i]))
+
+
+COMMANDS = {"presets": cmd_presets, "train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from core.runs import RunError
+
+    try:
+        args = build_parser().parse_args(argv)
+        COMMANDS[args.command](args)
+    except (CliError, ConfigError, DataError, RunError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

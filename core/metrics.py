@@ -1,0 +1,53 @@
+"""What the Evaluate page and `python -m core evaluate` report: confusion matrix, per-class scores, mistakes."""
+
+from __future__ import annotations
+
+import torch
+
+
+def confusion_matrix(preds: torch.Tensor, labels: torch.Tensor, n_classes: int = 10) -> torch.Tensor:
+    """cm[true, pred] = how many test images of digit `true` were read as `pred`."""
+    flat = labels.long().cpu() * n_classes + preds.long().cpu()
+    return torch.bincount(flat, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
+def per_class(cm: torch.Tensor) -> list[dict]:
+    """Precision, recall and support for each digit (0 where a digit was never predicted)."""
+    cm = cm.double()
+    tp, predicted, actual = cm.diag(), cm.sum(0), cm.sum(1)
+    return [
+        {
+            "digit": d,
+            "precision": float(tp[d] / predicted[d]) if predicted[d] else 0.0,
+            "recall": float(tp[d] / actual[d]) if actual[d] else 0.0,
+            "support": int(actual[d]),
+        }
+        for d in range(cm.shape[0])
+    ]
+
+
+def misclassified(probs: torch.Tensor, labels: torch.Tensor, true: int | None = None,
+                  pred: int | None = None) -> torch.Tensor:
+    """Indices of the mistakes, most confident first, optionally only true digit `true` read as `pred`."""
+    confidence, guess = probs.max(1)
+    mask = guess != labels
+    if true is not None:
+        mask &= labels == true
+    if pred is not None:
+        mask &= guess == pred
+    idx = mask.nonzero().flatten()
+    return idx[confidence[idx].argsort(descending=True)]
+
+
+def cell_indices(preds: torch.Tensor, labels: torch.Tensor, true: int, pred: int) -> torch.Tensor:
+    """The test images in one confusion-matrix cell."""
+    return ((labels == true) & (preds == pred)).nonzero().flatten()
+
+
+def report(preds: torch.Tensor, labels: torch.Tensor) -> dict:
+    cm = confusion_matrix(preds, labels)
+    return {
+        "accuracy": float((preds.cpu() == labels.cpu()).double().mean()),
+        "per_class": per_class(cm),
+        "confusion_matrix": cm.tolist(),
+    }
