@@ -24,9 +24,9 @@ from core.data import MEAN, STD
 SIZE = 28  # the network's input side
 BOX = 20  # the digit's longer side after fitting, as in MNIST
 CENTRE = 14.0  # where the centre of mass goes, in pixel-index coordinates (row, column)
-INK_THRESHOLD = 0.05  # ink below this does not count towards the bounding box or emptiness
+INK_THRESHOLD = 0.05  # ink below this (or a lone speck) does not count towards the bounding box or emptiness
 EMPTY_FRACTION = 5e-4  # fewer inked pixels than this share of the canvas (or 3) means "empty"
-MIN_GAIN_LEVEL = 0.25  # contrast stretch: the ink's strong level maps to 1, gaining at most 1 / this
+MIN_STRETCH_LEVEL = 0.25  # contrast stretch maps the ink's strong level (99th percentile) to 1 if above this
 ALPHA_BACKGROUND = 0.5  # border alpha below this (median) means a transparent background: ink = alpha
 
 # What each step shows, one line each, for captions on the teaching page.
@@ -97,17 +97,29 @@ def ink_map(pixels: np.ndarray) -> np.ndarray:
         for c in range(1, colour.shape[2]):  # channel by channel: much faster than .max(axis=2)
             np.maximum(ink, np.abs(colour[:, :, c] - background[c]), out=ink)
         ink /= reach
-        floor = min(0.3, 1.5 * float(np.percentile(_border(ink), 90)))  # paper grain, sensor noise
+        floor = min(0.3, 2.0 * float(np.percentile(_border(ink), 90)))  # paper grain, sensor noise
         if floor > 0:
             ink = (ink - floor) / (1.0 - floor)
     ink = np.clip(ink, 0.0, 1.0, out=ink)
-    # Contrast stretch: a grey pencil on paper or a dim colour on the canvas reaches full ink like MNIST.
-    strong = ink[ink > INK_THRESHOLD]
+    # Contrast stretch: a grey pencil on paper or a dim colour on the canvas reaches full ink like MNIST;
+    # marks too faint to be a drawing (level below MIN_STRETCH_LEVEL) are left alone, not amplified.
+    strong = ink[_ink_mask(ink)]
     if strong.size:
         level = float(np.percentile(strong, 99))
-        if level < 1.0:
-            ink = np.clip(ink / max(level, MIN_GAIN_LEVEL), 0.0, 1.0, out=ink)
+        if MIN_STRETCH_LEVEL <= level < 1.0:
+            ink = np.clip(ink / level, 0.0, 1.0, out=ink)
     return ink.astype(np.float32, copy=False)
+
+
+def _ink_mask(ink: np.ndarray) -> np.ndarray:
+    """Pixels above INK_THRESHOLD that touch another such pixel (a lone speck of noise is not ink)."""
+    mask = ink > INK_THRESHOLD
+    touching = np.zeros_like(mask)
+    touching[1:] |= mask[:-1]
+    touching[:-1] |= mask[1:]
+    touching[:, 1:] |= mask[:, :-1]
+    touching[:, :-1] |= mask[:, 1:]
+    return mask & touching
 
 
 def _resize(img: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -116,13 +128,12 @@ def _resize(img: np.ndarray, height: int, width: int) -> np.ndarray:
     if (h, w) == (height, width):
         return img.astype(np.float32, copy=True)
     method = Image.Resampling.BOX if height <= h and width <= w else Image.Resampling.LANCZOS
-    out = Image.fromarray(np.ascontiguousarray(img, dtype=np.float32), mode="F").resize((width, height), method)
+    out = Image.fromarray(np.ascontiguousarray(img, dtype=np.float32)).resize((width, height), method)
     return np.clip(np.asarray(out, dtype=np.float32), 0.0, 1.0)
 
 
-def _bounding_box(ink: np.ndarray) -> tuple[slice, slice] | None:
-    """Rows and columns holding ink above INK_THRESHOLD, or None when there are none."""
-    mask = ink > INK_THRESHOLD
+def _bounding_box(mask: np.ndarray) -> tuple[slice, slice] | None:
+    """Rows and columns holding ink (an _ink_mask), or None when there are none."""
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     if rows.size == 0:
         return None
@@ -165,8 +176,9 @@ def canvas_to_mnist(
     options = {"crop": crop, "keep_aspect": keep_aspect, "fit_20": fit_20, "centre_of_mass": centre_of_mass}
     ink = ink_map(pixels)
     steps: dict[str, np.ndarray] = {"ink": ink}
-    box = _bounding_box(ink)
-    empty = box is None or int(np.count_nonzero(ink > INK_THRESHOLD)) < max(3, EMPTY_FRACTION * ink.size)
+    mask = _ink_mask(ink)
+    box = _bounding_box(mask)
+    empty = box is None or int(np.count_nonzero(mask)) < max(3, EMPTY_FRACTION * ink.size)
     if empty:
         blank = np.zeros((SIZE, SIZE), np.float32)
         steps["input"] = blank
@@ -208,7 +220,8 @@ def load_image(path_or_bytes: str | Path | bytes | bytearray | memoryview | io.I
         name = getattr(path_or_bytes, "name", None) or "the uploaded file"
         data = path_or_bytes.read()
     else:
-        raise TypeError(f"load_image takes a path, bytes or a file object, not {type(path_or_bytes).__name__}")
+        kind = type(path_or_bytes).__name__
+        raise TypeError(f"load_image takes a path, bytes or a file object, not {kind}")
     try:
         with Image.open(io.BytesIO(data)) as img:
             img = ImageOps.exif_transpose(img)

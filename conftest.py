@@ -1,1 +1,0 @@
-# Makes `core` importable from tests without installing the project.

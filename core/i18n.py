@@ -1,0 +1,34 @@
+"""UI strings in English and Simplified Chinese.
+
+Each page keeps its strings in its own catalog module under core/locales/ (EN and ZH dicts with the
+same keys, prefixed by the page name) so that pages can grow without touching each other's strings.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import core.locales
+
+LANGS = {"en": "English", "zh": "简体中文"}
+
+
+def _load() -> dict[str, dict[str, str]]:
+    catalogs: dict[str, dict[str, str]] = {"en": {}, "zh": {}}
+    for info in pkgutil.iter_modules(core.locales.__path__):
+        module = importlib.import_module(f"core.locales.{info.name}")
+        catalogs["en"].update(module.EN)
+        catalogs["zh"].update(module.ZH)
+    return catalogs
+
+
+CATALOGS = _load()
+
+
+def t(key: str, lang: str = "en", **values) -> str:
+    """The string for `key` in `lang` (English if that language lacks it), with {placeholders} filled."""
+    text = CATALOGS.get(lang, {}).get(key) or CATALOGS["en"].get(key)
+    if text is None:
+        raise KeyError(f"no UI string {key!r}")
+    return text.format(**values) if values else text

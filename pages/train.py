@@ -1,0 +1,5 @@
+import streamlit as st
+
+from ui.state import t
+
+st.title(t("nav.train"))

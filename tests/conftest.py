@@ -1,0 +1,58 @@
+"""Shared fixtures: real MNIST from MNIST_DATA_DIR, small subsets, a small trained run."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("MNIST_DATA_DIR", str(ROOT.parent / "shared" / "data" / "mnist"))
+# Page tests run the real app on a small slice of MNIST so that each takes seconds.
+os.environ.setdefault("MNIST_LAB_SUBSET", "3000,1000")
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    from core.data import load_mnist
+
+    return load_mnist()
+
+
+@pytest.fixture(scope="session")
+def small_mnist(mnist):
+    """The same slice the page tests use."""
+    n_train, n_test = (int(v) for v in os.environ["MNIST_LAB_SUBSET"].split(","))
+    return mnist.subset(n_train, n_test)
+
+
+def train_run(config, data, name="tiny"):
+    from core.runs import Run, history_entry
+    from core.training import train
+
+    history, final = [], None
+    for event in train(config, data):
+        history.append(history_entry(event))
+        if event["kind"] == "final":
+            final = event
+    return Run(name=name, config=config, model=final["model"], history=history)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(small_mnist):
+    """An mlp:32 trained for one epoch on the page-test slice (about 85-90% on its test images)."""
+    from core.config import TrainConfig
+
+    config = TrainConfig(arch="mlp:32", epochs=1, batch_size=32, lr=3e-3, device="cpu", eval_subset=300)
+    return train_run(config, small_mnist, name="tiny-mlp")
+
+
+@pytest.fixture(scope="session")
+def tiny_cnn_run(small_mnist):
+    from core.config import TrainConfig
+
+    config = TrainConfig(arch="cnn", epochs=1, batch_size=64, lr=3e-3, device="cpu", eval_subset=300)
+    return train_run(config, small_mnist, name="tiny-cnn")
