@@ -81,7 +81,8 @@ def resolve_files(download: bool = True) -> dict[str, Path]:
     try:
         _download(CACHE_DIR)
     except Exception as exc:  # no network, a refused connection, a bad mirror ...
-        raise DataError(missing_message(f"the download failed: {exc}")) from None
+        reason = " ".join(str(exc).split())[:300]  # torchvision's message spans lines, one per mirror
+        raise DataError(missing_message(f"the download failed: {reason}")) from None
     found = _complete_folder(CACHE_DIR / "MNIST" / "raw")
     if found is None:
         raise DataError(missing_message("the download finished but left no files"))

@@ -26,7 +26,7 @@ BOX = 20  # the digit's longer side after fitting, as in MNIST
 CENTRE = 14.0  # where the centre of mass goes, in pixel-index coordinates (row, column)
 INK_THRESHOLD = 0.05  # ink below this (or a lone speck) does not count towards the bounding box or emptiness
 EMPTY_FRACTION = 5e-4  # fewer inked pixels than this share of the canvas (or 3) means "empty"
-MIN_STRETCH_LEVEL = 0.25  # contrast stretch maps the ink's strong level (99th percentile) to 1 if above this
+MIN_STRETCH_LEVEL = 0.25  # contrast stretch maps the ink's level to 1 when the level is above this
 ALPHA_BACKGROUND = 0.5  # border alpha below this (median) means a transparent background: ink = alpha
 
 # What each step shows, one line each, for captions on the teaching page.
@@ -86,6 +86,7 @@ def ink_map(pixels: np.ndarray) -> np.ndarray:
     alpha = a[:, :, -1] if channels in (2, 4) else None
     if alpha is not None and np.median(_border(alpha)) < ALPHA_BACKGROUND:
         ink = alpha.copy()  # transparent background: whatever is opaque is ink, whatever its colour
+        floor = 0.0
     else:
         background = np.median(_border(colour), axis=0)  # per channel
         if alpha is not None and alpha.min() < 1.0:  # composite see-through pixels over the background
@@ -103,9 +104,10 @@ def ink_map(pixels: np.ndarray) -> np.ndarray:
     ink = np.clip(ink, 0.0, 1.0, out=ink)
     # Contrast stretch: a grey pencil on paper or a dim colour on the canvas reaches full ink like MNIST;
     # marks too faint to be a drawing (level below MIN_STRETCH_LEVEL) are left alone, not amplified.
+    # The level is the ink's peak (99th percentile) on a clean image, its core (75th) on a noisy one.
     strong = ink[_ink_mask(ink)]
     if strong.size:
-        level = float(np.percentile(strong, 99))
+        level = float(np.percentile(strong, 75 if floor > 0 else 99))
         if MIN_STRETCH_LEVEL <= level < 1.0:
             ink = np.clip(ink / level, 0.0, 1.0, out=ink)
     return ink.astype(np.float32, copy=False)
@@ -169,9 +171,10 @@ def canvas_to_mnist(
 
     crop: on, work on the ink's bounding box; off, on the whole canvas (so a small digit stays small).
     keep_aspect: on, the longer side becomes 20 px and the other keeps the ratio; off, stretch to 20x20.
-    fit_20: on, fit into 20x20 and place in 28x28 (a 4 px margin); off, squash straight to 28x28 (no
-        margin, the two options below do nothing).
+    fit_20: on, fit into 20x20 and place in 28x28 (4 px margin); off, squash straight to 28x28, no margin.
     centre_of_mass: on, shift so the centre of mass lands on (14, 14); off, centre the bounding box.
+    With fit_20 off, keep_aspect and centre_of_mass do nothing. Steps: ink, cropped, fitted, centred, input
+    (fit_20 off: ink, cropped, squashed, input; empty: ink, input).
     """
     options = {"crop": crop, "keep_aspect": keep_aspect, "fit_20": fit_20, "centre_of_mass": centre_of_mass}
     ink = ink_map(pixels)

