@@ -1,0 +1,132 @@
+"""Speed, measured side by side in one run: the classic tutorial pipeline against core.
+
+    python benchmarks/speed.py [--images 19200] [--repeats 3]
+
+1. Training throughput (images/s) for mlp:128,64 and cnn at batch 64 with Adam: torchvision's MNIST
+   dataset + ToTensor + Normalize + DataLoader(batch_size=64, shuffle=True), against core's
+   preloaded tensors sliced by index (core.training.train, evaluations excluded).
+2. Time to target of the two speedrun presets (training time, evaluations excluded).
+3. Single-image predict latency: a 280x280 canvas through preprocessing and the model.
+Prints a table in Markdown, so the README can quote it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from core.config import TrainConfig  # noqa: E402
+from core.data import FILES, load_mnist, resolve_files  # noqa: E402
+from core.models import build_model  # noqa: E402
+from core.presets import get_preset  # noqa: E402
+from core.training import predict_proba, train  # noqa: E402
+
+
+def torchvision_root() -> str:
+    """torchvision's MNIST wants the uncompressed files under ROOT/MNIST/raw: build that once in /tmp."""
+    root = Path(tempfile.gettempdir()) / "mnist-lab-bench"
+    raw = root / "MNIST" / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    for key, path in resolve_files().items():
+        target = raw / FILES[key]
+        if not target.exists():
+            opener = gzip.open if path.suffix == ".gz" else open
+            with opener(path, "rb") as src:
+                target.write_bytes(src.read())
+    return str(root)
+
+
+def classic_images_per_s(arch: str, n_images: int, lr: float) -> float:
+    """The pytorch/examples pipeline: Dataset + per-sample transforms + DataLoader."""
+    from torchvision import datasets, transforms
+
+    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
+    dataset = datasets.MNIST(torchvision_root(), train=True, download=False, transform=tf)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=64, shuffle=True)
+    torch.manual_seed(0)
+    model = build_model(arch)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    seen, start = 0, time.perf_counter()
+    for x, y in loader:
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        seen += len(y)
+        if seen >= n_images:
+            break
+    return seen / (time.perf_counter() - start)
+
+
+def core_images_per_s(arch: str, n_images: int, lr: float, data) -> float:
+    config = TrainConfig(arch=arch, lr=lr, batch_size=64, epochs=1, train_subset=n_images, device="cpu",
+                         evals_per_epoch=1, eval_subset=100)
+    final = list(train(config, data))[-1]
+    return final["seen"] / final["train_seconds"]
+
+
+def speedrun(name: str, data) -> dict:
+    final = list(train(get_preset(name).config.replace(device="cpu"), data))[-1]
+    return final
+
+
+def predict_latency_ms(model, repeats: int = 200) -> float:
+    from core.preprocess import canvas_to_mnist
+
+    canvas = np.zeros((280, 280, 4), dtype=np.uint8)
+    canvas[..., 3] = 255
+    canvas[60:220, 130:150, :3] = 255  # a thick "1"
+    canvas[60:80, 100:150, :3] = 255
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        predict_proba(model, canvas_to_mnist(canvas).tensor)
+        times.append(time.perf_counter() - t)
+    return 1000 * statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=19200, help="training images per throughput measurement")
+    parser.add_argument("--repeats", type=int, default=3, help="throughput measurements per pipeline (best kept)")
+    parser.add_argument("--skip-speedruns", action="store_true", help="only throughput and latency")
+    args = parser.parse_args()
+    data = load_mnist()
+    print(f"# MNIST Lab speed, {time.strftime('%Y-%m-%d')}: {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads\n")
+    print("| model | classic DataLoader img/s | core img/s | speed-up |")
+    print("|---|---:|---:|---:|")
+    for arch, lr in (("mlp:128,64", 1e-3), ("cnn", 1e-2)):
+        # interleaved repeats, best of each, so that a busy moment hurts neither side more
+        classic = max(classic_images_per_s(arch, args.images, lr) for _ in range(args.repeats))
+        fast = max(core_images_per_s(arch, args.images, lr, data) for _ in range(args.repeats))
+        print(f"| {arch} (batch 64, Adam) | {classic:,.0f} | {fast:,.0f} | **{fast / classic:.1f}x** |", flush=True)
+    if not args.skip_speedruns:
+        print("\n| preset | target | reached | time to target (training s) | wall s incl. evaluations |")
+        print("|---|---:|---:|---:|---:|")
+        for name in ("speedrun-mlp", "speedrun-cnn"):
+            final = speedrun(name, data)
+            target = get_preset(name).config.target_accuracy
+            ttt = final["time_to_target_s"]
+            print(f"| {name} | {target:.1%} | {final['test_acc']:.2%} | "
+                  f"{'not reached' if ttt is None else f'{ttt:.2f}'} | {final['seconds']:.2f} |", flush=True)
+    print("\n| predict one 280x280 drawing (preprocess + model) | median ms |")
+    print("|---|---:|")
+    for arch in ("mlp:128,64", "cnn"):
+        print(f"| {arch} | {predict_latency_ms(build_model(arch).eval()):.2f} |")
+
+
+if __name__ == "__main__":
+    main()
