@@ -32,12 +32,14 @@ def unit_images(images: torch.Tensor) -> torch.Tensor:
 
 
 def _bin_lengths(size: int, bins: int) -> torch.Tensor:
-    """Lengths of adaptive pooling's bins (floor(i*n/g) .. ceil((i+1)*n/g)): cells differ if g does not divide n."""
+    """Lengths of adaptive pooling's bins floor(i*n/g) .. ceil((i+1)*n/g); uneven if g does not divide n."""
     return torch.tensor([math.ceil((i + 1) * size / bins) - (i * size) // bins for i in range(bins)],
                         dtype=torch.float32)
 
 
-def squared_distances(queries: torch.Tensor, train: torch.Tensor, train_sq: torch.Tensor | None = None) -> torch.Tensor:
+def squared_distances(
+    queries: torch.Tensor, train: torch.Tensor, train_sq: torch.Tensor | None = None
+) -> torch.Tensor:
     """Squared Euclidean distances [Q, N] via ||a||^2 - 2 a.b + ||b||^2 (one matmul; clamped at 0)."""
     if train_sq is None:
         train_sq = train.pow(2).sum(1)
@@ -72,7 +74,9 @@ class KNN:
         """Normalised images [B, 1, 28, 28] -> float32 features [B, D] (D = 784 or grid*grid)."""
         x = unit_images(images)
         if self.kind == "pixels":
-            return x.reshape(x.shape[0], -1)
+            # Snap to the 256 levels of an 8-bit image (undoes the normalisation's rounding noise): a
+            # training image then lies at distance exactly 0 from itself, and the uint8 state is lossless.
+            return torch.round(x.reshape(x.shape[0], -1) * 255.0) / 255.0
         lengths = _bin_lengths(28, self.grid)
         area = lengths[:, None] * lengths[None, :]
         # Mean ink per cell times the cell's area = total ink in the cell (0 .. area).
@@ -86,9 +90,6 @@ class KNN:
         if len(images) == 0:
             raise ValueError("kNN needs at least one training image")
         feats = self.features(images)
-        if self.kind == "pixels":
-            # MNIST pixels are 8-bit: snapping to /255 makes the uint8 state_dict round trip exact.
-            feats = torch.round(feats * 255.0) / 255.0
         self._set_train(feats, labels.detach().to("cpu", torch.int64))
         return self
 
@@ -170,7 +171,7 @@ class KNN:
         }
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
-        """Restore a fitted kNN; raise ValueError if keys are missing or features/grid do not match this one."""
+        """Restore a fitted kNN; raise ValueError on missing keys or features/grid unlike this one's."""
         needed = ("features", "labels", "k", "grid", "kind")
         missing = [key for key in needed if key not in state]
         if missing:
@@ -188,6 +189,8 @@ class KNN:
             raise ValueError(f"kNN state features have shape {tuple(feats.shape)}, expected [N, {self.dim}]")
         if labels.dim() != 1 or len(labels) != len(feats):
             raise ValueError(f"kNN state has {len(labels)} labels for {len(feats)} feature rows")
+        if len(labels) and (int(labels.min()) < 0 or int(labels.max()) >= N_CLASSES):
+            raise ValueError("kNN state has labels outside 0-9")
         if k < 1:
             raise ValueError(f"kNN state has k={k}; k must be at least 1")
         feats = feats.float() / 255.0 if feats.dtype == torch.uint8 else feats.to(torch.float32)

@@ -25,11 +25,15 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 
 def to_unit_pixels(images: torch.Tensor) -> np.ndarray:
     """Normalised images [B, 1, 28, 28] (or [B, 28, 28] / [B, 784]) -> NumPy pixels [B, 784] in [0, 1]."""
-    x = images.detach().to("cpu", torch.float64).reshape(images.shape[0], -1)
+    t = images.detach().cpu()
+    if t.dtype not in (torch.float32, torch.float64):
+        t = t.float()
+    # NumPy from here on: per-step torch kernels spin up torch's thread pool, which crawls on a busy CPU.
+    x = t.numpy().reshape(t.shape[0], -1)
     if x.shape[1] != N_IN:
         raise ValueError(f"expected 28x28 images, got shape {tuple(images.shape)}")
-    # Undo (pixel - MEAN) / STD; clip the ~1e-8 rounding residue so inputs stay in the tutorial's [0, 1].
-    return np.clip(x.numpy() * STD + MEAN, 0.0, 1.0)
+    # Undo (pixel - MEAN) / STD; clip the ~1e-7 rounding residue so inputs stay in the tutorial's [0, 1].
+    return np.clip(x * STD + MEAN, 0.0, 1.0)
 
 
 class ScratchNet:
@@ -66,7 +70,9 @@ class ScratchNet:
         loss, grads, _ = self._backprop(x01, labels)
         return loss, grads
 
-    def _backprop(self, x01: np.ndarray, labels: np.ndarray) -> tuple[float, dict[str, np.ndarray], np.ndarray]:
+    def _backprop(
+        self, x01: np.ndarray, labels: np.ndarray
+    ) -> tuple[float, dict[str, np.ndarray], np.ndarray]:
         """loss_and_gradients plus the output activations (train_step scores the batch from them)."""
         a2, cache = self.forward(x01)
         x, a1 = cache["x"], cache["a1"]
@@ -114,7 +120,9 @@ class ScratchNet:
         """Replace the parameters; raise ValueError if a key is missing or a shape differs from this net's."""
         missing = [name for name in PARAM_NAMES if name not in state]
         if missing:
-            raise ValueError(f"ScratchNet state is missing {', '.join(missing)} (expected {', '.join(PARAM_NAMES)})")
+            raise ValueError(
+                f"ScratchNet state is missing {', '.join(missing)} (expected {', '.join(PARAM_NAMES)})"
+            )
         loaded = {}
         for name in PARAM_NAMES:
             value = np.asarray(torch.as_tensor(state[name]).detach().cpu().numpy(), dtype=self.dtype)

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import torch
 
 import core.knn as knn_module
-from core.data import MEAN, STD, load_mnist
+from core.data import MEAN, STD
 from core.knn import KNN
-
-os.environ.setdefault("MNIST_DATA_DIR", "/work/shared/data/mnist")
 
 
 def normalised(x01: torch.Tensor) -> torch.Tensor:
     """[B, 28, 28] pixels in [0, 1] -> the normalised [B, 1, 28, 28] images the models take."""
     return ((x01 - MEAN) / STD).unsqueeze(1)
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    return load_mnist()
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +109,7 @@ def test_accuracy_by_k_and_predict_proba(train20k, test500):
 
 
 def test_ties_go_to_the_nearest_neighbour():
-    # Pixel features, two training images: all black (label 3) and all grey 0.1 (label 5); k=2 always ties 1-1.
+    # Pixels; two training images: all black (label 3) and all grey 0.1 (label 5); k=2 always ties 1-1.
     train = normalised(torch.stack([torch.zeros(28, 28), torch.full((28, 28), 0.1)]))
     model = KNN(k=2, features="pixels").fit(train, torch.tensor([3, 5]))
     queries = normalised(torch.stack([torch.full((28, 28), 0.03), torch.full((28, 28), 0.08)]))
@@ -151,6 +142,9 @@ def test_load_state_dict_rejects_inconsistent_states(train20k):
     broken = dict(state)
     del broken["labels"]
     with pytest.raises(ValueError, match="missing labels"):
+        KNN().load_state_dict(broken)
+    broken = dict(state, labels=state["labels"] + 10)
+    with pytest.raises(ValueError, match="outside 0-9"):
         KNN().load_state_dict(broken)
     broken = dict(state, features=state["features"][:, :10])
     with pytest.raises(ValueError, match="shape"):
