@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
+import math
+import os
 import re
 import struct
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,11 +21,13 @@ from safetensors.torch import save as save_safetensors
 from torch import nn
 
 from core.config import ConfigError, TrainConfig
-from core.training import build_learner
+from core.training import build_learner, predict_proba
 
 FORMAT = "mnist-lab-run/1"  # written into the weights' metadata; a file without it is not ours
 FILES = ("config.json", "metrics.jsonl", "model.safetensors")
 MAX_ZIP_BYTES = 200 * 1024 * 1024  # refuse to inflate more than this from an uploaded zip
+MAX_NAME = 64  # characters kept by safe_name
+ORIGINS = ("trained", "disk", "upload")  # where a run came from: this app, a runs folder, an uploaded zip
 
 
 class RunError(ValueError):
@@ -37,6 +43,7 @@ class Run:
     model: object
     history: list[dict] = field(default_factory=list)
     created: float = field(default_factory=time.time)
+    origin: str = "trained"  # one of ORIGINS
 
     @property
     def final(self) -> dict:
@@ -58,10 +65,19 @@ class Run:
     def evals(self, full_only: bool = False) -> list[dict]:
         return [e for e in self.history if e["kind"] == "eval" and (e.get("full") or not full_only)]
 
-
 def history_entry(event: dict) -> dict:
     """An event as it is kept in a run's history (everything but the model object)."""
     return {k: v for k, v in event.items() if k != "model"}
+
+
+def summary(run: Run) -> dict:
+    """One row of the runs table: name, settings, final test accuracy, time, status and origin."""
+    c = run.config
+    return {
+        "name": run.name, "arch": c.arch, "loss": c.loss, "optimizer": c.optimizer, "lr": c.lr,
+        "batch_size": c.batch_size, "epochs": c.epochs, "test_acc": run.test_acc, "seconds": run.seconds,
+        "status": run.status, "origin": run.origin,
+    }
 
 
 def state_dict(model) -> dict[str, torch.Tensor]:
@@ -80,36 +96,65 @@ def _metadata(blob: bytes) -> dict:
         raise RunError("model.safetensors is empty or truncated")
     (size,) = struct.unpack("<Q", blob[:8])
     if size > len(blob) - 8 or size > 100_000_000:
-        raise RunError("model.safetensors is not a safetensors file (bad header)")
+        raise RunError("model.safetensors is not a safetensors file, or it is truncated (bad header)")
     try:
-        return json.loads(blob[8:8 + size]).get("__metadata__") or {}
-    except (ValueError, AttributeError):
+        header = json.loads(blob[8:8 + size])
+    except ValueError:
         raise RunError("model.safetensors is not a safetensors file (bad header)") from None
+    meta = header.get("__metadata__") if isinstance(header, dict) else None
+    return meta if isinstance(meta, dict) else {}
 
 
 def model_from_bytes(config: TrainConfig, blob: bytes):
     """Build the learner for `config` and load weights into it, refusing foreign or mismatched files."""
     meta = _metadata(blob)
     if meta.get("format") != FORMAT:
-        raise RunError("model.safetensors was not written by MNIST Lab")
+        raise RunError("model.safetensors was not written by MNIST Lab (its metadata lacks our format tag)")
     if meta.get("arch") != config.arch:
         raise RunError(f"the weights are for architecture {meta.get('arch')!r}, the config says {config.arch!r}")
     try:
         tensors = load_safetensors(blob)
-    except Exception as exc:
-        raise RunError(f"model.safetensors is corrupt ({exc})") from None
+    except Exception as exc:  # safetensors raises its own error types for every kind of damage
+        raise RunError(f"model.safetensors is corrupt ({_one_line(exc)})") from None
     model = build_learner(config)
     try:
         if isinstance(model, nn.Module):
             model.load_state_dict(tensors, strict=True)
         else:
             model.load_state_dict(tensors)
-    except (RuntimeError, ValueError, KeyError) as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise RunError(f"the weights do not fit architecture {config.arch!r}: {first}") from None
+    except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as exc:
+        raise RunError(f"the weights do not fit architecture {config.arch!r}: {_one_line(exc)}") from None
     if isinstance(model, nn.Module):
         model.eval()
+    try:  # weights that load but cannot predict (e.g. kNN labels outside 0-9) are refused here, not later
+        probe = predict_proba(model, torch.zeros(2, 1, 28, 28))
+    except Exception as exc:
+        raise RunError(f"the weights load but the model cannot predict: {_one_line(exc)}") from None
+    if tuple(probe.shape) != (2, 10):
+        raise RunError(f"the model predicts {tuple(probe.shape)[1:]} scores per image instead of 10")
     return model
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _check_types(raw: dict) -> None:
+    """Uploaded configs are untrusted: every value must have its field's type (int accepted for float)."""
+    for f in dataclasses.fields(TrainConfig):
+        if f.name not in raw:
+            continue
+        declared = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+        value, kinds = raw[f.name], declared.replace(" ", "").split("|")
+        ok = (
+            (value is None and "None" in kinds)
+            or (isinstance(value, str) and "str" in kinds)
+            or (isinstance(value, int) and not isinstance(value, bool) and ("int" in kinds or "float" in kinds))
+            or (isinstance(value, float) and "float" in kinds and math.isfinite(value))
+        )
+        if not ok:
+            raise RunError(f"config.json: {f.name} = {value!r} is not a valid {declared}")
 
 
 def config_from_json(text: str | bytes) -> TrainConfig:
@@ -119,10 +164,15 @@ def config_from_json(text: str | bytes) -> TrainConfig:
         raise RunError("config.json is not valid JSON") from None
     if not isinstance(raw, dict):
         raise RunError("config.json does not hold a training configuration")
+    _check_types(raw)
     try:
         return TrainConfig.from_dict(raw)
-    except (ConfigError, TypeError) as exc:
+    except (ConfigError, TypeError, ValueError) as exc:
         raise RunError(f"config.json is not a valid configuration: {exc}") from None
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def history_from_jsonl(text: str) -> list[dict]:
@@ -130,8 +180,14 @@ def history_from_jsonl(text: str) -> list[dict]:
         history = [json.loads(line) for line in text.splitlines() if line.strip()]
     except ValueError:
         raise RunError("metrics.jsonl is not valid JSON lines") from None
-    if not all(isinstance(e, dict) and "kind" in e for e in history):
+    if not all(isinstance(e, dict) and isinstance(e.get("kind"), str) for e in history):
         raise RunError("metrics.jsonl holds lines that are not MNIST Lab events")
+    for e in history:  # the fields Run's properties read must be usable as they are
+        if e["kind"] == "eval" and not _number(e.get("test_acc")):
+            raise RunError("metrics.jsonl: an evaluation has no numeric test accuracy")
+        if e["kind"] == "final" and not (isinstance(e.get("status", ""), str)
+                                         and (e.get("seconds") is None or _number(e["seconds"]))):
+            raise RunError("metrics.jsonl: the final event has a malformed status or time")
     return history
 
 
@@ -143,21 +199,24 @@ def _files(run: Run) -> dict[str, bytes]:
     }
 
 
-def _from_files(name: str, files: dict[str, bytes]) -> Run:
+def _from_files(name: str, files: dict[str, bytes], origin: str) -> Run:
     missing = [f for f in FILES if f not in files]
     if missing:
         raise RunError(f"not an MNIST Lab run: {', '.join(missing)} missing")
     config = config_from_json(files["config.json"])
     history = history_from_jsonl(files["metrics.jsonl"].decode("utf-8", errors="replace"))
     model = model_from_bytes(config, files["model.safetensors"])
-    return Run(name=name, config=config, model=model, history=history)
+    return Run(name=name, config=config, model=model, history=history, origin=origin)
 
 
 def save_run(run: Run, folder: str | Path) -> Path:
+    """Write the run's three files into `folder`; each file appears whole (written aside, then renamed)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for fname, blob in _files(run).items():
-        (folder / fname).write_bytes(blob)
+    for fname, blob in _files(run).items():  # model.safetensors last: a reader keys on its mtime
+        tmp = folder / f".{fname}.tmp"
+        tmp.write_bytes(blob)
+        os.replace(tmp, folder / fname)
     return folder
 
 
@@ -165,8 +224,11 @@ def load_run(folder: str | Path) -> Run:
     folder = Path(folder)
     if not folder.is_dir():
         raise RunError(f"no run at {folder} (not a folder)")
-    files = {f: (folder / f).read_bytes() for f in FILES if (folder / f).is_file()}
-    return _from_files(folder.name, files)
+    try:
+        files = {f: (folder / f).read_bytes() for f in FILES if (folder / f).is_file()}
+    except OSError as exc:
+        raise RunError(f"cannot read the run at {folder}: {exc.strerror or exc}") from None
+    return _from_files(folder.name, files, origin="disk")
 
 
 def run_to_zip(run: Run) -> bytes:
@@ -177,28 +239,44 @@ def run_to_zip(run: Run) -> bytes:
     return buf.getvalue()
 
 
+# Everything zipfile and zlib raise on a damaged, encrypted or exotic archive.
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, OSError)
+
+
 def run_from_zip(blob: bytes, name: str = "uploaded") -> Run:
     """A run from a zip made by run_to_zip (files at the top or in one folder); validated throughout."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(blob))
-    except zipfile.BadZipFile:
+    except _ZIP_ERRORS:
         raise RunError("the file is not a zip archive") from None
     with zf:
-        if sum(i.file_size for i in zf.infolist()) > MAX_ZIP_BYTES:
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+        if sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
             raise RunError("the zip is too large to be a run")
-        files, folder = {}, None
-        for info in zf.infolist():
-            base = info.filename.rsplit("/", 1)[-1]
+        folders: dict[str, dict[str, zipfile.ZipInfo]] = {}
+        for info in infos:
+            folder, _, base = info.filename.rpartition("/")
             if base in FILES:
-                files[base] = zf.read(info)
-                folder = info.filename.rsplit("/", 1)[0] if "/" in info.filename else folder
-    return _from_files(folder or name, files)
+                folders.setdefault(folder, {})[base] = info
+        complete = [f for f, found in folders.items() if len(found) == len(FILES)]
+        if len(complete) > 1:
+            raise RunError(f"the zip holds {len(complete)} runs; upload one run at a time")
+        if not complete:
+            found = max(folders.values(), key=len, default={})
+            missing = [f for f in FILES if f not in found]
+            raise RunError(f"not an MNIST Lab run: {', '.join(missing)} missing from the zip")
+        folder = complete[0]
+        try:
+            files = {base: zf.read(info) for base, info in folders[folder].items()}
+        except _ZIP_ERRORS as exc:
+            raise RunError(f"the zip is damaged ({_one_line(exc)})") from None
+    return _from_files(safe_name(folder.rpartition("/")[2] or name), files, origin="upload")
 
 
 def safe_name(name: str) -> str:
-    """A name usable as a folder: letters, digits, dot, dash, underscore."""
-    cleaned = re.sub(r"[^\w.-]+", "-", name.strip(), flags=re.ASCII).strip("-.")
-    return cleaned or "run"
+    """A name usable as a folder: letters (any script), digits, dot, dash, underscore; at most 64 characters."""
+    cleaned = re.sub(r"[^\w.-]+", "-", str(name).strip()).strip("-.")
+    return cleaned[:MAX_NAME].strip("-.") or "run"
 
 
 def list_run_dirs(root: str | Path) -> list[Path]:
@@ -207,4 +285,11 @@ def list_run_dirs(root: str | Path) -> list[Path]:
     if not root.is_dir():
         return []
     dirs = [d for d in root.iterdir() if d.is_dir() and all((d / f).is_file() for f in FILES)]
-    return sorted(dirs, key=lambda d: d.stat().st_mtime, reverse=True)
+
+    def mtime(d: Path) -> float:
+        try:
+            return d.stat().st_mtime
+        except OSError:  # removed while we looked
+            return 0.0
+
+    return sorted(dirs, key=mtime, reverse=True)

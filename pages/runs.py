@@ -1,5 +1,220 @@
+"""Runs: this session's runs in a table; rename, delete, download, save to the server, upload, reload."""
+
+from __future__ import annotations
+
 import streamlit as st
 
+import ui.state as state
+from core.runs import RunError, run_to_zip, save_run, summary
+from ui.runs_parts import (
+    ActionError,
+    add_uploaded_run,
+    delete_run,
+    disk_key,
+    folder_for,
+    folder_taken,
+    reload_from_disk,
+    rename_run,
+)
 from ui.state import t
 
-st.title(t("nav.runs"))
+PICK = "runs_run"  # the select box of the selected run
+FLASH = "runs_flash"  # messages left by a callback for the next run of the page: [(kind, text)]
+SKIP = "runs_disk_skip"  # disk folder versions this session deleted/renamed away (reload leaves them out)
+STATUSES = ("finished", "stopped", "diverged", "target")
+
+
+def flash(kind: str, text: str) -> None:
+    st.session_state.setdefault(FLASH, []).append((kind, text))
+
+
+def skip_set() -> set[str]:
+    return st.session_state.setdefault(SKIP, set())
+
+
+def forget_disk_folder(name: str) -> None:
+    """A folder named like a run that leaves the session stays out of later reloads (until it is rewritten)."""
+    key = disk_key(state.RUNS_DIR, name)
+    if key:
+        skip_set().add(key)
+
+
+# ---- callbacks (run before the page script, so they may set widget state) ---------------------------------
+
+def remember(key: str, value) -> None:
+    st.session_state[key] = value
+
+
+def forget(key: str) -> None:
+    st.session_state.pop(key, None)
+
+
+def on_rename(old: str) -> None:
+    try:
+        new = rename_run(state.runs(), old, st.session_state.get("runs_new_name", ""))
+    except ActionError as exc:
+        flash("error", t(exc.key, **exc.values))
+        return
+    if new != old:
+        forget_disk_folder(old)
+        st.session_state[PICK] = new
+        flash("success", t("runs.rename.done", old=old, new=new))
+    st.session_state["runs_new_name"] = ""
+
+
+def on_delete(name: str) -> None:
+    st.session_state.pop("runs_confirm_delete", None)
+    if delete_run(state.runs(), name) is not None:
+        forget_disk_folder(name)
+        flash("success", t("runs.delete.done", name=name))
+
+
+def on_save(name: str, overwrite: bool = False) -> None:
+    st.session_state.pop("runs_confirm_save", None)
+    run = state.runs().get(name)
+    if run is None:
+        return
+    folder = folder_for(run, state.RUNS_DIR)
+    if folder_taken(folder) and not overwrite:
+        st.session_state["runs_confirm_save"] = name
+        return
+    try:
+        save_run(run, folder)
+    except OSError as exc:
+        flash("error", t("runs.save.failed", folder=folder, msg=exc.strerror or exc))
+        return
+    if folder.name != name:  # saved under its safe name: a reload must not list it twice
+        forget_disk_folder(folder.name)
+    flash("success", t("runs.save.done", name=name, folder=folder))
+
+
+def on_reload() -> None:
+    def cached(folder):  # the same cache as the first load, so sessions share one copy of each model
+        return state._disk_run(str(folder), (folder / "model.safetensors").stat().st_mtime)
+
+    added = reload_from_disk(state.runs(), state.RUNS_DIR, skip_set(), loader=cached)
+    if added:
+        flash("success", t("runs.reload.added", n=len(added), names=", ".join(added)))
+    else:
+        flash("info", t("runs.reload.none", folder=state.RUNS_DIR))
+
+
+def on_upload(key: str) -> None:
+    uploaded = st.session_state.get(key)
+    if uploaded is None:
+        return
+    try:
+        name = add_uploaded_run(state.runs(), uploaded.name, uploaded.getvalue())
+    except RunError as exc:
+        flash("error", t("runs.upload.bad", file=uploaded.name, msg=exc))
+        return
+    st.session_state["runs_upload_n"] = st.session_state.get("runs_upload_n", 0) + 1  # a fresh, empty uploader
+    st.session_state[PICK] = name
+    flash("success", t("runs.upload.done", name=name))
+
+
+# ---- drawing ------------------------------------------------------------------------------------------------
+
+def flash_ui() -> None:
+    for kind, text in st.session_state.pop(FLASH, []):
+        getattr(st, kind)(text)
+
+
+def table_ui(runs: dict) -> None:
+    st.subheader(t("runs.table"))
+    if not runs:
+        st.info(t("runs.empty"))
+        return
+    rows = []
+    for run in reversed(runs.values()):
+        s = summary(run)
+        status = s["status"] if s["status"] in STATUSES else "unknown"
+        rows.append({
+            t("runs.col.name"): s["name"], t("runs.col.arch"): s["arch"], t("runs.col.loss"): s["loss"],
+            t("runs.col.optimizer"): s["optimizer"], t("runs.col.lr"): f"{s['lr']:g}",
+            t("runs.col.batch"): s["batch_size"], t("runs.col.epochs"): s["epochs"],
+            t("common.accuracy"): s["test_acc"], t("common.seconds"): s["seconds"],
+            t("runs.col.status"): t(f"runs.status.{status}"), t("runs.col.origin"): t(f"runs.origin.{s['origin']}"),
+        })
+    st.dataframe(rows, hide_index=True, key="runs_table", column_config={
+        t("common.accuracy"): st.column_config.NumberColumn(format="percent"),
+        t("common.seconds"): st.column_config.NumberColumn(format="%.1f"),
+    })
+    st.caption(t("runs.table.caption"))
+
+
+def rename_ui(run) -> None:
+    st.text_input(t("runs.rename.label"), key="runs_new_name", placeholder=run.name, help=t("runs.rename.help"),
+                  max_chars=80)
+    st.button(t("runs.rename.button"), key="runs_rename", on_click=on_rename, args=(run.name,),
+              help=t("runs.rename.button.help"))
+
+
+def keep_ui(run) -> None:
+    st.download_button(t("runs.download"), data=lambda: run_to_zip(run), file_name=f"{folder_for(run, '').name}.zip",
+                       mime="application/zip", key="runs_download", on_click="ignore", icon="⬇️",
+                       help=t("runs.download.help"))
+    if st.session_state.get("runs_confirm_save") == run.name:
+        st.warning(t("runs.save.exists", folder=folder_for(run, state.RUNS_DIR)))
+        yes, no = st.columns(2)
+        yes.button(t("runs.save.overwrite"), key="runs_save_yes", type="primary", on_click=on_save,
+                   args=(run.name, True), help=t("runs.save.help"))
+        no.button(t("runs.cancel"), key="runs_save_no", on_click=forget, args=("runs_confirm_save",))
+    else:
+        st.button(t("runs.save"), key="runs_save", on_click=on_save, args=(run.name,), icon="💾",
+                  help=t("runs.save.help"))
+
+
+def delete_ui(run) -> None:
+    if st.session_state.get("runs_confirm_delete") == run.name:
+        st.warning(t("runs.delete.confirm", name=run.name))
+        yes, no = st.columns(2)
+        yes.button(t("runs.delete.yes"), key="runs_delete_yes", type="primary", on_click=on_delete,
+                   args=(run.name,), help=t("runs.delete.help"))
+        no.button(t("runs.cancel"), key="runs_delete_no", on_click=forget, args=("runs_confirm_delete",))
+    else:
+        st.button(t("runs.delete"), key="runs_delete", icon="🗑️", help=t("runs.delete.help"),
+                  on_click=remember, args=("runs_confirm_delete", run.name))
+
+
+def selected_ui() -> None:
+    st.subheader(t("runs.selected"))
+    run = state.run_picker_ui(key=PICK)
+    if run is None:
+        return
+    left, middle, right = st.columns(3, gap="large")
+    with left:
+        rename_ui(run)
+    with middle:
+        keep_ui(run)
+    with right:
+        delete_ui(run)
+    with st.expander(t("runs.settings")):
+        st.json(run.config.to_dict())
+
+
+def folder_ui() -> None:
+    st.subheader(t("runs.folder.title"))
+    root = state.RUNS_DIR
+    st.markdown(t("runs.folder.body", folder=root.resolve(), out=root / "NAME"))
+    st.button(t("runs.reload"), key="runs_reload", on_click=on_reload, icon="🔄", help=t("runs.reload.help"))
+
+
+def upload_ui() -> None:
+    st.subheader(t("runs.upload.title"))
+    key = f"runs_upload_{st.session_state.get('runs_upload_n', 0)}"
+    st.file_uploader(t("runs.upload.label"), type=["zip"], key=key, on_change=on_upload, args=(key,),
+                     help=t("runs.upload.help"))
+
+
+st.title("🗂️ " + t("nav.runs"))
+st.markdown(t("runs.intro"))
+flash_ui()
+table_ui(state.runs())
+selected_ui()
+st.divider()
+files, server = st.columns(2, gap="large")
+with files:
+    upload_ui()
+with server:
+    folder_ui()
