@@ -12,31 +12,38 @@ def confusion_matrix(preds: torch.Tensor, labels: torch.Tensor, n_classes: int =
 
 
 def per_class(cm: torch.Tensor) -> list[dict]:
-    """Precision, recall and support for each digit (0 where a digit was never predicted)."""
+    """Precision, recall (= accuracy on that digit), F1 and counts for each digit (0 where undefined)."""
     cm = cm.double()
     tp, predicted, actual = cm.diag(), cm.sum(0), cm.sum(1)
-    return [
-        {
+    rows = []
+    for d in range(cm.shape[0]):
+        precision = float(tp[d] / predicted[d]) if predicted[d] else 0.0
+        recall = float(tp[d] / actual[d]) if actual[d] else 0.0
+        rows.append({
             "digit": d,
-            "precision": float(tp[d] / predicted[d]) if predicted[d] else 0.0,
-            "recall": float(tp[d] / actual[d]) if actual[d] else 0.0,
+            "precision": precision,
+            "recall": recall,  # = the accuracy on this digit's images
+            "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
             "support": int(actual[d]),
-        }
-        for d in range(cm.shape[0])
-    ]
+            "correct": int(tp[d]),
+            "predicted": int(predicted[d]),
+        })
+    return rows
 
 
 def misclassified(probs: torch.Tensor, labels: torch.Tensor, true: int | None = None,
-                  pred: int | None = None) -> torch.Tensor:
+                  pred: int | None = None, least_confident_first: bool = False) -> torch.Tensor:
     """Indices of the mistakes, most confident first, optionally only true digit `true` read as `pred`."""
-    confidence, guess = probs.max(1)
+    guess = probs.argmax(1)  # argmax, like evaluate(): ties (kNN votes) go the same way everywhere
+    confidence = probs.gather(1, guess.unsqueeze(1)).squeeze(1)
+    labels = labels.to(guess.device)
     mask = guess != labels
     if true is not None:
         mask &= labels == true
     if pred is not None:
         mask &= guess == pred
     idx = mask.nonzero().flatten()
-    return idx[confidence[idx].argsort(descending=True)]
+    return idx[confidence[idx].argsort(descending=not least_confident_first, stable=True)]
 
 
 def cell_indices(preds: torch.Tensor, labels: torch.Tensor, true: int, pred: int) -> torch.Tensor:

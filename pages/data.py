@@ -1,5 +1,128 @@
+"""Data: browse the digits, count them, average them, and compute the normalisation constants."""
+
+from __future__ import annotations
+
+import os
+
 import streamlit as st
 
-from ui.state import t
+from core import dataviz
+from core.data import MEAN, STD, pixel_stats
+from ui.state import dataset, t
 
-st.title(t("nav.data"))
+LAYOUTS = {"3×3": (3, 3), "4×6": (4, 6)}  # rows x columns of the sample grid
+ALL = -1  # the digit choice "all digits" (None would read as "nothing selected")
+
+
+def _data_key() -> str:
+    """Names the app's dataset for the caches (the full set, or the MNIST_LAB_SUBSET slice)."""
+    data = dataset()
+    return f"{data.source}|{os.environ.get('MNIST_LAB_SUBSET', '')}|{len(data.train_labels)}|{len(data.test_labels)}"
+
+
+@st.cache_data(show_spinner=False)
+def _counts(key: str) -> tuple[list[int], list[int]]:
+    data = dataset()
+    return dataviz.class_counts(data.train_labels), dataviz.class_counts(data.test_labels)
+
+
+@st.cache_data(show_spinner=False)
+def _means(key: str):
+    data = dataset()
+    return dataviz.mean_images(data.train_images, data.train_labels).numpy()
+
+
+@st.cache_data(show_spinner=False)
+def _histogram(key: str) -> list[int]:
+    return dataviz.pixel_histogram(dataset().train_images)
+
+
+@st.cache_data(show_spinner=False)
+def _stats(key: str) -> tuple[float, float]:
+    return pixel_stats(dataset().train_images)
+
+
+def browse_controls_ui() -> tuple[str, int | None, tuple[int, int], int]:
+    """Split, digit, grid shape and the shuffle seed (kept in session state)."""
+    st.session_state.setdefault("data_seed", 0)
+    c1, c2, c3, c4 = st.columns([1.6, 4.4, 1.2, 1])
+    split = c1.segmented_control(t("data.split"), ["train", "test"], default="train", key="data_split",
+                                 format_func=lambda s: t(f"data.split.{s}"), help=t("data.split.help")) or "train"
+    digit = c2.segmented_control(t("data.digit"), [ALL, *range(10)], default=ALL, key="data_digit",
+                                 help=t("data.digit.help"),
+                                 format_func=lambda d: t("data.digit.all") if d == ALL else str(d))
+    layout = c3.segmented_control(t("data.layout"), list(LAYOUTS), default="3×3", key="data_layout",
+                                  help=t("data.layout.help")) or "3×3"
+    c4.write("")  # aligns the button with the other controls' inputs
+    if c4.button(t("data.shuffle"), key="data_shuffle", help=t("data.shuffle.help"), width="stretch"):
+        st.session_state["data_seed"] += 1
+    return split, None if digit in (ALL, None) else digit, LAYOUTS[layout], st.session_state["data_seed"]
+
+
+data = dataset()
+key = _data_key()
+n_train, n_test = len(data.train_labels), len(data.test_labels)
+
+st.title(t("data.title"))
+st.markdown(t("data.intro", n_train=n_train, n_test=n_test))
+
+# ---- browse --------------------------------------------------------------------------------------
+st.header(t("data.browse.title"))
+split, digit, (rows, cols), seed = browse_controls_ui()
+labels = data.labels(split)
+images = getattr(data, f"{split}_images")
+picked = dataviz.sample_indices(labels, digit, rows * cols, seed)
+pool = len(labels) if digit is None else int((labels == digit).sum())
+if picked:
+    titles = [t("data.browse.label", label=int(labels[i]), index=i) for i in picked]
+    st.plotly_chart(dataviz.image_grid_figure(images[picked].numpy(), titles, cols, cell_px=170 if cols == 3 else 150),
+                    key="data_grid", width="stretch" if cols > 3 else "content",
+                    config={"displayModeBar": False})
+    what = t("data.browse.any") if digit is None else t("data.browse.one", digit=digit)
+    st.caption(t("data.browse.caption", shown=len(picked), pool=pool, what=what, seed=seed,
+                 split=t(f"data.split.{split}").lower()))
+else:
+    st.info(t("data.browse.empty"))
+
+# ---- counts --------------------------------------------------------------------------------------
+st.header(t("data.counts.title"))
+train_counts, test_counts = _counts(key)
+st.markdown(t("data.counts.body", best=max(test_counts) / max(sum(test_counts), 1)))
+st.plotly_chart(dataviz.class_counts_figure(
+    train_counts, test_counts,
+    titles=(t("data.counts.train", n=sum(train_counts)), t("data.counts.test", n=sum(test_counts))),
+    xlabel=t("data.counts.x"), ylabel=t("data.counts.y"),
+), key="data_counts", width="stretch", config={"displayModeBar": False})
+
+# ---- mean images ---------------------------------------------------------------------------------
+st.header(t("data.means.title"))
+st.markdown(t("data.means.body"))
+means = _means(key)
+st.plotly_chart(dataviz.image_grid_figure(
+    means, [t("data.means.label", digit=d) for d in range(10)], cols=10, cell_px=120,
+    zmax=float(means.max()) or 255.0,
+), key="data_means", width="stretch", config={"displayModeBar": False})
+
+# ---- histogram -----------------------------------------------------------------------------------
+st.header(t("data.hist.title"))
+hist = _histogram(key)
+st.markdown(t("data.hist.body", zero=hist[0] / max(sum(hist), 1)))
+st.plotly_chart(dataviz.histogram_figure(hist, xlabel=t("data.hist.x"), ylabel=t("data.hist.y"),
+                                         hover=t("data.hist.hover")),
+                key="data_hist", width="stretch", config={"displayModeBar": False})
+
+# ---- normalisation -------------------------------------------------------------------------------
+st.header(t("data.norm.title"))
+st.markdown(t("data.norm.body", n=n_train))
+mean, std = _stats(key)
+left, right = st.columns([3, 2])
+with left:
+    st.latex(r"x' = \frac{x/255 - \mu}{\sigma}"
+             rf"\qquad \mu = {mean:.4f},\quad \sigma = {std:.4f}")
+    st.markdown(t("data.norm.used", mean=MEAN, std=STD))
+    st.markdown(t("data.norm.effect", zero=dataviz.normalised_value(0), full=dataviz.normalised_value(255)))
+with right:
+    m1, m2 = st.columns(2)
+    m1.metric(t("data.norm.mean"), f"{mean:.4f}", help=t("data.norm.mean.help"))
+    m2.metric(t("data.norm.std"), f"{std:.4f}", help=t("data.norm.std.help"))
+st.info(t("data.norm.why"))

@@ -1,5 +1,381 @@
+"""Draw: a digit drawn (or picked, or photographed) goes through MNIST's preprocessing to every run."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
 import streamlit as st
+import torch
+from torch import nn
 
-from ui.state import t
+from core import classset
+from core.draw_figures import centred_view, class_counts_bars, probability_bars, runs_heatmap, square_panel
+from core.knn import KNN
+from core.preprocess import Preprocessed, canvas_to_mnist, load_image
+from core.runs import Run
+from core.saliency import gradient_saliency, occlusion_saliency, overlay
+from core.training import predict_proba
+from ui.canvas import clear_canvas, drawing_canvas_ui
+from ui.state import add_run, dataset, run_picker_ui, runs, t
+from ui.widgets import digit_image
 
-st.title(t("nav.draw"))
+CANVAS_KEY = "draw_canvas"
+SOURCES = ("draw", "test", "upload")
+TOGGLES = (("crop", "draw_crop"), ("keep_aspect", "draw_keep_aspect"), ("fit_20", "draw_fit20"),
+           ("centre_of_mass", "draw_com"))
+STEP_WIDTH = 150  # px per preprocessing panel
+
+
+# ---- input ------------------------------------------------------------------------------------------
+
+def test_image_rgba(index: int) -> tuple[np.ndarray, int]:
+    """MNIST test image `index` blown up to a 280x280 RGBA 'canvas' (white on black), and its label."""
+    data = dataset()
+    img = data.test_images[index].numpy()
+    big = np.kron(img, np.ones((10, 10), np.uint8))
+    rgba = np.dstack([big, big, big, np.full_like(big, 255)])
+    return rgba, int(data.test_labels[index])
+
+
+def input_ui() -> tuple[np.ndarray | None, int | None]:
+    """The chosen input's RGBA pixels (None when there is nothing yet) and its known label, if any."""
+    source = st.segmented_control(
+        t("draw.source"), SOURCES, format_func=lambda s: t(f"draw.source.{s}"), key="draw_source",
+        default="draw", help=t("draw.source.help"),
+    ) or "draw"
+    if source == "draw":
+        try:
+            pixels = drawing_canvas_ui(CANVAS_KEY, st.session_state.get("draw_brush", 18))
+        except RuntimeError as exc:
+            st.warning(t("draw.canvas.missing", reason=str(exc)))
+            return None, None
+        left, right = st.columns([3, 2], vertical_alignment="bottom")
+        left.slider(t("draw.brush"), 6, 40, 18, key="draw_brush", help=t("draw.brush.help"))
+        right.button(t("draw.clear"), on_click=clear_canvas, args=(CANVAS_KEY,), key="draw_clear",
+                     help=t("draw.clear.help"), icon="🧽", width="stretch")
+        return pixels, None
+    if source == "test":
+        n = len(dataset().test_labels)
+        left, right = st.columns([3, 2], vertical_alignment="bottom")
+        st.session_state.setdefault("draw_test_index", 0)
+        index = left.number_input(t("draw.test.index"), 0, n - 1, key="draw_test_index",
+                                  help=t("draw.test.index.help"))
+        right.button(t("draw.test.random"), key="draw_test_random", on_click=_random_test_index, args=(n,),
+                     help=t("draw.test.random.help"), icon="🎲", width="stretch")
+        rgba, label = test_image_rgba(int(index))
+        st.image(rgba, width=280, caption=t("draw.test.caption", label=label))
+        return rgba, label
+    upload = st.file_uploader(t("draw.upload"), type=["png", "jpg", "jpeg", "webp", "bmp"], key="draw_upload",
+                              help=t("draw.upload.help"))
+    if upload is None:
+        return None, None
+    try:
+        rgba = load_image(upload.getvalue())
+    except ValueError as exc:
+        st.error(t("draw.upload.bad", msg=str(exc)))
+        return None, None
+    st.image(rgba, width=280)
+    return rgba, None
+
+
+def _random_test_index(n: int) -> None:
+    st.session_state["draw_test_index"] = int(np.random.default_rng().integers(n))
+
+
+# ---- preprocessing ----------------------------------------------------------------------------------
+
+def toggles_ui() -> dict[str, bool]:
+    """One checkbox per preprocessing step; off shows what the network reads without it."""
+    cols = st.columns(len(TOGGLES))
+    return {name: col.checkbox(t(f"draw.toggle.{name}"), value=True, key=key, help=t(f"draw.toggle.{name}.help"))
+            for col, (name, key) in zip(cols, TOGGLES, strict=True)}
+
+
+def steps_ui(pre: Preprocessed) -> None:
+    """Every intermediate image, left to right, ending with the 28x28 the network receives."""
+    shown = [name for name in ("ink", "cropped", "fitted", "centred", "squashed") if name in pre.steps]
+    cols = st.columns(len(shown) + 1)
+    for col, name in zip(cols, shown, strict=False):
+        img = pre.steps[name]
+        h, w = img.shape
+        picture = centred_view(img) if name == "centred" else square_panel(img, STEP_WIDTH)
+        col.image(picture, width="stretch", clamp=True, caption=f"{t(f'draw.step.{name}')} · {w}×{h}")
+    cols[-1].image(digit_image(pre.image, STEP_WIDTH), width="stretch", clamp=True, caption=t("draw.step.input"))
+
+
+# ---- predictions ------------------------------------------------------------------------------------
+
+def prediction_ui(run: Run | None, x: torch.Tensor | None) -> np.ndarray | None:
+    """The chosen run's reading as a big digit; returns its ten probabilities (None when there is none)."""
+    with st.container(key="draw_prediction"):
+        if run is None or x is None:
+            st.metric(t("draw.reads"), "–", help=t("draw.reads.help"))
+            st.caption(t("draw.empty") if run is not None else t("runs.none"))
+            return None
+        probs = predict_proba(run.model, x)[0].numpy()
+        best = int(probs.argmax())
+        st.metric(t("draw.reads"), str(best), help=t("draw.reads.help"))
+        st.caption(t("draw.reads.sure", p=f"{probs[best]:.0%}"))
+    return probs
+
+
+def bars_ui(probs: np.ndarray) -> None:
+    st.plotly_chart(probability_bars(probs, t("common.digit"), t("common.probability"), height=260),
+                    key="draw_probs", config={"displayModeBar": False})
+
+
+def all_runs_ui(x: torch.Tensor) -> None:
+    """The same input judged by every run of the session, side by side."""
+    available = runs()
+    names, rows, probs = [], [], []
+    for name, run in available.items():
+        p = predict_proba(run.model, x)[0].numpy()
+        names.append(name)
+        probs.append(p)
+        rows.append({t("draw.col.run"): name, t("draw.col.arch"): run.config.arch, t("common.pred"): int(p.argmax()),
+                     t("common.confidence"): float(p.max()), t("common.accuracy"): run.test_acc})
+    left, right = st.columns([1.2, 1]) if len(names) > 1 else (st.container(), None)
+    left.dataframe(
+        pd.DataFrame(rows), hide_index=True, key="draw_all_runs",
+        column_config={
+            t("common.confidence"): st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent"),
+            t("common.accuracy"): st.column_config.NumberColumn(format="percent"),
+        },
+    )
+    if right is not None:
+        right.plotly_chart(runs_heatmap(names, np.stack(probs), t("common.digit")), key="draw_runs_heatmap",
+                        config={"displayModeBar": False})
+
+
+# ---- why: saliency and neighbours ----------------------------------------------------------------------
+
+def saliency_ui(run: Run, pre: Preprocessed) -> None:
+    """Red where the prediction came from: gradient (torch) and occlusion (any learner)."""
+    st.subheader(t("draw.saliency"))
+    is_torch = isinstance(run.model, nn.Module)
+    cols = st.columns([1, 1, 1.3] if is_torch else [1, 1.2])
+    with cols[-1]:
+        st.caption(t("draw.saliency.intro"))
+        patch = st.slider(t("draw.saliency.patch"), 2, 8, 4, key="draw_patch", help=t("draw.saliency.patch.help"))
+    x = pre.tensor
+    maps = [("gradient", gradient_saliency(run.model, x))] if is_torch else []
+    maps.append(("occlusion", occlusion_saliency(run.model, x, patch=patch)))
+    for col, (method, sal) in zip(cols, maps, strict=False):
+        col.image(overlay(pre.image, sal, scale=8), width=224, caption=t(f"draw.saliency.{method}"))
+        if method == "occlusion" and float(sal.max()) <= 1e-6:
+            col.caption(t("draw.saliency.flat"))
+
+
+def neighbours_ui(model: KNN, pre: Preprocessed) -> None:
+    """kNN's evidence: the k training images closest to the input, with their labels and distances."""
+    st.subheader(t("draw.knn"))
+    k = model.k
+    dists, idx = model.kneighbors(pre.tensor, k)
+    votes = model.train_labels[idx[0]].tolist()
+    st.caption(t("draw.knn.intro", k=k))
+    data = dataset()
+    cols = st.columns(max(k, 5))
+    for col, d, i, label in zip(cols, dists[0].tolist(), idx[0].tolist(), votes, strict=False):
+        col.image(digit_image(neighbour_image(model, data, i), 84), width=84,
+                  caption=t("draw.knn.item", label=label, d=f"{d:.2f}"))
+
+
+def neighbour_image(model: KNN, data, index: int) -> np.ndarray:
+    """A kNN training image: from the dataset when it is the same one, else rebuilt from the stored features."""
+    labels = data.train_labels
+    if index < len(labels) and int(labels[index]) == int(model.train_labels[index]):
+        return data.train_images[index].numpy()
+    feats = model.train_features[index].numpy()
+    side = int(round(len(feats) ** 0.5))
+    img = feats.reshape(side, side)
+    return np.kron(img / max(float(img.max()), 1e-6), np.ones((28 // side, 28 // side), np.float32))
+
+
+# ---- the class's own test set -------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _class_set(folder: str, signature: tuple) -> tuple[np.ndarray, np.ndarray]:
+    return classset.load_class_set(folder)
+
+
+def class_set() -> tuple[np.ndarray, np.ndarray]:
+    """The class drawings, reloaded only when the folder's contents change."""
+    folder = classset.class_dir()
+    files = classset.drawing_files(folder)
+    return _class_set(str(folder), tuple((f.name, f.stat().st_size) for f in files))
+
+
+def class_eval(run: Run, images: np.ndarray, labels: np.ndarray) -> dict:
+    """evaluate_images, remembered per run and class-set content for this session."""
+    cache = st.session_state.setdefault("draw_class_eval", {})
+    sig = (run.name, id(run.model), len(labels), hash(labels.tobytes()), hash(images.tobytes()))
+    if sig not in cache:
+        if len(cache) > 32:
+            cache.clear()
+        cache[sig] = classset.evaluate_images(run.model, images, labels)
+    return cache[sig]
+
+
+def add_to_class_ui(pre: Preprocessed | None, known_label: int | None) -> None:
+    """Type the true digit, save the drawing for everyone's class test set."""
+    left, right = st.columns([2, 3], vertical_alignment="bottom")
+    if known_label is not None and st.session_state.get("draw_known_label") != known_label:
+        st.session_state["draw_true_label"] = known_label  # a test image knows its digit: suggest it
+    st.session_state["draw_known_label"] = known_label
+    st.session_state.setdefault("draw_true_label", 0)
+    label = left.number_input(t("draw.class.label"), 0, 9, key="draw_true_label", help=t("draw.class.label.help"))
+    empty = pre is None or pre.empty
+    if right.button(t("draw.class.add"), key="draw_class_add", disabled=empty, icon="💾",
+                    help=t("draw.class.add.help")):
+        image = (np.clip(pre.image, 0, 1) * 255).round().astype(np.uint8)
+        path = classset.add_drawing(classset.class_dir(), image, int(label))
+        st.toast(t("draw.class.saved", name=path.name))
+
+
+def class_set_ui(run: Run | None, pre: Preprocessed | None, known_label: int | None) -> None:
+    st.header(t("draw.class"))
+    st.markdown(t("draw.class.intro", folder=str(classset.class_dir())))
+    add_to_class_ui(pre, known_label)
+    images, labels = class_set()
+    counts = classset.counts_per_digit(labels)
+    if not len(labels):
+        st.info(t("draw.class.empty"))
+        return
+    result = class_eval(run, images, labels) if run is not None else None
+    acc = [d["accuracy"] for d in result["per_digit"]] if result else None
+    st.plotly_chart(class_counts_bars(counts, acc, t("common.digit"), t("draw.class.count"),
+                                      t("draw.class.acc")), key="draw_class_counts",
+                    config={"displayModeBar": False})
+    rows = []
+    for name, r in runs().items():
+        ev = class_eval(r, images, labels)
+        rows.append({t("draw.col.run"): name, t("draw.col.arch"): r.config.arch,
+                     t("draw.col.class_acc"): ev["accuracy"], t("common.accuracy"): r.test_acc})
+    if rows:
+        st.markdown(t("draw.class.table", n=len(labels)))
+        pct = st.column_config.NumberColumn(format="percent")
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="draw_class_table",
+                     column_config={t("draw.col.class_acc"): pct, t("common.accuracy"): pct})
+    if result is None:
+        return
+    misses_ui(run, images, result)
+    fine_tune_ui(run, images, labels, result)
+
+
+def misses_ui(run: Run, images: np.ndarray, result: dict) -> None:
+    misses = result["misses"]
+    st.markdown(t("draw.class.misses", name=run.name, n=len(misses), total=result["n"]))
+    per_row = 10
+    shown = misses[:30]
+    for start in range(0, len(shown), per_row):
+        cols = st.columns(per_row)
+        for col, miss in zip(cols, shown[start:start + per_row], strict=False):
+            col.image(digit_image(images[miss["index"]], 84), width=84,
+                      caption=t("draw.class.miss", label=miss["label"], pred=miss["pred"],
+                                p=f"{miss['confidence']:.0%}"))
+
+
+def fine_tune_ui(run: Run, images: np.ndarray, labels: np.ndarray, before: dict) -> None:
+    """Train a copy of the chosen run a little on the class's drawings; it becomes a new run."""
+    st.subheader(t("draw.ft"))
+    st.caption(t("draw.ft.intro"))
+    if not classset.can_fine_tune(run.model):
+        st.info(t("draw.ft.unsupported"))
+        return
+    is_knn = isinstance(run.model, KNN)
+    c1, c2, c3 = st.columns(3)
+    epochs = c1.slider(t("draw.ft.epochs"), 1, 100, 20, key="draw_ft_epochs", help=t("draw.ft.epochs.help"),
+                       disabled=is_knn)
+    lr = c2.number_input(t("draw.ft.lr"), min_value=1e-6, max_value=10.0, value=float(run.config.lr),
+                         format="%g", key=f"draw_ft_lr_{run.name}", help=t("draw.ft.lr.help"), disabled=is_knn)
+    replay = c3.checkbox(t("draw.ft.replay"), value=True, key="draw_ft_replay", help=t("draw.ft.replay.help"),
+                         disabled=is_knn)
+    if is_knn:
+        st.caption(t("draw.ft.knn"))
+    if not st.button(t("draw.ft.go"), key="draw_ft_go", icon="🛠️", help=t("draw.ft.go.help"), type="primary"):
+        return
+    data = dataset()
+    with st.spinner(t("draw.ft.running")):
+        t0 = time.perf_counter()
+        extra = (data.images("train"), data.labels("train")) if replay else None
+        try:
+            model = classset.fine_tune(run.model, run.config, images, labels, epochs=epochs, lr=lr, replay=extra)
+        except classset.FineTuneError as exc:
+            st.error(str(exc))
+            return
+        seconds = time.perf_counter() - t0
+        event = classset.fine_tune_event(model, run.config, data, run.history, len(labels), epochs, seconds)
+    new = Run(name=f"{run.name}-class", config=run.config, model=model, history=run.history + [event])
+    name = add_run(new)
+    after = classset.evaluate_images(model, images, labels)
+    st.session_state["draw_pending_run"] = name
+    st.session_state["draw_flash"] = t(
+        "draw.ft.done", name=name, before=f"{before['accuracy']:.0%}", after=f"{after['accuracy']:.0%}",
+        test_before=f"{run.test_acc or 0:.1%}", test_after=f"{event['test_acc']:.1%}",
+    )
+    st.rerun()
+
+
+# ---- the page ---------------------------------------------------------------------------------------
+
+if "draw_pending_run" in st.session_state:  # a fine-tuned run was just added: select it
+    st.session_state["draw_run"] = st.session_state.pop("draw_pending_run")
+
+st.title("✏️ " + t("draw.title"))
+st.markdown(t("draw.intro"))
+if "draw_flash" in st.session_state:
+    st.success(st.session_state.pop("draw_flash"))
+
+col_in, col_out = st.columns([1, 1.75], gap="large")
+with col_in:
+    st.subheader(t("draw.input"))
+    pixels, known = input_ui()
+with col_out:
+    st.subheader(t("draw.prediction"))
+    col_pick, col_bars = st.columns([1, 1.6])
+    with col_pick:
+        run = run_picker_ui(key="draw_run")
+
+toggles_box = st.container()
+options = {name: st.session_state.get(key, True) for name, key in TOGGLES}
+pre = canvas_to_mnist(pixels, **options) if pixels is not None else None
+x = pre.tensor if pre is not None and not pre.empty else None
+
+with col_out:
+    with col_pick:
+        probs = prediction_ui(run, x)
+    if probs is not None:
+        with col_bars:
+            bars_ui(probs)
+    st.subheader(t("draw.all"))
+    if not runs():
+        st.info(t("runs.none"))
+    elif x is None:
+        st.caption(t("draw.empty"))
+    else:
+        all_runs_ui(x)
+
+with toggles_box:
+    st.header(t("draw.steps"))
+    st.caption(t("draw.steps.intro"))
+    toggles_ui()
+    if pre is None or pre.empty:
+        st.caption(t("draw.empty"))
+    else:
+        steps_ui(pre)
+    st.info(t("draw.naive"), icon="💡")
+
+if run is not None and x is not None:
+    st.header(t("draw.why"))
+    if isinstance(run.model, KNN):
+        left, right = st.columns([1, 1.3], gap="large")
+        with left:
+            saliency_ui(run, pre)
+        with right:
+            neighbours_ui(run.model, pre)
+    else:
+        saliency_ui(run, pre)
+
+class_set_ui(run, pre, known)

@@ -1,5 +1,272 @@
+"""Inside the network: weights as images, conv filters, activations and feature maps for one image, PCA of the
+last hidden layer against raw pixels."""
+
+from __future__ import annotations
+
+import numpy as np
 import streamlit as st
 
-from ui.state import t
+from core import inside as ins
+from core import plots_inside as plots
+from ui.state import dataset, run_picker_ui, t
+from ui.widgets import digit_image
 
-st.title(t("nav.inside"))
+DRAW_KEY = "draw_image"  # the Draw page leaves its current 28x28 input ([0, 1] floats) here
+MAX_UNITS = 256  # most weight images drawn at once
+DEFAULT_UNITS = 64
+TOP_UNITS = 8  # first-layer units shown for "fired most"
+FIG_KEYS = ("unit", "value", "weight", "relative", "activation", "probability", "digit", "pc1", "pc2", "variance",
+            "out", "in", "map", "filter")
+
+
+def fig_labels() -> dict:
+    return {k: t(f"inside.fig.{k}") for k in FIG_KEYS}
+
+
+# ---- cached computations ------------------------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _learned_pca(name: str, model_id: int, n: int, n_test: int, _model, _data) -> tuple:
+    """PCA of what the final layer sees (the scores for a linear model); the model is kept so its id stays unique."""
+    images = _data.images("test")[:n]
+    if ins.model_kind(_model) == "linear":
+        feats = ins.output_scores(_model, images)
+    else:
+        feats = ins.hidden_representation(_model, images)
+    coords, explained = ins.pca_2d(feats)
+    return _model, coords.numpy(), explained.numpy(), int(feats.shape[1])
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _pixel_pca(n: int, n_test: int, _data) -> tuple[np.ndarray, np.ndarray]:
+    coords, explained = ins.pca_2d(_data.images("test")[:n].reshape(n, -1))
+    return coords.numpy(), explained.numpy()
+
+
+# ---- the input image ----------------------------------------------------------------------------------
+
+def _random_index(n: int) -> None:
+    st.session_state["inside_index"] = int(np.random.default_rng().integers(n))
+
+
+def drawing() -> np.ndarray | None:
+    """The Draw page's current 28x28 input, if there is one."""
+    img = st.session_state.get(DRAW_KEY)
+    if img is None:
+        return None
+    img = np.asarray(img, dtype=np.float32)
+    return img if img.shape == (28, 28) and np.isfinite(img).all() else None
+
+
+def input_ui(data) -> tuple:
+    """Choose the image to follow: returns (normalised tensor [1,1,28,28], true label or None, pixels to show)."""
+    drawn = drawing()
+    source = "test"
+    if drawn is not None:
+        source = st.segmented_control(
+            t("inside.input.source"), ["draw", "test"], default="draw", key="inside_source",
+            format_func=lambda s: t(f"inside.input.{s}"), help=t("inside.input.source.help"),
+        ) or "test"
+    if source == "draw":
+        return ins.image_tensor(drawn), None, drawn
+    n = len(data.test_labels)
+    st.session_state.setdefault("inside_index", 0)
+    st.session_state["inside_index"] = min(st.session_state["inside_index"], n - 1)
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    i = left.number_input(t("inside.input.index"), min_value=0, max_value=n - 1, step=1, key="inside_index",
+                          help=t("inside.input.index.help", last=n - 1))
+    right.button(t("inside.input.random"), on_click=_random_index, args=(n,), key="inside_random",
+                 help=t("inside.input.random.help"))
+    if drawn is None:
+        st.caption(t("inside.input.no_drawing"))
+    return data.images("test")[i:i + 1], int(data.test_labels[i]), data.test_images[i].numpy()
+
+
+def input_and_output_ui(model, data) -> tuple:
+    """The input chooser and image on the left, the output probabilities on the right; returns (x, layers)."""
+    left, right = st.columns([1, 2], gap="large")
+    with left:
+        x, label, pixels = input_ui(data)
+    layers = ins.unit_activations(model, x)
+    probs = layers[-1].values
+    pred, p = int(probs.argmax()), float(probs.max())
+    with left:
+        st.image(digit_image(pixels, 196))
+        caption = (t("inside.input.caption.draw", pred=pred, p=p) if label is None
+                   else t("inside.input.caption.test", i=st.session_state["inside_index"], label=label, pred=pred, p=p))
+        st.caption(caption)
+    with right:
+        st.subheader(t("inside.output"))
+        st.plotly_chart(plots.probabilities_figure(probs, fig_labels()), key="inside_probs")
+    return x, layers
+
+
+# ---- fully connected networks (mlp, linear, scratch) ------------------------------------------------------
+
+def weights_ui(run, kind: str) -> None:
+    weights = ins.first_layer_weights(run.model).numpy()
+    n = len(weights)
+    st.markdown(t("inside.weights.linear" if kind == "linear" else "inside.weights.mlp"))
+    left, right = st.columns([2, 1], vertical_alignment="bottom")
+    shown = n
+    if n > DEFAULT_UNITS:
+        shown = left.slider(t("inside.weights.count"), min_value=8, max_value=min(n, MAX_UNITS),
+                            value=DEFAULT_UNITS, step=8, key=f"inside_units_{run.name}",
+                            help=t("inside.weights.count.help", n=n))
+    shared = right.toggle(t("inside.weights.shared"), value=False, key="inside_shared",
+                          help=t("inside.weights.shared.help"))
+    if kind == "linear":
+        titles, cols = [f"{t('inside.fig.digit')} {d}" for d in range(n)], 10
+    else:
+        titles, cols = [f"{i}" for i in range(shown)], 16 if shown > 32 else 8
+    st.plotly_chart(plots.tile_grid_figure(weights[:shown], titles, cols=cols, shared_scale=shared,
+                                           labels=fig_labels()), key="inside_weights")
+    if shown < n:
+        st.caption(t("inside.weights.shown", shown=shown, n=n))
+
+
+def dense_layers_ui(layers: list, key: str) -> None:
+    hidden = [(t("inside.fig.hidden", i=layer.number, n=len(layer.values), act=layer.activation), layer.values)
+              for layer in layers if not layer.output]
+    if hidden:
+        st.plotly_chart(plots.activations_figure(hidden, fig_labels()), key=key)
+
+
+def one_image_mlp_ui(run, kind: str, data) -> None:
+    _, layers = input_and_output_ui(run.model, data)
+    st.subheader(t("inside.activations"))
+    if kind == "linear":
+        st.info(t("inside.activations.none"))
+        return
+    st.caption(t("inside.activations.intro"))
+    dense_layers_ui(layers, "inside_activations")
+    first = layers[0].values
+    top = np.argsort(-first, kind="stable")[:TOP_UNITS]
+    st.subheader(t("inside.top"))
+    st.caption(t("inside.top.intro"))
+    weights = ins.first_layer_weights(run.model).numpy()
+    titles = [f"{t('inside.fig.unit')} {i}: {first[i]:.2f}" for i in top]
+    st.plotly_chart(plots.tile_grid_figure(weights[top], titles, cols=TOP_UNITS, labels=fig_labels(), width_px=900),
+                    key="inside_top")
+
+
+# ---- convolutional networks ---------------------------------------------------------------------------
+
+def filters_ui(run) -> None:
+    convs = ins.conv_layers(run.model)
+    options = list(range(len(convs)))
+
+    def label(i: int) -> str:
+        c = convs[i]
+        return t("inside.filters.option", i=i + 1, n_in=c.in_channels, n_out=c.out_channels, k=c.kernel_size[0])
+
+    i = st.selectbox(t("inside.filters.layer"), options, format_func=label, key=f"inside_conv_{run.name}",
+                     help=t("inside.filters.layer.help"))
+    filters = ins.conv_filters(run.model, i).numpy()
+    k = filters.shape[-1]
+    if filters.shape[1] == 1:
+        st.markdown(t("inside.filters.first", k=k))
+        width = 110 * len(filters)
+    else:
+        st.markdown(t("inside.filters.deeper", n_in=filters.shape[1], k=k))
+        width = 1100
+    st.plotly_chart(plots.filter_bank_figure(filters, fig_labels(), width_px=min(width, 1100)), key="inside_filters")
+
+
+def one_image_cnn_ui(run, data) -> None:
+    x, layers = input_and_output_ui(run.model, data)
+    st.subheader(t("inside.maps"))
+    st.caption(t("inside.maps.intro"))
+    a, b = st.columns(2)
+    every = a.toggle(t("inside.maps.all"), value=True, key="inside_maps_all", help=t("inside.maps.all.help"))
+    shared = b.toggle(t("inside.maps.shared"), value=True, key="inside_maps_shared", help=t("inside.maps.shared.help"))
+    for j, (name, maps) in enumerate(ins.feature_maps(run.model, x)):
+        if not every and "Conv" not in name:
+            continue
+        c, h, w = maps.shape
+        st.markdown(f"**{t('inside.maps.stage', name=name, c=c, h=h, w=w)}**")
+        st.plotly_chart(plots.feature_maps_figure(maps.numpy(), fig_labels(), cols=min(c, 16), shared_scale=shared),
+                        key=f"inside_maps_{j}")
+    if any(not layer.output for layer in layers):
+        st.subheader(t("inside.maps.dense"))
+        dense_layers_ui(layers, "inside_dense")
+
+
+# ---- PCA ----------------------------------------------------------------------------------------------
+
+def pca_ui(run, kind: str, data) -> None:
+    st.markdown(t("inside.pca.intro"))
+    n_test = len(data.test_labels)
+    low = min(200, n_test)
+    n = n_test
+    if n_test > low:
+        n = st.slider(t("inside.pca.count"), min_value=low, max_value=min(2000, n_test),
+                      value=min(1000, n_test), step=100 if n_test >= 300 else 1, key="inside_pca_n",
+                      help=t("inside.pca.count.help"))
+    labels = data.test_labels[:n].numpy()
+    with st.spinner(t("inside.pca.computing", n=n)):
+        raw, raw_ev = _pixel_pca(n, n_test, data)
+        _, learned, learned_ev, dim = _learned_pca(run.name, id(run.model), n, n_test, run.model, data)
+    if kind == "linear":
+        st.caption(t("inside.pca.linear"))
+    title = t("inside.pca.scores") if kind == "linear" else t("inside.pca.hidden", d=dim)
+    raw_acc, learned_acc = ins.centroid_accuracy(raw, labels), ins.centroid_accuracy(learned, labels)
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.plotly_chart(plots.pca_figure(raw, labels, raw_ev, t("inside.pca.raw"), fig_labels()), key="inside_pca_raw")
+        st.metric(t("inside.pca.separation"), f"{raw_acc:.0%}", help=t("inside.pca.separation.help"))
+    with right:
+        st.plotly_chart(plots.pca_figure(learned, labels, learned_ev, title, fig_labels()), key="inside_pca_hidden")
+        st.metric(t("inside.pca.separation"), f"{learned_acc:.0%}", delta=f"{learned_acc - raw_acc:+.0%}",
+                  help=t("inside.pca.separation.help"))
+
+
+# ---- kNN ----------------------------------------------------------------------------------------------
+
+def knn_ui(knn, data) -> None:
+    st.info(t("inside.knn", k=knn.k), icon="🤝")
+    left, right = st.columns([1, 2], gap="large")
+    with left:
+        x, _, pixels = input_ui(data)
+        st.image(digit_image(pixels, 196))
+    with right:
+        feats = ins.knn_input_features(knn, x)
+        side = feats.shape[0]
+        st.caption(t("inside.knn.pixels") if knn.kind == "pixels"
+                   else t("inside.knn.blocks", grid=side, n=side * side))
+        st.plotly_chart(plots.image_figure(feats, height=320, hover="%{z:.1f}"), key="inside_knn")
+    st.caption(t("inside.knn.hint"))
+
+
+# ---- the page -----------------------------------------------------------------------------------------
+
+st.title("🧠 " + t("inside.title"))
+st.markdown(t("inside.intro"))
+run = run_picker_ui(key="inside_run")
+if run is None:
+    st.stop()
+data = dataset()
+try:
+    kind = ins.model_kind(run.model)
+except ins.NotInspectable as exc:
+    st.info(t("inside.error", msg=exc))
+    st.stop()
+if kind == "knn":
+    knn_ui(run.model, data)
+    st.stop()
+
+hidden = getattr(run.model, "hidden", None) if kind == "scratch" else None
+st.caption(t(f"inside.kind.{kind}", hidden=hidden) if kind == "scratch" else t(f"inside.kind.{kind}"))
+tab_weights, tab_one, tab_pca = st.tabs([t("inside.tab.weights"), t("inside.tab.one"), t("inside.tab.pca")])
+with tab_weights:
+    if kind == "cnn":
+        filters_ui(run)
+    else:
+        weights_ui(run, kind)
+with tab_one:
+    if kind == "cnn":
+        one_image_cnn_ui(run, data)
+    else:
+        one_image_mlp_ui(run, kind, data)
+with tab_pca:
+    pca_ui(run, kind, data)

@@ -1,5 +1,179 @@
+"""Train: pick a recipe or set your own, start a background job, watch loss and accuracy move."""
+
 import streamlit as st
 
-from ui.state import t
+from core.config import TrainConfig
+from core.plots import accuracy_figure, knn_figure, loss_figure
+from core.train_form import LR_CHOICES, divergence_tips, format_duration, lower_lr, nearest, run_name, summary
+from ui.state import dataset, harvest_jobs, my_jobs, session_alive, session_id, t, unique_name
+from ui.train_controls import PRESET_KEY, key, train_controls_ui
 
-st.title(t("nav.train"))
+LIVE_EVERY = 0.5  # seconds between redraws while a job trains
+
+harvest_jobs()  # app.py does this on every rerun too; here it guarantees the final view can name its run
+st.title("🏋️ " + t("nav.train"))
+st.markdown(t("train.intro"))
+
+
+def _start(config: TrainConfig, preset: str) -> None:
+    """on_click of Start: submit the job before the page redraws, so the button is already disabled."""
+    from core.jobs import manager
+
+    sid = session_id()
+    name = unique_name(run_name(config, preset))
+    manager().submit(config, dataset(), owner=sid, name=name, alive=session_alive(sid))
+
+
+def _toggle_pause(job) -> None:
+    if job.state == "paused":
+        job.resume()
+    else:
+        job.pause()
+
+
+def _set_lr(lr: float) -> None:
+    st.session_state[key("lr")] = nearest(lr, LR_CHOICES)
+    st.session_state[PRESET_KEY] = "custom"
+
+
+def start_ui(config: TrainConfig | None, preset: str) -> None:
+    """The Start button and a one-line summary of what it will train."""
+    jobs = my_jobs()
+    busy = bool(jobs) and not jobs[0].done
+    help_text = t("train.start.busy") if busy else t("train.start.help")
+    st.button(t("train.start"), key="train_start", type="primary", disabled=config is None or busy,
+              on_click=_start, args=(config, preset), help=help_text, width="stretch")
+    if config is not None:
+        st.caption(t("train.will_train", summary=summary(config)))
+
+
+def _events(job) -> list[dict]:
+    """The job's history, read incrementally (only new events are copied on each redraw)."""
+    cached = st.session_state.get("train_events")
+    if not cached or cached[0] != job.id:
+        cached = (job.id, [])
+        st.session_state["train_events"] = cached
+    cached[1].extend(job.history(since=len(cached[1])))
+    return cached[1]
+
+
+def buttons_ui(job) -> None:
+    """Pause/resume and stop-and-keep; disabled when there is nothing to pause or stop."""
+    state = job.state if job else None
+    left, right = st.columns(2)
+    paused = state == "paused"
+    can_pause = state in ("running", "paused") and job.config.family != "knn"  # kNN has no steps to pause between
+    left.button(t("train.resume") if paused else t("train.pause"), key="train_pause",
+                disabled=not can_pause, on_click=_toggle_pause, args=(job,),
+                help=t("train.pause.help"), width="stretch")
+    right.button(t("train.stop"), key="train_stop", disabled=state not in ("queued", "running", "paused"),
+                 on_click=lambda: job.stop(), help=t("train.stop.help"), width="stretch")
+
+
+def status_ui(job, events: list[dict]) -> None:
+    """Where the job is: queued, a progress bar, or how it ended (and that it is now a run)."""
+    info = job.latest()
+    state, cfg = info["state"], job.config
+    st.markdown(t("train.job", name=job.name, summary=summary(cfg)))
+    if state == "queued":
+        st.info(t("train.queued", pos=info.get("queue_position") or 1))
+        return
+    if state in ("running", "paused"):
+        if cfg.family == "knn":
+            st.info(t("train.knn.running"))
+        else:
+            ips = info.get("images_per_s")
+            st.progress(min(max(info.get("fraction") or 0.0, 0.0), 1.0), text=t(
+                "train.progress", epoch=f"{info.get('epoch') or 0:.2f}", epochs=cfg.epochs,
+                ips=f"{ips:,.0f}" if ips else "–", left=format_duration(info.get("eta_s"))))
+        if state == "paused":
+            st.warning(t("train.paused"))
+        metrics_ui(info, with_loss=cfg.family != "knn")
+        return
+    run = job.result
+    acc = run.test_acc if run is not None else info.get("test_acc")
+    secs = run.seconds if run is not None and run.seconds is not None else info.get("elapsed_s")
+    acc_text = f"{acc:.2%}" if acc is not None else "–"
+    if state == "failed":
+        st.error(t("train.failed", msg=job.error or "?"))
+        return
+    if state == "diverged":
+        reason = next((e["reason"] for e in events if e["kind"] == "diverged"), "")
+        st.error(t("train.diverged", reason=reason))
+        st.markdown(t("train.tips") + "\n" + "\n".join(f"- {t(k, **v)}" for k, v in divergence_tips(cfg)))
+        st.button(t("train.tip.apply", lr=f"{lower_lr(cfg):g}"), key="train_apply_lr", on_click=_set_lr,
+                  args=(lower_lr(cfg),), help=t("train.tip.apply.help"))
+    elif state == "stopped":
+        st.info(t("train.stopped", acc=acc_text, time=format_duration(secs)))
+    elif run is not None and run.status == "target":
+        st.success(t("train.done.target", acc=acc_text, time=format_duration(secs)))
+    else:
+        st.success(t("train.done", acc=acc_text, time=format_duration(secs)))
+    if run is not None:
+        st.markdown(t("train.saved", name=run.name))
+        st.page_link("pages/runs.py", label=t("train.to_runs"), icon="🗂️")
+
+
+def metrics_ui(info: dict, with_loss: bool = True) -> None:
+    """Latest test accuracy, latest batch loss and time so far, in big numbers."""
+    acc, loss = info.get("test_acc"), info.get("loss")
+    cols = iter(st.columns(3 if with_loss else 2))
+    next(cols).metric(t("common.accuracy"), f"{acc:.1%}" if acc is not None else "–")
+    if with_loss:
+        next(cols).metric(t("common.loss"), f"{loss:.3f}" if loss is not None else "–")
+    next(cols).metric(t("train.elapsed"), format_duration(info.get("elapsed_s")))
+
+
+def _plot_labels() -> dict:
+    names = ("step", "loss", "raw", "smoothed", "test_loss", "epoch", "accuracy", "quick", "full", "chance",
+             "target", "k", "chosen")
+    return {n: t(f"train.plot.{n}") for n in names}
+
+
+def charts_ui(job, events: list[dict]) -> None:
+    """Loss per step and accuracy per epoch (kNN: accuracy against k), each under a short explanation."""
+    cfg, labels = job.config, _plot_labels()
+    if cfg.family == "knn":
+        st.caption(t("train.explain.knn"))
+        if any(e["kind"] == "knn" for e in events):
+                st.plotly_chart(knn_figure(events, labels, k=cfg.k), key="train_knn_chart", width="stretch")
+        return
+    note, switch = st.columns([5, 1], vertical_alignment="center")
+    note.caption(t("train.explain.loss.scratch" if cfg.family == "scratch" else "train.explain.loss",
+                   batch=cfg.batch_size))
+    log_y = switch.toggle(t("train.logy"), key="train_logy", help=t("train.logy.help"))
+    st.plotly_chart(loss_figure(events, labels, log_y=log_y), key="train_loss_chart", width="stretch")
+    st.caption(t("train.explain.acc", n=f"{cfg.eval_subset:,}"))
+    st.plotly_chart(accuracy_figure(events, labels, epochs=cfg.epochs, target=cfg.target_accuracy),
+                    key="train_acc_chart", width="stretch")
+
+
+def job_view(job, events: list[dict]) -> None:
+    buttons_ui(job)
+    status_ui(job, events)
+    charts_ui(job, events)
+
+
+@st.fragment(run_every=LIVE_EVERY)
+def live_ui() -> None:
+    """Redrawn every half second while the session's latest job trains; hands over to a full rerun when it ends."""
+    jobs = my_jobs()
+    if not jobs or jobs[0].done:
+        st.rerun()  # the job ended: a full rerun collects the run and draws the final view once
+    job_view(jobs[0], _events(jobs[0]))
+
+
+config, preset = None, "custom"
+controls, view = st.columns([2, 3], gap="large")
+with controls:
+    config, preset = train_controls_ui()
+with view:
+    start_ui(config, preset)
+    latest = next(iter(my_jobs()), None)  # the session's latest job, whatever the controls say now
+    if latest is None:
+        buttons_ui(None)
+        st.info(t("train.idle"))
+    elif latest.done:
+        job_view(latest, _events(latest))
+    else:
+        live_ui()

@@ -1,0 +1,218 @@
+"""The class's own test set: drawings saved by students as labelled 28x28 PNGs, and fine-tuning on them.
+
+The folder (env MNIST_LAB_CLASS_DIR, default `class_test_set/`) holds one PNG per drawing, named
+`<label>_<timestamp>.png`, so a teacher can browse it, delete a bad drawing, or copy it to another
+machine. Images are the preprocessed network inputs (white digit on black, like MNIST).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import nn
+
+from core.config import TrainConfig
+from core.data import MNIST, normalise
+from core.losses import compute_loss
+from core.training import evaluate, make_optimizer, predict_proba
+
+DEFAULT_DIR = "class_test_set"
+NAME = re.compile(r"^([0-9])_[\w.-]*\.png$")  # <label>_<timestamp>.png
+
+
+class FineTuneError(ValueError):
+    """This learner cannot be fine-tuned; the message says why, for the user."""
+
+
+def class_dir() -> Path:
+    """The class test set's folder: MNIST_LAB_CLASS_DIR, or class_test_set/ beside where the app runs."""
+    return Path(os.environ.get("MNIST_LAB_CLASS_DIR", DEFAULT_DIR))
+
+
+def add_drawing(folder: str | Path, image_uint8: np.ndarray, label: int) -> Path:
+    """Save one 28x28 uint8 drawing as <label>_<timestamp>.png in `folder`; returns the file's path."""
+    img = np.asarray(image_uint8)
+    if img.shape != (28, 28):
+        raise ValueError(f"a class drawing must be 28x28, got shape {img.shape}")
+    if img.dtype != np.uint8:
+        raise ValueError(f"a class drawing must be uint8 (0-255), got {img.dtype}")
+    label = int(label)
+    if not 0 <= label <= 9:
+        raise ValueError(f"the label must be a digit 0-9, got {label}")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now)) + f"-{int(now * 1e6) % 1_000_000:06d}"
+    path, n = folder / f"{label}_{stamp}.png", 2
+    while path.exists():  # two students saving in the same microsecond
+        path, n = folder / f"{label}_{stamp}-{n}.png", n + 1
+    tmp = path.with_name(f".{path.name}.tmp")
+    Image.fromarray(img, mode="L").save(tmp, format="PNG")
+    tmp.replace(path)  # atomic: other sessions never read half a file
+    return path
+
+
+def drawing_files(folder: str | Path) -> list[Path]:
+    """The class drawings in `folder` (files named <label>_*.png), sorted by name."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and NAME.match(p.name))
+
+
+def load_class_set(folder: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """All drawings in `folder`: uint8 images [N, 28, 28] and int64 labels [N] (unreadable files skipped)."""
+    images, labels = [], []
+    for path in drawing_files(folder):
+        try:
+            with Image.open(path) as im:
+                arr = np.asarray(im.convert("L"), dtype=np.uint8)
+        except (OSError, ValueError):
+            continue  # a half-copied or foreign file is not a drawing
+        if arr.shape != (28, 28):
+            continue
+        images.append(arr)
+        labels.append(int(NAME.match(path.name).group(1)))
+    if not images:
+        return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64)
+    return np.stack(images), np.array(labels, dtype=np.int64)
+
+
+def counts_per_digit(labels: np.ndarray) -> list[int]:
+    """How many drawings of each digit 0-9."""
+    return np.bincount(np.asarray(labels, dtype=np.int64), minlength=10)[:10].tolist()
+
+
+def to_tensor(images_uint8: np.ndarray) -> torch.Tensor:
+    """uint8 [N, 28, 28] -> normalised float [N, 1, 28, 28], like the training data."""
+    return normalise(torch.from_numpy(np.ascontiguousarray(images_uint8))).unsqueeze(1)
+
+
+def evaluate_images(model, images_uint8: np.ndarray, labels: np.ndarray) -> dict:
+    """Accuracy overall and per digit on labelled drawings, plus the misses (most confident first).
+
+    Returns {n, correct, accuracy (None if empty), per_digit: [{digit, n, correct, accuracy}],
+    preds [N], confidence [N], misses: [{index, label, pred, confidence}]}.
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    n = len(labels)
+    if n == 0:
+        probs = np.zeros((0, 10), np.float32)
+    else:
+        probs = predict_proba(model, to_tensor(images_uint8)).numpy()
+    preds = probs.argmax(1) if n else np.zeros(0, np.int64)
+    confidence = probs.max(1) if n else np.zeros(0, np.float32)
+    hit = preds == labels
+    per_digit = []
+    for d in range(10):
+        mask = labels == d
+        k = int(mask.sum())
+        c = int(hit[mask].sum())
+        per_digit.append({"digit": d, "n": k, "correct": c, "accuracy": c / k if k else None})
+    wrong = np.flatnonzero(~hit)
+    wrong = wrong[np.argsort(-confidence[wrong], kind="stable")]
+    misses = [{"index": int(i), "label": int(labels[i]), "pred": int(preds[i]), "confidence": float(confidence[i])}
+              for i in wrong]
+    return {
+        "n": n, "correct": int(hit.sum()), "accuracy": float(hit.mean()) if n else None,
+        "per_digit": per_digit, "preds": preds, "confidence": confidence, "misses": misses,
+    }
+
+
+def evaluate_on_class_set(model, folder: str | Path) -> dict:
+    """evaluate_images on every drawing in `folder`."""
+    return evaluate_images(model, *load_class_set(folder))
+
+
+def can_fine_tune(model) -> bool:
+    """True for learners fine_tune handles: torch models, the NumPy network and kNN."""
+    from core.knn import KNN
+    from core.scratch import ScratchNet
+
+    return isinstance(model, (nn.Module, ScratchNet, KNN))
+
+
+def fine_tune(model, config: TrainConfig, images_uint8: np.ndarray, labels: np.ndarray, epochs: int = 20,
+              lr: float | None = None, batch_size: int = 16, replay: tuple[torch.Tensor, torch.Tensor] | None = None,
+              seed: int = 0):
+    """A NEW learner: a copy of `model` trained a little more on the drawings (the original is untouched).
+
+    torch models and the NumPy network take `epochs` passes of small batches with the run's optimiser
+    and loss at rate `lr` (default: the run's own). `replay` (normalised MNIST images, labels) mixes as
+    many MNIST training images into every batch, so the model learns the drawings without forgetting
+    MNIST. kNN simply adds the drawings to its memory.
+    """
+    from core.knn import KNN
+    from core.scratch import ScratchNet
+
+    labels = np.asarray(labels, dtype=np.int64)
+    if len(labels) == 0:
+        raise FineTuneError("the class test set is empty: save some drawings first")
+    if len(labels) != len(images_uint8):
+        raise ValueError(f"{len(images_uint8)} drawings but {len(labels)} labels")
+    x, y = to_tensor(images_uint8), torch.from_numpy(labels)
+    if isinstance(model, KNN):
+        new = copy.deepcopy(model)
+        train, train_labels = new._check_fitted()
+        new._set_train(torch.cat([train, new.features(x)]), torch.cat([train_labels, y]))
+        return new
+    if not isinstance(model, (nn.Module, ScratchNet)):
+        raise FineTuneError(f"fine-tuning is not supported for {type(model).__name__}")
+    lr = config.lr if lr is None else float(lr)
+    new = copy.deepcopy(model)
+    g = torch.Generator().manual_seed(seed)
+    if isinstance(new, ScratchNet):
+        for _ in range(epochs):
+            for xb, yb in _batches(x, y, batch_size, replay, g):
+                new.train_step(xb, yb, lr)
+        return new
+    device = next(new.parameters()).device
+    opt = make_optimizer(config.replace(lr=lr), new.parameters())
+    new.train()
+    for _ in range(epochs):
+        for xb, yb in _batches(x, y, batch_size, replay, g):
+            xb, yb = xb.to(device), yb.to(device)
+            loss = compute_loss(config.loss, new(xb), yb, new, config.l2)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    new.eval()
+    return new
+
+
+def _batches(x: torch.Tensor, y: torch.Tensor, batch_size: int, replay, g: torch.Generator):
+    """Shuffled mini-batches of the drawings, each topped up with as many random replay images."""
+    order = torch.randperm(len(y), generator=g)
+    for i in range(0, len(y), batch_size):
+        idx = order[i:i + batch_size]
+        xb, yb = x[idx], y[idx]
+        if replay is not None and len(replay[1]):
+            pick = torch.randint(0, len(replay[1]), (len(idx),), generator=g)
+            xb = torch.cat([xb, replay[0][pick].cpu()])
+            yb = torch.cat([yb, replay[1][pick].cpu()])
+        yield xb, yb
+
+
+def fine_tune_event(model, config: TrainConfig, data: MNIST, base_history: list[dict], drawings: int,
+                    epochs: int, seconds: float) -> dict:
+    """The full-test-set evaluation event that ends a fine-tuned run's history."""
+    is_torch = isinstance(model, nn.Module)
+    device = next(model.parameters()).device if is_torch else torch.device("cpu")
+    result = evaluate(model, data.images("test", device), data.labels("test", device),
+                      config.loss if is_torch else None)
+    last = next((e for e in reversed(base_history) if e.get("kind") == "eval"), {})
+    return {
+        "kind": "eval", "epoch": last.get("epoch", 0.0), "step": last.get("step", 0),
+        "seen": last.get("seen", 0), "seconds": last.get("seconds", 0.0) + round(seconds, 4),
+        "train_seconds": last.get("train_seconds", 0.0) + round(seconds, 4), "train_loss": None,
+        "test_loss": result["test_loss"], "test_acc": result["test_acc"], "n_test": len(data.test_labels),
+        "full": True, "test_preds": result["preds"].tolist(),
+        "fine_tuned": {"drawings": int(drawings), "epochs": int(epochs)},
+    }

@@ -1,0 +1,293 @@
+"""Computations and Plotly figures for the Home and Data pages: pixels, classes, means, histograms, softmax.
+
+Data in, numbers or a figure out; no Streamlit. Images are uint8 tensors/arrays [N, 28, 28] (0 = paper,
+255 = full ink) unless a name says "normalised". Every text a figure shows is passed in by the caller, so
+the page can translate it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from itertools import pairwise
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+from plotly.subplots import make_subplots
+from torch import nn
+
+from core.config import TrainConfig
+from core.data import MEAN, STD
+from core.models import parse_arch
+
+SIDE = 28  # MNIST images are SIDE x SIDE pixels
+N_PIXELS = SIDE * SIDE  # 784: the length of the flattened input vector
+INK = "Greys"  # 0 -> white paper, 255 -> black ink: looks like pen on paper, readable on a projector
+ACCENT = "#e4572e"  # the highlighted bar / row
+MUTED = "#9aa5b1"
+FONT = {"size": 16}
+
+# ---- computations -------------------------------------------------------------------------------
+
+
+def class_counts(labels: torch.Tensor, n_classes: int = 10) -> list[int]:
+    """How many images of each digit (index = digit)."""
+    return torch.bincount(labels.long().cpu(), minlength=n_classes)[:n_classes].tolist()
+
+
+def mean_images(images: torch.Tensor, labels: torch.Tensor, n_classes: int = 10) -> torch.Tensor:
+    """The average image of each digit, float [n_classes, 28, 28] in 0-255 (zeros for an absent digit)."""
+    flat = images.reshape(len(images), -1).double()
+    sums = torch.zeros(n_classes, flat.shape[1], dtype=torch.float64).index_add_(0, labels.long(), flat)
+    counts = torch.bincount(labels.long(), minlength=n_classes)[:n_classes].clamp(min=1).double()
+    return (sums / counts[:, None]).float().reshape(n_classes, *images.shape[1:])
+
+
+def pixel_histogram(images: torch.Tensor) -> list[int]:
+    """How many pixels take each grey value 0..255 (256 counts, summing to N*784)."""
+    flat = images.reshape(-1)
+    flat = flat if flat.dtype == torch.uint8 else flat.long()  # uint8 directly: 4x faster, no 8-byte copy
+    return torch.bincount(flat, minlength=256)[:256].tolist()
+
+
+def sample_indices(labels: torch.Tensor, digit: int | None, n: int, seed: int) -> list[int]:
+    """`n` image indices of one digit (or of any digit for None), drawn at random but fixed by `seed`."""
+    pool = torch.arange(len(labels)) if digit is None else (labels.cpu() == digit).nonzero().flatten()
+    g = torch.Generator().manual_seed(int(seed))
+    return pool[torch.randperm(len(pool), generator=g)[:n]].tolist()
+
+
+def inkiest_row(image: torch.Tensor | np.ndarray) -> int:
+    """The image row holding the most ink (a row worth showing in the flattened vector)."""
+    return int(np.asarray(image, dtype=np.float64).sum(axis=1).argmax())
+
+
+def row_slice(row: int) -> tuple[int, int]:
+    """Where image row `row` lands in the flattened 784-vector: positions [start, stop)."""
+    return row * SIDE, (row + 1) * SIDE
+
+
+def parameter_count(sizes: Sequence[int]) -> int:
+    """Weights plus biases of fully-connected layers with these sizes (784*128 + 128 + ...)."""
+    return sum(a * b + b for a, b in pairwise(sizes))
+
+
+def normalised_value(pixel: float, mean: float = MEAN, std: float = STD) -> float:
+    """x' = (x/255 - mean) / std for one grey value."""
+    return (pixel / 255.0 - mean) / std
+
+
+def layer_sizes(arch: str) -> list[int] | None:
+    """Units per layer for fully-connected specs ('mlp:128,64' -> [784, 128, 64, 10]); None for cnn/knn."""
+    head, widths = parse_arch(arch)
+    if head == "linear":
+        return [N_PIXELS, 10]
+    if head in ("mlp", "scratch"):
+        return [N_PIXELS, *widths, 10]
+    return None
+
+
+@torch.no_grad()
+def scores_and_probs(model, image: torch.Tensor) -> tuple[list[float] | None, list[float]]:
+    """A model's 10 raw scores (None for non-torch learners) and its probabilities for one normalised image."""
+    from core.training import predict_proba
+
+    x = image.reshape(1, 1, SIDE, SIDE).float()
+    if isinstance(model, nn.Module):
+        device = next(model.parameters()).device
+        was_training = model.training
+        model.eval()
+        scores = model(x.to(device)).cpu()[0]
+        model.train(was_training)  # leave a shared model the way we found it
+        return scores.tolist(), torch.softmax(scores, 0).tolist()
+    return None, predict_proba(model, x)[0].tolist()
+
+
+def untrained_outputs(image: torch.Tensor, arch: str = "mlp:128,64", seed: int = 0) -> tuple[list[float], list[float]]:
+    """Scores and probabilities of a freshly initialised (untrained) network for one normalised image."""
+    from core.training import build_learner
+
+    model = build_learner(TrainConfig(arch=arch, seed=seed, device="cpu"))
+    scores, probs = scores_and_probs(model, image)
+    return scores or [], probs
+
+
+def cross_entropy(probs: Sequence[float], label: int) -> float:
+    """The loss for one image: -ln p(true digit)."""
+    return -math.log(max(float(probs[label]), 1e-12))
+
+
+# ---- figures ------------------------------------------------------------------------------------
+
+
+def _readable(fig: go.Figure, tick: int = 14) -> go.Figure:
+    """Larger tick labels, axis titles and subplot titles than the theme's defaults (projectors)."""
+    fig.update_xaxes(tickfont={"size": tick}, title_font={"size": tick + 2})
+    fig.update_yaxes(tickfont={"size": tick}, title_font={"size": tick + 2})
+    fig.update_annotations(font={"size": tick + 3})
+    return fig
+
+
+def _image_axes(fig: go.Figure) -> None:
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", constrain="domain")
+
+
+def pixel_grid_figure(image, show_zeros: bool = False, highlight_row: int | None = None,
+                      hover: str = "row %{y}, column %{x}: %{z}", height: int = 860) -> go.Figure:
+    """The 28x28 image as a heatmap with each grey value (0-255) written in its cell, digit upright."""
+    z = np.asarray(image, dtype=np.int64)
+    text = [[str(v) if (v or show_zeros) else "" for v in row] for row in z.tolist()]
+    fig = go.Figure(go.Heatmap(
+        z=z, text=text, texttemplate="%{text}", textfont={"size": 12}, colorscale=INK, zmin=0, zmax=255,
+        xgap=1, ygap=1, hovertemplate=hover + "<extra></extra>",
+        colorbar={"thickness": 14, "tickvals": [0, 64, 128, 192, 255]},
+    ))
+    fig.update_xaxes(showgrid=False, zeroline=False, tickmode="linear", dtick=4, side="top", constrain="domain")
+    fig.update_yaxes(showgrid=False, zeroline=False, tickmode="linear", dtick=4, autorange="reversed",
+                     scaleanchor="x", constrain="domain")
+    if highlight_row is not None:
+        fig.add_shape(type="rect", x0=-0.5, x1=SIDE - 0.5, y0=highlight_row - 0.5, y1=highlight_row + 0.5,
+                      line={"color": ACCENT, "width": 3})
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, font=FONT,
+                      plot_bgcolor="#e3e3e3")  # shows through the 1-pixel gaps: every cell is visible
+    return _readable(fig)
+
+
+def vector_strip_figure(image, highlight_row: int | None = None, xlabel: str = "position in the vector",
+                        hover: str = "x[%{x}] = %{z}") -> go.Figure:
+    """The flattened image as one long strip of 784 cells; thin lines where each image row begins."""
+    flat = np.asarray(image, dtype=np.int64).reshape(1, -1)
+    fig = go.Figure(go.Heatmap(z=flat, colorscale=INK, zmin=0, zmax=255, showscale=False,
+                               hovertemplate=hover + "<extra></extra>"))
+    for r in range(1, SIDE):
+        fig.add_vline(x=r * SIDE - 0.5, line={"color": "#d0d7de", "width": 1})
+    if highlight_row is not None:
+        start, stop = row_slice(highlight_row)
+        fig.add_shape(type="rect", x0=start - 0.5, x1=stop - 0.5, y0=-0.5, y1=0.5, line={"color": ACCENT, "width": 3})
+    fig.update_xaxes(title=xlabel, tickmode="array", tickvals=list(range(0, N_PIXELS + 1, 112)), range=[-0.5, 783.5])
+    fig.update_yaxes(visible=False)
+    fig.update_layout(height=170, margin={"l": 10, "r": 10, "t": 10, "b": 10}, font=FONT, plot_bgcolor="white")
+    return _readable(fig)
+
+
+def network_figure(sizes: Sequence[int], layer_names: Sequence[str], max_nodes: int = 8) -> go.Figure:
+    """A layer diagram: a column of units per layer (long layers abbreviated with dots), all connected."""
+    fig = go.Figure()
+    columns = []
+    for size in sizes:
+        half = max_nodes // 2
+        shown = list(range(size)) if size <= max_nodes + 2 else [*range(half), *range(size - half, size)]
+        n = len(shown)
+        ys = [(n - 1) / 2 - i for i in range(n)]
+        if size > max_nodes + 2:  # leave a gap in the middle for the dots
+            ys = [y + (0.6 if i < n // 2 else -0.6) for i, y in enumerate(ys)]
+        columns.append((shown, ys))
+    for layer, ((_, ys_a), (_, ys_b)) in enumerate(pairwise(columns)):
+        xs, yv = [], []
+        for ya in ys_a:
+            for yb in ys_b:
+                xs += [layer, layer + 1, None]
+                yv += [ya, yb, None]
+        fig.add_trace(go.Scatter(x=xs, y=yv, mode="lines", line={"color": "#c9d1d9", "width": 0.7},
+                                 hoverinfo="skip", showlegend=False))
+    for layer, ((shown, ys), size) in enumerate(zip(columns, sizes, strict=True)):
+        last = layer == len(sizes) - 1
+        fig.add_trace(go.Scatter(
+            x=[layer] * len(ys), y=ys, mode="markers+text" if last else "markers",
+            text=[str(i) for i in shown] if last else None, textposition="middle right",
+            marker={"size": 18, "color": ACCENT if last else ("#4c78a8" if layer else "#555"),
+                    "line": {"color": "white", "width": 1}},
+            hoverinfo="skip", showlegend=False,
+        ))
+        if size > max_nodes + 2:
+            fig.add_annotation(x=layer, y=0, text="⋮", showarrow=False, font={"size": 26})
+        top = max(max(ys) for _, ys in columns)
+        fig.add_annotation(x=layer, y=top + 1.3, text=f"<b>{size}</b><br>{layer_names[layer]}", showarrow=False,
+                           font={"size": 16})
+    height = max(max(ys) for _, ys in columns)
+    fig.update_xaxes(visible=False, range=[-0.5, len(sizes) - 0.5])
+    fig.update_yaxes(visible=False, range=[-height - 0.8, height + 2.3])
+    fig.update_layout(height=460, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white", font=FONT)
+    return fig
+
+
+def scores_probs_figure(scores: Sequence[float] | None, probs: Sequence[float], true_label: int | None,
+                        titles: tuple[str, str], xlabel: str = "digit") -> go.Figure:
+    """Side by side: the 10 raw scores z (if known) and the softmax probabilities, the top guess highlighted."""
+    digits = [str(d) for d in range(10)]
+    best = int(np.argmax(probs))
+    colours = [ACCENT if d == best else MUTED for d in range(10)]
+    cols = 2 if scores is not None else 1
+    fig = make_subplots(rows=1, cols=cols, subplot_titles=titles if cols == 2 else titles[1:],
+                        horizontal_spacing=0.08)
+    if scores is not None:
+        fig.add_trace(go.Bar(x=digits, y=list(scores), marker_color=colours, text=[f"{s:.2f}" for s in scores],
+                             textposition="outside", hovertemplate="z%{x} = %{y:.3f}<extra></extra>"), row=1, col=1)
+    fig.add_trace(go.Bar(x=digits, y=list(probs), marker_color=colours, text=[f"{p:.0%}" for p in probs],
+                         textposition="outside", hovertemplate="p%{x} = %{y:.3f}<extra></extra>"), row=1, col=cols)
+    fig.update_yaxes(range=[0, 1.12], tickformat=".0%", row=1, col=cols)
+    if scores is not None:
+        lo, hi = min(min(scores), 0.0), max(max(scores), 0.0)
+        pad = 0.18 * (hi - lo or 1.0)
+        fig.update_yaxes(range=[lo - pad, hi + pad], row=1, col=1)
+    fig.update_xaxes(title=xlabel, type="category")
+    if true_label is not None:
+        for c in range(1, cols + 1):
+            fig.add_vrect(x0=true_label - 0.5, x1=true_label + 0.5, fillcolor="#2a9d8f", opacity=0.12,
+                          line_width=0, row=1, col=c)
+    fig.update_layout(height=380, showlegend=False, margin={"l": 10, "r": 10, "t": 40, "b": 10}, font=FONT)
+    return _readable(fig)
+
+
+def image_grid_figure(images, titles: Sequence[str], cols: int, cell_px: int = 150,
+                      zmax: float = 255.0) -> go.Figure:
+    """Small images in a grid with a title over each (the classic 3x3 'samples' plot)."""
+    images = np.asarray(images, dtype=np.float32)
+    n = len(images)
+    rows = max(1, math.ceil(n / cols))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(titles), horizontal_spacing=0.015,
+                        vertical_spacing=min(0.3 / rows, 0.12))
+    for i, img in enumerate(images):
+        r, c = divmod(i, cols)
+        fig.add_trace(go.Heatmap(z=img, coloraxis="coloraxis", hovertemplate="(%{y}, %{x}): %{z:.0f}<extra></extra>"),
+                      row=r + 1, col=c + 1)
+    _image_axes(fig)
+    for i in range(1, rows * cols + 1):
+        suffix = "" if i == 1 else str(i)
+        fig.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
+    fig.update_layout(coloraxis={"colorscale": INK, "cmin": 0, "cmax": zmax, "showscale": False},
+                      height=rows * cell_px + 40, margin={"l": 5, "r": 5, "t": 40, "b": 5},
+                      plot_bgcolor="white", font=FONT)
+    fig.update_annotations(font={"size": 18})
+    return fig
+
+
+def class_counts_figure(train: Sequence[int], test: Sequence[int], titles: tuple[str, str],
+                        xlabel: str = "digit", ylabel: str = "images") -> go.Figure:
+    """Images per digit, training set and test set side by side, with the count on each bar."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.08)
+    for c, (counts, colour) in enumerate(((train, "#4c78a8"), (test, "#f58518")), start=1):
+        fig.add_trace(go.Bar(x=[str(d) for d in range(10)], y=list(counts), marker_color=colour,
+                             text=[f"{v:,}" for v in counts], textposition="outside",
+                             hovertemplate="%{x}: %{y:,}<extra></extra>"), row=1, col=c)
+        if sum(counts):
+            fig.add_hline(y=sum(counts) / 10, line={"dash": "dot", "color": "#555"}, layer="below", row=1, col=c)
+        fig.update_yaxes(range=[0, max(max(counts), 1) * 1.18], title=ylabel if c == 1 else None, row=1, col=c)
+    fig.update_xaxes(title=xlabel, type="category")
+    fig.update_layout(height=380, showlegend=False, margin={"l": 10, "r": 10, "t": 40, "b": 10}, font=FONT)
+    return _readable(fig)
+
+
+def histogram_figure(counts: Sequence[int], xlabel: str = "grey value", ylabel: str = "pixels (log scale)",
+                     hover: str = "%{x}: %{y:,} pixels") -> go.Figure:
+    """How many pixels have each grey value 0..255, on a log y axis (most pixels are 0)."""
+    x = [v for v, c in enumerate(counts) if c]
+    y = [c for c in counts if c]
+    fig = go.Figure(go.Bar(x=x, y=y, marker_color="#4c78a8", marker_line_width=0,
+                           hovertemplate=hover + "<extra></extra>"))
+    fig.update_xaxes(title=xlabel, range=[-2, 257], tickvals=[0, 32, 64, 96, 128, 160, 192, 224, 255])
+    fig.update_yaxes(title=ylabel, type="log", dtick=1, tickformat="~s")  # one tick per power of ten
+    fig.update_layout(height=380, bargap=0, margin={"l": 10, "r": 10, "t": 10, "b": 10}, font=FONT)
+    return _readable(fig)

@@ -1,0 +1,133 @@
+"""Plotly figure builders for training curves: a run's history (event dicts) in, a figure out. No Streamlit.
+
+Labels are passed in (the page translates them); English defaults make the builders usable anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+
+MAX_POINTS = 3000  # points per line: more is invisible on screen and slow to send every half second
+SMOOTHING = 0.9  # weight of the past in the smoothed loss (TensorBoard's slider, same meaning)
+
+LABELS = {
+    "step": "Step", "loss": "Loss", "raw": "loss per batch", "smoothed": "smoothed",
+    "test_loss": "test loss", "epoch": "Epoch", "accuracy": "Test accuracy",
+    "quick": "quick check (subset)", "full": "full test set", "chance": "chance: 10%",
+    "target": "target", "k": "k (neighbours that vote)", "chosen": "chosen k",
+}
+COLORS = {"raw": "rgba(99, 110, 250, 0.35)", "smoothed": "#3b4cca", "test": "#ef553b", "acc": "#00a37a",
+          "full": "#006b50", "guide": "#888888"}
+
+
+def ema(values: Sequence[float], weight: float = SMOOTHING) -> list[float]:
+    """Exponential moving average: s[0] = v[0], s[i] = weight * s[i-1] + (1 - weight) * v[i]."""
+    out: list[float] = []
+    s = None
+    for v in values:
+        s = v if s is None else weight * s + (1.0 - weight) * v
+        out.append(s)
+    return out
+
+
+def downsample_indices(n: int, max_points: int = MAX_POINTS) -> list[int]:
+    """Up to `max_points` evenly spaced indices into a series of length n, always the first and the last."""
+    if n <= max_points:
+        return list(range(n))
+    if max_points < 2:
+        return [n - 1]
+    stride = (n - 1) / (max_points - 1)
+    return sorted({round(i * stride) for i in range(max_points)} | {0, n - 1})
+
+
+def downsample(xs: Sequence, ys: Sequence, max_points: int = MAX_POINTS) -> tuple[list, list]:
+    """(xs, ys) thinned to at most about `max_points` points, keeping the first and the last."""
+    idx = downsample_indices(len(xs), max_points)
+    return [xs[i] for i in idx], [ys[i] for i in idx]
+
+
+def _labels(labels: dict | None) -> dict:
+    return {**LABELS, **(labels or {})}
+
+
+def _layout(fig: go.Figure, x_title: str, y_title: str, height: int) -> go.Figure:
+    fig.update_layout(
+        height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        xaxis_title=x_title, yaxis_title=y_title, font={"size": 15},
+    )
+    return fig
+
+
+def loss_figure(history: Sequence[dict], labels: dict | None = None, smoothing: float = SMOOTHING,
+                max_points: int = MAX_POINTS, log_y: bool = False, height: int = 340) -> go.Figure:
+    """Training loss per step (thin, raw), its moving average (thick) and the test loss at each evaluation."""
+    lab = _labels(labels)
+    steps = [e for e in history if e.get("kind") == "step"]
+    xs = [e["step"] for e in steps]
+    raw = [e["loss"] for e in steps]
+    smooth = ema(raw, smoothing)  # smoothed over every step, then thinned: the line stays exact
+    idx = downsample_indices(len(xs), max_points)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[xs[i] for i in idx], y=[raw[i] for i in idx], mode="lines", name=lab["raw"],
+                             line={"width": 1, "color": COLORS["raw"]}))
+    fig.add_trace(go.Scatter(x=[xs[i] for i in idx], y=[smooth[i] for i in idx], mode="lines",
+                             name=lab["smoothed"], line={"width": 3, "color": COLORS["smoothed"]}))
+    evals = [e for e in history if e.get("kind") == "eval" and e.get("test_loss") is not None]
+    if evals:
+        fig.add_trace(go.Scatter(x=[e["step"] for e in evals], y=[e["test_loss"] for e in evals],
+                                 mode="markers", name=lab["test_loss"],
+                                 marker={"size": 9, "color": COLORS["test"], "symbol": "diamond"}))
+    _layout(fig, lab["step"], lab["loss"], height)
+    if log_y:
+        fig.update_yaxes(type="log")
+    else:
+        fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def accuracy_figure(history: Sequence[dict], labels: dict | None = None, epochs: float | None = None,
+                    target: float | None = None, height: int = 340) -> go.Figure:
+    """Test accuracy against epoch from the untrained model (epoch 0) on; big markers for full-test evaluations."""
+    lab = _labels(labels)
+    evals = [e for e in history if e.get("kind") == "eval"]
+    full = [e for e in evals if e.get("full")]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[e["epoch"] for e in evals], y=[e["test_acc"] for e in evals], mode="lines+markers",
+                             name=lab["quick"], line={"width": 2, "color": COLORS["acc"]}, marker={"size": 6}))
+    fig.add_trace(go.Scatter(x=[e["epoch"] for e in full], y=[e["test_acc"] for e in full], mode="markers+text",
+                             name=lab["full"], text=[f"{e['test_acc']:.1%}" for e in full], textposition="top center",
+                             marker={"size": 13, "color": COLORS["full"], "symbol": "circle",
+                                     "line": {"width": 2, "color": "white"}}))
+    fig.add_hline(y=0.1, line={"dash": "dot", "color": COLORS["guide"]}, annotation_text=lab["chance"],
+                  annotation_position="bottom right")
+    if target:
+        fig.add_hline(y=target, line={"dash": "dash", "color": COLORS["test"]},
+                      annotation_text=f"{lab['target']}: {target:.1%}", annotation_position="bottom right")
+    _layout(fig, lab["epoch"], lab["accuracy"], height)
+    fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
+    if epochs:
+        fig.update_xaxes(range=[-0.05 * epochs, epochs * 1.05])
+    return fig
+
+
+def knn_figure(history: Sequence[dict], labels: dict | None = None, k: int | None = None,
+               height: int = 340) -> go.Figure:
+    """kNN test accuracy as k changes (the 'knn' events), the chosen k highlighted."""
+    lab = _labels(labels)
+    points = sorted((e["k"], e["test_acc"]) for e in history if e.get("kind") == "knn")
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers",
+                             name=lab["accuracy"], line={"width": 3, "color": COLORS["acc"]}, marker={"size": 9}))
+    chosen = [p for p in points if p[0] == k]
+    if chosen:
+        fig.add_trace(go.Scatter(x=[chosen[0][0]], y=[chosen[0][1]], mode="markers+text", name=lab["chosen"],
+                                 text=[f"{chosen[0][1]:.1%}"], textposition="top center",
+                                 marker={"size": 16, "color": COLORS["full"], "symbol": "star"}))
+    _layout(fig, lab["k"], lab["accuracy"], height)
+    fig.update_yaxes(tickformat=".1%", range=None if points else [0, 1])
+    fig.update_xaxes(dtick=2 if len(points) > 1 and points[-1][0] <= 30 else None)
+    fig.update_layout(hovermode="closest")
+    return fig

@@ -1,0 +1,154 @@
+"""One-click experiments: configs differ in exactly the compared field, share the seed; summaries read right."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from core.config import TrainConfig
+from core.experiments import (
+    EXPERIMENTS,
+    base_config,
+    differing_fields,
+    outcome,
+    ranked,
+    settings_rows,
+    summarize,
+)
+from core.i18n import CATALOGS
+from core.runs import history_entry
+from core.training import train
+from tests.conftest import train_run
+
+BASES = [
+    base_config(),
+    base_config(epochs=3, train_subset=None, seed=7, arch="cnn"),
+    TrainConfig(arch="linear", optimizer="sgd", lr=0.5, loss="hinge", seed=3, batch_size=10),
+]
+
+
+@pytest.mark.parametrize("key", list(EXPERIMENTS))
+@pytest.mark.parametrize("base", BASES, ids=["default", "cnn", "linear-sgd"])
+def test_configs_differ_in_exactly_the_compared_field_and_share_the_seed(key, base):
+    exp = EXPERIMENTS[key]
+    configs = [c for _, c in exp.configs(base)]
+    assert len(configs) >= 2
+    for a, b in itertools.combinations(configs, 2):
+        assert differing_fields([a, b]) == set(exp.fields)
+    assert {c.seed for c in configs} == {base.seed}
+    for c in configs:
+        c.validated()
+        # everything else is the base's, apart from what the experiment fixes for all its runs
+        changed = differing_fields([base, c]) - set(exp.fields)
+        assert changed <= {f for f, _ in exp.fixed} | ({"arch"} if exp.needs_mlp else set())
+    names = [exp.run_name(c) for c in configs]
+    assert len(set(names)) == len(names) and all(n.startswith(key + "-") for n in names)
+
+
+def test_the_experiments_asked_for_are_there_with_their_values():
+    base = base_config()
+    values = {k: [tuple(getattr(c, f) for f in e.fields) for _, c in e.configs(base)] for k, e in EXPERIMENTS.items()}
+    assert values["loss"] == [("ce",), ("mse",)]
+    assert values["lr"] == [(1e-4,), (1e-3,), (1e-2,), (1e-1,)]
+    assert values["optimizer"] == [("sgd",), ("momentum",), ("adam",)]
+    assert values["activation"] == [("sigmoid",), ("relu",)]
+    cnn = base_config(arch="cnn")
+    assert {c.arch for _, c in EXPERIMENTS["activation"].configs(cnn)} == {"mlp:128,64"}  # activation needs an MLP
+    assert base.arch == "mlp:128,64" and base.epochs == 1 and base.batch_size == 64  # small and fast
+    for key in EXPERIMENTS:  # the page shows every experiment's name and question in both languages
+        for lang in ("en", "zh"):
+            assert f"compare.exp.{key}.name" in CATALOGS[lang] and f"compare.exp.{key}.question" in CATALOGS[lang]
+
+
+def test_settings_rows_mark_the_differing_fields():
+    a, b = base_config(), base_config().replace(lr=0.01, train_subset=None)
+    rows = {r["field"]: r for r in settings_rows([a, b])}
+    assert {f for f, r in rows.items() if r["differs"]} == {"lr", "train_subset"}
+    assert rows["lr"]["values"] == ["0.001", "0.01"] and rows["train_subset"]["values"] == ["20000", "–"]
+
+
+def _first_step(config: TrainConfig, data) -> dict:
+    events = train(config, data)
+    try:
+        return {"eval": next(events), "step": next(events)}  # the untrained model's evaluation, then step 1
+    finally:
+        events.close()
+
+
+def test_same_seed_same_initial_weights_and_first_batch(small_mnist):
+    base = base_config(train_subset=2000).replace(device="cpu")
+    for key in ("lr", "optimizer"):  # same loss, same architecture: step 1's loss is computed before any update
+        firsts = [_first_step(c, small_mnist) for _, c in EXPERIMENTS[key].configs(base)]
+        assert len({f["step"]["loss"] for f in firsts}) == 1
+        assert len({f["eval"]["test_acc"] for f in firsts}) == 1
+    # different loss functions: same initial weights, so the untrained model reads every image the same way
+    firsts = [_first_step(c, small_mnist) for _, c in EXPERIMENTS["loss"].configs(base)]
+    assert firsts[0]["eval"]["test_acc"] == firsts[1]["eval"]["test_acc"]
+    other_seed = _first_step(base.replace(seed=1), small_mnist)
+    assert other_seed["step"]["loss"] != _first_step(base, small_mnist)["step"]["loss"]
+
+
+def test_mse_vs_cross_entropy_for_real(small_mnist):
+    base = base_config(train_subset=3000).replace(device="cpu")
+    runs = [(label, train_run(config, small_mnist, name=label)) for label, config in EXPERIMENTS["loss"].configs(base)]
+    assert [label for label, _ in runs] == ["cross-entropy", "MSE"]
+    accs = {label: run.test_acc for label, run in runs}
+    assert all(run.status == "finished" for _, run in runs)
+    assert accs["cross-entropy"] > accs["MSE"]  # with momentum SGD, MSE's small gradients learn slowly
+    text = summarize([(label, run.history) for label, run in runs])
+    assert text.startswith(f"**cross-entropy** reached {accs['cross-entropy']:.1%}")
+    assert f"MSE reached {accs['MSE']:.1%}" in text
+
+
+def _history(accs: list[float], epochs_per_eval: float = 0.25, images_per_eval: int = 1000,
+             seconds_per_eval: float = 2.0, final: str | None = "finished") -> list[dict]:
+    """A hand-made history: evaluations at regular intervals (the first at epoch 0), then a final event."""
+    history = []
+    for i, acc in enumerate(accs):
+        history.append({"kind": "step", "epoch": i * epochs_per_eval, "step": i * 10, "seen": i * images_per_eval,
+                        "seconds": i * seconds_per_eval, "loss": 1.0 / (i + 1)})
+        history.append({"kind": "eval", "epoch": i * epochs_per_eval, "step": i * 10, "seen": i * images_per_eval,
+                        "seconds": i * seconds_per_eval, "test_acc": acc, "full": i in (0, len(accs) - 1)})
+    if final:
+        history.append({"kind": "final", "status": final, "test_acc": accs[-1]})
+    return history
+
+
+def test_summarize_names_the_winner_and_time_to_90():
+    adam = _history([0.1, 0.85, 0.93, 0.961])
+    sgd = _history([0.1, 0.6, 0.8, 0.89])
+    text = summarize([("SGD", sgd), ("Adam", adam)])
+    assert text == ("**Adam** reached 96.1% (90% after 0.5 epochs, 4.0 s); "
+                    "SGD reached 89.0% and never reached 90%.")
+    first = ranked([("SGD", sgd), ("Adam", adam)])[0]
+    assert first.label == "Adam" and first.reached == {"epoch": 0.5, "step": 20, "seen": 2000, "seconds": 4.0}
+    zh = summarize([("SGD", sgd), ("Adam", adam)], lang="zh")
+    assert zh.startswith("**Adam** 达到 96.1%") and "始终没有达到 90%" in zh
+
+
+def test_summarize_ties_go_to_the_faster_run_and_diverged_runs_come_last():
+    slow, fast = _history([0.1, 0.5, 0.92, 0.95]), _history([0.1, 0.91, 0.93, 0.95])
+    blown = _history([0.1, 0.97], final="diverged") + [{"kind": "diverged", "step": 30, "reason": "nan"}]
+    outs = ranked([("slow", slow), ("blown", blown), ("fast", fast)])
+    assert [o.label for o in outs] == ["fast", "slow", "blown"]
+    assert "blown diverged" in summarize([("slow", slow), ("blown", blown), ("fast", fast)])
+
+
+def test_a_running_history_is_read_so_far():
+    running = _history([0.1, 0.7, 0.8], final=None)
+    o = outcome("mlp", running)
+    assert o.status == "running" and o.acc == 0.8 and o.reached is None  # the latest quick check, not epoch 0
+    assert summarize([("mlp", running), ("other", _history([0.1], final=None))]).startswith("So far: **mlp**")
+    assert summarize([]) == ""
+
+
+def test_real_history_events_are_what_summarize_reads(tiny_run):
+    o = outcome("tiny", [history_entry(e) for e in tiny_run.history])
+    assert o.acc == pytest.approx(tiny_run.test_acc) and o.status == "finished"
+
+
+def test_catalog_has_the_same_keys_in_both_languages():
+    from core.locales import compare
+
+    assert set(compare.EN) == set(compare.ZH) and all(k.startswith("compare.") for k in compare.EN)

@@ -1,0 +1,188 @@
+"""The Train page in AppTest: controls, presets, friendly errors, a real background job that becomes a run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.jobs import manager
+from core.locales.train import EN, ZH
+from core.presets import PRESETS
+
+ROOT = Path(__file__).resolve().parents[1]
+OWNER = "test session id"  # AppTest's fixed session id: the owner of every job a page test starts
+
+
+def _forget_jobs() -> None:
+    """Stop and drop this process's AppTest jobs, so that each test starts with an idle page."""
+    for job in manager().jobs(owner=OWNER):
+        job.stop()
+        job.wait(60)
+        manager().forget(job.id)
+
+
+@pytest.fixture
+def at():
+    _forget_jobs()
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.run()
+    app.switch_page("pages/train.py")
+    app.run()
+    assert not app.exception
+    yield app
+    _forget_jobs()
+
+
+def _latest_job():
+    jobs = manager().jobs(owner=OWNER)
+    assert jobs, "no job was submitted"
+    return jobs[0]
+
+
+def _tiny_mlp(at: AppTest, epochs: int = 1, batch: int = 1024) -> None:
+    at.selectbox(key="train_arch_kind").set_value("mlp")
+    at.text_input(key="train_widths").set_value("32")
+    at.number_input(key="train_epochs").set_value(epochs)
+    at.select_slider(key="train_batch_size").set_value(batch)
+    at.run()
+    assert not at.exception and not at.error
+
+
+def test_controls_are_present(at):
+    preset = at.selectbox(key="train_preset")
+    assert preset.options == [*PRESETS, EN["train.preset.custom"]]  # options as shown: every preset, then custom
+    assert preset.value == "mlp-adam"
+    for slider in ("train_lr", "train_batch_size", "train_l2"):
+        assert at.select_slider(key=slider)
+    lr_options = at.select_slider(key="train_lr").options
+    assert lr_options[0] == "1e-05" and lr_options[-1] == "10"  # a log scale from 1e-5 to 10
+    assert at.number_input(key="train_epochs").value == 5
+    assert at.radio(key="train_device").value in ("auto", "cpu", "cuda", "mps")
+    assert at.button(key="train_start").label == EN["train.start"] and not at.button(key="train_start").disabled
+    stop = at.button(key="train_stop")
+    assert stop.label != "Stop" and "Stop" in stop.label and stop.disabled  # nothing to stop yet
+    assert any("784-128-64-10" in c.value for c in at.caption)  # the preset's source
+    assert at.get("latex")  # the loss formula
+    assert at.info  # the idle hint
+
+
+def test_unavailable_devices_are_listed_with_their_reason(at):
+    from core.models import device_availability
+
+    offered = at.radio(key="train_device").options
+    for device, reason in device_availability().items():
+        if reason is None:
+            assert any(device.upper() in o.upper() for o in offered)
+        else:
+            assert any(reason in c.value for c in at.caption), device
+
+
+def test_choosing_a_preset_fills_the_controls(at):
+    at.selectbox(key="train_preset").set_value("linear-hinge").run()
+    state = at.session_state
+    assert state["train_arch_kind"] == "linear" and state["train_loss"] == "hinge"
+    assert (state["train_l2"], state["train_optimizer"], state["train_lr"]) == (1e-3, "sgd", 0.01)
+    assert (state["train_batch_size"], state["train_epochs"]) == (200, 3)
+    assert at.radio(key="train_loss").value == "hinge"
+    assert any("CS231n" in c.value for c in at.caption)
+
+    at.selectbox(key="train_preset").set_value("numpy-sigmoid").run()
+    assert at.number_input(key="train_hidden").value == 30
+    assert at.select_slider(key="train_lr").value == 3.0
+    assert not [r for r in at.radio if r.key == "train_loss"]  # the NumPy network's cost is fixed: hidden
+    assert not at.exception
+
+    at.selectbox(key="train_preset").set_value("knn-blocks").run()
+    assert at.number_input(key="train_k").value == 3
+    assert not [s for s in at.select_slider if s.key == "train_lr"]  # no learning rate for kNN
+    # touching any control turns the picker to "custom"
+    at.number_input(key="train_k").set_value(5).run()
+    assert at.selectbox(key="train_preset").value == "custom"
+
+
+def test_invalid_mlp_widths_show_a_friendly_error(at):
+    at.selectbox(key="train_arch_kind").set_value("mlp").run()
+    at.text_input(key="train_widths").set_value("mlp:abc").run()
+    assert not at.exception
+    assert at.error and "128,64" in at.error[0].value
+    assert at.button(key="train_start").disabled
+
+
+def test_start_trains_in_the_background_and_the_run_appears(at):
+    _tiny_mlp(at)
+    at.button(key="train_start").click().run()
+    assert not at.exception
+    job = _latest_job()
+    assert job.config.arch == "mlp:32" and job.config.epochs == 1 and job.config.batch_size == 1024
+    assert job.wait(60) and job.state == "finished"
+    # widget changes never touch the job: the page still shows it
+    at.number_input(key="train_epochs").set_value(3).run()
+    history = job.history()
+    kinds = {e["kind"] for e in history}
+    assert {"eval", "step", "final"} <= kinds and history[0]["step"] == 0
+    runs = at.session_state["runs"]
+    assert job.name in runs and runs[job.name].test_acc is not None
+    assert at.success and f"{runs[job.name].test_acc:.2%}" in at.success[0].value
+    assert len(at.get("plotly_chart")) == 2  # loss and accuracy
+    assert not at.button(key="train_start").disabled  # free to train again
+
+
+def test_pause_resume_and_stop_keep_the_model(at):
+    _tiny_mlp(at, epochs=30, batch=1)
+    at.button(key="train_start").click().run()
+    job = _latest_job()
+    assert at.button(key="train_start").disabled  # one run at a time
+    at.button(key="train_pause").click().run()
+    assert job.state == "paused" and at.button(key="train_pause").label == EN["train.resume"]
+    at.button(key="train_pause").click().run()
+    assert job.state == "running"
+    at.button(key="train_stop").click().run()
+    assert job.wait(60) and job.state == "stopped"
+    at.run()
+    run = at.session_state["runs"][job.name]
+    assert run.status == "stopped" and run.test_acc is not None
+    assert any("Stopped" in i.value for i in at.info)
+
+
+def test_a_diverged_run_says_why_and_what_to_change(at):
+    _tiny_mlp(at, batch=64)
+    at.radio(key="train_loss").set_value("mse")
+    at.radio(key="train_optimizer").set_value("momentum")
+    at.select_slider(key="train_lr").set_value(10.0).run()
+    at.button(key="train_start").click().run()
+    job = _latest_job()
+    assert job.wait(60) and job.state == "diverged"
+    at.run()
+    assert at.error and "learning rate" in at.error[0].value
+    at.button(key="train_apply_lr").click().run()
+    assert at.select_slider(key="train_lr").value == 1.0
+
+
+def test_knn_shows_accuracy_against_k(at):
+    at.selectbox(key="train_preset").set_value("knn-blocks").run()
+    at.button(key="train_start").click().run()
+    job = _latest_job()
+    assert job.wait(60) and job.state == "finished"
+    at.run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 1 and at.success
+
+
+def test_language_switch_shows_chinese(at):
+    at.session_state["lang"] = "zh"
+    at.run()
+    assert not at.exception
+    assert at.button(key="train_start").label == ZH["train.start"]
+    assert at.button(key="train_stop").label == ZH["train.stop"]
+    assert at.selectbox(key="train_arch_kind").label == ZH["train.arch"]
+    assert ZH["train.arch.mlp"] in at.selectbox(key="train_arch_kind").options
+    assert at.select_slider(key="train_lr").label == ZH["train.lr"]
+
+
+def test_catalogs_have_the_same_keys_and_real_chinese():
+    assert set(EN) == set(ZH)
+    assert all(k.startswith("train.") for k in EN)
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in ZH[k]) for k in ZH if k not in {
+        "train.job", "train.optimizer.sgd", "train.optimizer.adam", "train.arch.lenet5"})

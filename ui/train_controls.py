@@ -1,0 +1,274 @@
+"""The Train page's controls: a preset picker and every setting of a TrainConfig (widgets end in _ui).
+
+Each control keeps its value in st.session_state["train_<field>"] with persist_state="session", so
+the settings survive a visit to another page. Choosing a preset writes its values into those keys;
+touching any control turns the picker to "custom".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from core.config import ACTIVATIONS, DEVICES, KNN_FEATURES, LOSSES, OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig
+from core.losses import FORMULAS
+from core.models import device_availability
+from core.presets import PRESETS
+from core.train_form import (
+    ARCH_KINDS,
+    BATCH_CHOICES,
+    CUSTOM,
+    L2_CHOICES,
+    LR_CHOICES,
+    MAX_EPOCHS,
+    SUBSET_CHOICES,
+    TARGET_CHOICES,
+    config_from_form,
+    form_from_config,
+    parse_widths,
+    uses,
+)
+from ui.state import t
+
+DEFAULT_PRESET = "mlp-adam"
+PRESET_KEY = "train_preset"
+KEEP = {"persist_state": "session"}  # every control keeps its value across page switches
+
+
+def key(field: str) -> str:
+    return f"train_{field}"
+
+
+def available_devices() -> dict[str, str | None]:
+    """Every device of core.config.DEVICES -> None if usable here, else the reason it is not."""
+    reasons = device_availability()
+    return {d: None if d == "auto" else reasons.get(d) for d in DEVICES}
+
+
+def _usable() -> set[str]:
+    return {d for d, why in available_devices().items() if why is None}
+
+
+def _write_form(form: dict) -> None:
+    for field, value in form.items():
+        st.session_state[key(field)] = value
+
+
+def _apply_preset() -> None:
+    """on_change of the preset picker: fill every control with the preset's values."""
+    name = st.session_state.get(PRESET_KEY)
+    if name in PRESETS:
+        _write_form(form_from_config(PRESETS[name].config, _usable()))
+
+
+def _mark_custom() -> None:
+    """on_change of any control: the settings are no longer exactly a preset."""
+    st.session_state[PRESET_KEY] = CUSTOM
+
+
+def init_state() -> None:
+    """Fill the controls' keys once per session (from the default preset); repair values a control cannot show."""
+    ss = st.session_state
+    if PRESET_KEY not in ss:
+        ss[PRESET_KEY] = DEFAULT_PRESET
+    defaults = form_from_config(PRESETS[DEFAULT_PRESET].config, _usable())
+    defaults.setdefault("widths", "128,64")
+    defaults.setdefault("hidden", 30)
+    for field, value in defaults.items():
+        ss.setdefault(key(field), value)
+    snap = {"lr": LR_CHOICES, "l2": L2_CHOICES, "batch_size": BATCH_CHOICES, "target_accuracy": TARGET_CHOICES,
+            "train_subset": SUBSET_CHOICES}
+    for field, choices in snap.items():
+        if ss[key(field)] not in choices:
+            ss[key(field)] = defaults[field]
+    if ss[key("device")] not in _usable():
+        ss[key("device")] = "auto"
+
+
+def _labels(names: dict, fmt: str = "{}") -> Callable:
+    """A format_func over labels translated now (AppTest calls format_func outside the script run)."""
+    return lambda v: names[v] if v in names else fmt.format(v)
+
+
+def _named(prefix: str, options) -> Callable:
+    """format_func showing t(prefix.option) for each option."""
+    return _labels({v: t(f"{prefix}.{v}") for v in options})
+
+
+def _boxed(draw: Callable[..., dict], *args) -> dict:
+    """Draw one group of controls in a bordered box."""
+    with st.container(border=True):
+        return draw(*args)
+
+
+def _heading(text: str) -> None:
+    st.markdown(f"**{text}**")
+
+
+def preset_ui() -> str:
+    """The preset picker and the source of the chosen recipe."""
+    options = [*PRESETS, CUSTOM]
+    name = st.selectbox(t("train.preset"), options, key=PRESET_KEY, on_change=_apply_preset,
+                        format_func=_labels({CUSTOM: t("train.preset.custom")}),
+                        help=t("train.preset.help"), **KEEP)
+    if name in PRESETS:
+        st.caption("📖 " + PRESETS[name].source)
+    else:
+        st.caption(t("train.preset.custom.note"))
+    return name
+
+
+def model_ui() -> dict:
+    """Architecture (with MLP widths or the NumPy network's hidden size) and activation."""
+    _heading(t("train.group.model"))
+    kind = st.selectbox(t("train.arch"), ARCH_KINDS, key=key("arch_kind"), on_change=_mark_custom,
+                        format_func=_named("train.arch", ARCH_KINDS), help=t("train.arch.help"), **KEEP)
+    form = {"arch_kind": kind}
+    if kind == "mlp":
+        form["widths"] = st.text_input(t("train.widths"), key=key("widths"), on_change=_mark_custom,
+                                       help=t("train.widths.help"), placeholder="128,64", **KEEP)
+    if kind == "scratch":
+        form["hidden"] = st.number_input(t("train.hidden"), min_value=1, max_value=4096, step=10, key=key("hidden"),
+                                         on_change=_mark_custom, help=t("train.hidden.help"), **KEEP)
+        st.info(t("train.note.scratch"))
+    if kind == "knn":
+        st.info(t("train.note.knn"))
+    if uses(kind, "activation"):
+        form["activation"] = st.radio(t("train.activation"), ACTIVATIONS, key=key("activation"), horizontal=True,
+                                      on_change=_mark_custom, help=t("train.activation.help"), **KEEP)
+    elif kind in ("cnn", "lenet5", "linear"):
+        st.caption(t(f"train.note.activation.{'linear' if kind == 'linear' else 'relu'}"))
+    return form
+
+
+def objective_ui(kind: str) -> dict:
+    """Loss (with its formula) and the L2 penalty."""
+    if not uses(kind, "loss"):
+        return {}
+    _heading(t("train.group.objective"))
+    loss = st.radio(t("train.loss"), LOSSES, key=key("loss"), horizontal=True, on_change=_mark_custom,
+                    format_func=_named("train.loss", LOSSES), help=t("train.loss.help"), **KEEP)
+    st.latex(FORMULAS[loss])
+    st.caption(t(f"train.loss.{loss}.note"))
+    l2 = st.select_slider(t("train.l2"), L2_CHOICES, key=key("l2"), on_change=_mark_custom,
+                          format_func=_labels({0.0: t("train.off")}, "{:g}"), help=t("train.l2.help"),
+                          **KEEP)
+    return {"loss": loss, "l2": l2}
+
+
+def optimisation_ui(kind: str) -> dict:
+    """Optimizer, learning rate (log scale), batch size, epochs, schedule."""
+    if not uses(kind, "lr"):
+        return {}
+    _heading(t("train.group.optimisation"))
+    form = {}
+    if uses(kind, "optimizer"):
+        form["optimizer"] = st.radio(t("train.optimizer"), OPTIMIZERS, key=key("optimizer"), horizontal=True,
+                                     on_change=_mark_custom, format_func=_named("train.optimizer", OPTIMIZERS),
+                                     help=t("train.optimizer.help"), **KEEP)
+    form["lr"] = st.select_slider(t("train.lr"), LR_CHOICES, key=key("lr"), on_change=_mark_custom,
+                                  format_func="{:g}".format, help=t("train.lr.help"), **KEEP)
+    form["batch_size"] = st.select_slider(t("train.batch"), BATCH_CHOICES, key=key("batch_size"),
+                                          on_change=_mark_custom, help=t("train.batch.help"), **KEEP)
+    form["epochs"] = st.number_input(t("train.epochs"), min_value=1, max_value=MAX_EPOCHS, step=1,
+                                     key=key("epochs"), on_change=_mark_custom, help=t("train.epochs.help"), **KEEP)
+    if uses(kind, "schedule"):
+        form["schedule"] = st.radio(t("train.schedule"), SCHEDULES, key=key("schedule"), horizontal=True,
+                                    on_change=_mark_custom, format_func=_named("train.schedule", SCHEDULES),
+                                    help=t("train.schedule.help"), **KEEP)
+    return form
+
+
+def knn_ui(kind: str) -> dict:
+    """k, the features and the grid of the kNN baseline."""
+    if kind != "knn":
+        return {}
+    _heading(t("train.group.knn"))
+    form = {
+        "k": st.number_input(t("train.k"), min_value=1, max_value=50, step=1, key=key("k"), on_change=_mark_custom,
+                             help=t("train.k.help"), **KEEP),
+        "knn_features": st.radio(t("train.knn_features"), KNN_FEATURES, key=key("knn_features"), horizontal=True,
+                                 on_change=_mark_custom, format_func=_named("train.knn_features", KNN_FEATURES),
+                                 help=t("train.knn_features.help"), **KEEP),
+    }
+    if form["knn_features"] == "blocks":
+        form["knn_grid"] = st.slider(t("train.knn_grid"), min_value=1, max_value=28, key=key("knn_grid"),
+                                     on_change=_mark_custom, help=t("train.knn_grid.help"), **KEEP)
+    return form
+
+
+def device_ui(kind: str) -> dict:
+    """Every device: the usable ones to choose from, the others listed greyed out with the reason."""
+    _heading(t("train.group.device"))
+    form = {}
+    reasons = available_devices()
+    if uses(kind, "device"):
+        usable = [d for d, why in reasons.items() if why is None]
+        form["device"] = st.radio(t("train.device"), usable, key=key("device"), horizontal=True,
+                                  on_change=_mark_custom, format_func=_labels({d: _device_label(d) for d in usable}),
+                                  help=t("train.device.help"),
+                                  **KEEP)
+        for d, why in reasons.items():
+            if why is not None:
+                st.caption(t("train.device.unavailable", device=_device_name(d), reason=why))
+    else:
+        st.caption(t("train.note.device.scratch"))
+    if uses(kind, "seed"):
+        form["seed"] = st.number_input(t("train.seed"), min_value=0, max_value=2**31 - 1, step=1, key=key("seed"),
+                                       on_change=_mark_custom, help=t("train.seed.help"), **KEEP)
+    return form
+
+
+def _device_name(d: str) -> str:
+    return {"auto": t("train.device.auto"), "cpu": "CPU", "cuda": "CUDA (NVIDIA GPU)", "mps": "MPS (Apple GPU)"}[d]
+
+
+def _device_label(d: str) -> str:
+    if d == "auto":
+        from core.models import resolve_device
+
+        return f"{_device_name(d)} → {resolve_device('auto').type.upper()}"
+    return _device_name(d)
+
+
+def extras_ui(kind: str) -> dict:
+    """Stop at a target accuracy, train on fewer images: in an expander."""
+    form = {}
+    with st.expander(t("train.group.extras"), expanded=False):
+        form["train_subset"] = st.select_slider(
+            t("train.subset"), SUBSET_CHOICES, key=key("train_subset"), on_change=_mark_custom,
+            format_func=_labels({0: t("train.subset.all")}, "{:,}"), help=t("train.subset.help"), **KEEP)
+        if uses(kind, "target_accuracy"):
+            form["target_accuracy"] = st.select_slider(
+                t("train.target"), TARGET_CHOICES, key=key("target_accuracy"), on_change=_mark_custom,
+                format_func=_labels({0.0: t("train.off")}, "{:.1%}"), help=t("train.target.help"), **KEEP)
+    return form
+
+
+def train_controls_ui() -> tuple[TrainConfig | None, str]:
+    """Draw every control; the TrainConfig they describe (None, with a friendly error, if they describe none)
+    and the preset name (or "custom")."""
+    init_state()
+    preset = preset_ui()
+    form = _boxed(model_ui)
+    kind = form["arch_kind"]
+    if uses(kind, "loss"):
+        form |= _boxed(objective_ui, kind)
+    if uses(kind, "lr"):
+        form |= _boxed(optimisation_ui, kind)
+    if kind == "knn":
+        form |= _boxed(knn_ui, kind)
+    form |= _boxed(device_ui, kind)
+    form |= extras_ui(kind)
+    if kind == "mlp":
+        try:
+            parse_widths(form["widths"])
+        except ConfigError:
+            st.error(t("train.widths.bad", text=form["widths"]))
+            return None, preset
+    try:
+        return config_from_form(form), preset
+    except ConfigError as exc:
+        st.error(t("train.invalid", msg=str(exc)))
+        return None, preset
