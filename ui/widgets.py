@@ -18,11 +18,12 @@ def jobs_sidebar_ui() -> None:
     """This session's training jobs in the sidebar, on every page; also collects the ones that ended."""
     if harvest_jobs():
         st.rerun()  # a job just became a run: let the page list it
+    box = st.sidebar.container()  # drawn on every run, so a job started mid-run has a place to appear
     for job in my_jobs():
         if job.done:
             continue
         info = job.latest()
-        with st.sidebar:
+        with box:
             if info.get("queue_position"):
                 st.caption(t("sidebar.job.queued", pos=info["queue_position"]))
             else:
