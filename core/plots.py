@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import plotly.graph_objects as go
 
 MAX_POINTS = 3000  # points per line: more is invisible on screen and slow to send every half second
 SMOOTHING = 0.9  # weight of the past in the smoothed loss (TensorBoard's slider, same meaning)
+SMOOTH_WINDOW = (1, 100, 40)  # auto smoothing: about 1/40 of the steps shown, between 1 and 100 steps
 
 LABELS = {
     "step": "Step", "loss": "Loss", "raw": "loss per batch", "smoothed": "smoothed",
@@ -32,6 +34,13 @@ def ema(values: Sequence[float], weight: float = SMOOTHING) -> list[float]:
     return out
 
 
+def auto_smoothing(n_steps: int) -> float:
+    """An EMA weight whose window (1 / (1 - weight)) is ~1/40 of the run: a short run is not smeared by lag."""
+    lo, hi, fraction = SMOOTH_WINDOW
+    window = min(max(n_steps / fraction, lo), hi)
+    return 1.0 - 1.0 / window
+
+
 def downsample_indices(n: int, max_points: int = MAX_POINTS) -> list[int]:
     """Up to `max_points` evenly spaced indices into a series of length n, always the first and the last."""
     if n <= max_points:
@@ -48,6 +57,11 @@ def downsample(xs: Sequence, ys: Sequence, max_points: int = MAX_POINTS) -> tupl
     return [xs[i] for i in idx], [ys[i] for i in idx]
 
 
+def _arr(values) -> np.ndarray:
+    """Numbers as a NumPy array: plotly checks a list element by element (~10x slower for thousands of points)."""
+    return np.asarray(list(values), dtype=float)
+
+
 def _labels(labels: dict | None) -> dict:
     return {**LABELS, **(labels or {})}
 
@@ -61,23 +75,27 @@ def _layout(fig: go.Figure, x_title: str, y_title: str, height: int) -> go.Figur
     return fig
 
 
-def loss_figure(history: Sequence[dict], labels: dict | None = None, smoothing: float = SMOOTHING,
+def loss_figure(history: Sequence[dict], labels: dict | None = None, smoothing: float | None = None,
                 max_points: int = MAX_POINTS, log_y: bool = False, height: int = 340) -> go.Figure:
-    """Training loss per step (thin, raw), its moving average (thick) and the test loss at each evaluation."""
+    """Training loss per step (thin, raw), its moving average (thick) and the test loss at each evaluation.
+
+    `smoothing` is the EMA weight; None picks one from the number of steps (auto_smoothing).
+    """
     lab = _labels(labels)
     steps = [e for e in history if e.get("kind") == "step"]
     xs = [e["step"] for e in steps]
     raw = [e["loss"] for e in steps]
-    smooth = ema(raw, smoothing)  # smoothed over every step, then thinned: the line stays exact
+    weight = auto_smoothing(len(raw)) if smoothing is None else smoothing
+    smooth = ema(raw, weight)  # smoothed over every step, then thinned: the line stays exact
     idx = downsample_indices(len(xs), max_points)
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[xs[i] for i in idx], y=[raw[i] for i in idx], mode="lines", name=lab["raw"],
+    fig.add_trace(go.Scatter(x=_arr(xs[i] for i in idx), y=_arr(raw[i] for i in idx), mode="lines", name=lab["raw"],
                              line={"width": 1, "color": COLORS["raw"]}))
-    fig.add_trace(go.Scatter(x=[xs[i] for i in idx], y=[smooth[i] for i in idx], mode="lines",
+    fig.add_trace(go.Scatter(x=_arr(xs[i] for i in idx), y=_arr(smooth[i] for i in idx), mode="lines",
                              name=lab["smoothed"], line={"width": 3, "color": COLORS["smoothed"]}))
     evals = [e for e in history if e.get("kind") == "eval" and e.get("test_loss") is not None]
     if evals:
-        fig.add_trace(go.Scatter(x=[e["step"] for e in evals], y=[e["test_loss"] for e in evals],
+        fig.add_trace(go.Scatter(x=_arr(e["step"] for e in evals), y=_arr(e["test_loss"] for e in evals),
                                  mode="markers", name=lab["test_loss"],
                                  marker={"size": 9, "color": COLORS["test"], "symbol": "diamond"}))
     _layout(fig, lab["step"], lab["loss"], height)
@@ -95,22 +113,35 @@ def accuracy_figure(history: Sequence[dict], labels: dict | None = None, epochs:
     evals = [e for e in history if e.get("kind") == "eval"]
     full = [e for e in evals if e.get("full")]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[e["epoch"] for e in evals], y=[e["test_acc"] for e in evals], mode="lines+markers",
-                             name=lab["quick"], line={"width": 2, "color": COLORS["acc"]}, marker={"size": 6}))
-    fig.add_trace(go.Scatter(x=[e["epoch"] for e in full], y=[e["test_acc"] for e in full], mode="markers+text",
-                             name=lab["full"], text=[f"{e['test_acc']:.1%}" for e in full], textposition="top center",
-                             marker={"size": 13, "color": COLORS["full"], "symbol": "circle",
-                                     "line": {"width": 2, "color": "white"}}))
-    fig.add_hline(y=0.1, line={"dash": "dot", "color": COLORS["guide"]}, annotation_text=lab["chance"],
-                  annotation_position="bottom right")
+    fig.add_trace(go.Scatter(
+        x=_arr(e["epoch"] for e in evals), y=_arr(e["test_acc"] for e in evals), mode="lines+markers",
+        name=lab["quick"], line={"width": 2, "color": COLORS["acc"]}, marker={"size": 6}))
+    fig.add_trace(go.Scatter(
+        x=_arr(e["epoch"] for e in full), y=_arr(e["test_acc"] for e in full), mode="markers+text",
+        name=lab["full"], text=[_epoch_label(e, i == len(full) - 1) for i, e in enumerate(full)],
+        textposition="top center",
+        marker={"size": 13, "color": COLORS["full"], "line": {"width": 2, "color": "white"}}))
+    # Guide lines as plain layout shapes (add_hline is ~30 ms each, too slow for a chart redrawn twice a second).
+    guides = [(0.1, lab["chance"], "dot", COLORS["guide"])]
     if target:
-        fig.add_hline(y=target, line={"dash": "dash", "color": COLORS["test"]},
-                      annotation_text=f"{lab['target']}: {target:.1%}", annotation_position="bottom right")
+        guides.append((target, f"{lab['target']}: {target:.1%}", "dash", COLORS["test"]))
+    fig.update_layout(
+        shapes=[{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": y, "y1": y,
+                 "line": {"dash": dash, "color": color, "width": 1.5}} for y, _, dash, color in guides],
+        annotations=[{"xref": "paper", "x": 1, "xanchor": "right", "yref": "y", "y": y, "yanchor": "top",
+                      "text": text, "showarrow": False, "font": {"color": color, "size": 13}}
+                     for y, text, _, color in guides],
+    )
     _layout(fig, lab["epoch"], lab["accuracy"], height)
     fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
     if epochs:
         fig.update_xaxes(range=[-0.05 * epochs, epochs * 1.05])
     return fig
+
+
+def _epoch_label(event: dict, last: bool) -> str:
+    """Accuracy printed beside the markers at whole epochs and the latest one (not every check: clutter)."""
+    return f"{event['test_acc']:.1%}" if last or float(event["epoch"]).is_integer() else ""
 
 
 def knn_figure(history: Sequence[dict], labels: dict | None = None, k: int | None = None,
@@ -119,7 +150,7 @@ def knn_figure(history: Sequence[dict], labels: dict | None = None, k: int | Non
     lab = _labels(labels)
     points = sorted((e["k"], e["test_acc"]) for e in history if e.get("kind") == "knn")
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers",
+    fig.add_trace(go.Scatter(x=_arr(p[0] for p in points), y=_arr(p[1] for p in points), mode="lines+markers",
                              name=lab["accuracy"], line={"width": 3, "color": COLORS["acc"]}, marker={"size": 9}))
     chosen = [p for p in points if p[0] == k]
     if chosen:

@@ -103,6 +103,8 @@ def status_ui(job, events: list[dict]) -> None:
         st.markdown(t("train.tips") + "\n" + "\n".join(f"- {t(k, **v)}" for k, v in divergence_tips(cfg)))
         st.button(t("train.tip.apply", lr=f"{lower_lr(cfg):g}"), key="train_apply_lr", on_click=_set_lr,
                   args=(lower_lr(cfg),), help=t("train.tip.apply.help"))
+    elif state == "stopped" and run is None:
+        st.info(t("train.unqueued"))
     elif state == "stopped":
         st.info(t("train.stopped", acc=acc_text, time=format_duration(secs)))
     elif run is not None and run.status == "target":
@@ -136,14 +138,15 @@ def charts_ui(job, events: list[dict]) -> None:
     if cfg.family == "knn":
         st.caption(t("train.explain.knn"))
         if any(e["kind"] == "knn" for e in events):
-                st.plotly_chart(knn_figure(events, labels, k=cfg.k), key="train_knn_chart", width="stretch")
+            st.plotly_chart(knn_figure(events, labels, k=cfg.k), key="train_knn_chart", width="stretch")
         return
-    note, switch = st.columns([5, 1], vertical_alignment="center")
+    note, switch = st.columns([3, 1], vertical_alignment="center")
     note.caption(t("train.explain.loss.scratch" if cfg.family == "scratch" else "train.explain.loss",
                    batch=cfg.batch_size))
     log_y = switch.toggle(t("train.logy"), key="train_logy", help=t("train.logy.help"))
     st.plotly_chart(loss_figure(events, labels, log_y=log_y), key="train_loss_chart", width="stretch")
-    st.caption(t("train.explain.acc", n=f"{cfg.eval_subset:,}"))
+    acc_note = "train.explain.acc.target" if cfg.target_accuracy else "train.explain.acc"
+    st.caption(t(acc_note, n=f"{cfg.eval_subset:,}", target=f"{cfg.target_accuracy or 0:.1%}"))
     st.plotly_chart(accuracy_figure(events, labels, epochs=cfg.epochs, target=cfg.target_accuracy),
                     key="train_acc_chart", width="stretch")
 
@@ -163,7 +166,6 @@ def live_ui() -> None:
     job_view(jobs[0], _events(jobs[0]))
 
 
-config, preset = None, "custom"
 controls, view = st.columns([2, 3], gap="large")
 with controls:
     config, preset = train_controls_ui()

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.jobs import manager
-from core.locales.train import EN, ZH
+from core.locales.train import EN, ZH, ZH_SOURCES
 from core.presets import PRESETS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,6 +146,37 @@ def test_pause_resume_and_stop_keep_the_model(at):
     assert any("Stopped" in i.value for i in at.info)
 
 
+def test_leaving_the_page_and_coming_back_shows_the_same_job(at):
+    _tiny_mlp(at, epochs=30, batch=1)
+    at.button(key="train_start").click().run()
+    job = _latest_job()
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/train.py").run()
+    assert not at.exception
+    assert manager().jobs(owner=OWNER) == [job] and not job.done  # neither restarted nor killed
+    assert any(job.name in m.value for m in at.markdown)
+    assert at.button(key="train_start").disabled and not at.button(key="train_stop").disabled
+
+
+def test_a_queued_job_shows_its_place(at, small_mnist):
+    from core.config import TrainConfig
+
+    busy = TrainConfig(arch="mlp:32", epochs=50, batch_size=1, device="cpu")
+    blockers = [manager().submit(busy, small_mnist, owner="someone else") for _ in range(manager().max_jobs)]
+    try:
+        _tiny_mlp(at)
+        at.button(key="train_start").click().run()
+        assert _latest_job().state == "queued"
+        assert any("position 1" in i.value for i in at.info)
+        at.button(key="train_stop").click().run()  # leaves the queue: nothing trained, nothing to keep
+        assert _latest_job().state == "stopped" and any(EN["train.unqueued"][2:] in i.value for i in at.info)
+    finally:
+        for job in blockers:
+            job.stop()
+            job.wait(60)
+            manager().forget(job.id)
+
+
 def test_a_diverged_run_says_why_and_what_to_change(at):
     _tiny_mlp(at, batch=64)
     at.radio(key="train_loss").set_value("mse")
@@ -179,9 +210,11 @@ def test_language_switch_shows_chinese(at):
     assert at.selectbox(key="train_arch_kind").label == ZH["train.arch"]
     assert ZH["train.arch.mlp"] in at.selectbox(key="train_arch_kind").options
     assert at.select_slider(key="train_lr").label == ZH["train.lr"]
+    assert any(ZH_SOURCES["mlp-adam"] in c.value for c in at.caption)  # the preset's source, translated
 
 
 def test_catalogs_have_the_same_keys_and_real_chinese():
+    assert set(ZH_SOURCES) <= set(PRESETS)
     assert set(EN) == set(ZH)
     assert all(k.startswith("train.") for k in EN)
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in ZH[k]) for k in ZH if k not in {

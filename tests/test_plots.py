@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.plots import accuracy_figure, downsample, downsample_indices, ema, knn_figure, loss_figure
+from core.plots import accuracy_figure, auto_smoothing, downsample, downsample_indices, ema, knn_figure, loss_figure
 
 
 def _history(n_steps: int = 10) -> list[dict]:
@@ -26,6 +26,14 @@ def test_ema_on_a_known_series():
     # s0 = 0, s1 = 0.5*0 + 0.5*1 = 0.5, s2 = 0.5*0.5 + 0.5*1 = 0.75
     assert ema([0.0, 1.0, 1.0], 0.5) == pytest.approx([0.0, 0.5, 0.75])
     assert ema([1.0, 3.0], 0.0) == pytest.approx([1.0, 3.0])  # no smoothing: the series itself
+
+
+def test_auto_smoothing_grows_with_the_run_but_stays_bounded():
+    assert auto_smoothing(0) == 0.0 and auto_smoothing(10) == 0.0  # a handful of steps: no smoothing
+    assert auto_smoothing(400) == pytest.approx(0.9)  # a 10-step window for 400 steps
+    assert auto_smoothing(10**6) == pytest.approx(0.99)  # never wider than 100 steps
+    history = [{"kind": "step", "step": s, "loss": float(s % 3)} for s in range(1, 401)]
+    assert loss_figure(history).data[1].y[-1] == pytest.approx(ema([e["loss"] for e in history], 0.9)[-1])
 
 
 def test_downsampling_keeps_first_and_last():

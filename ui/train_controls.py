@@ -12,6 +12,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from core.config import ACTIVATIONS, DEVICES, KNN_FEATURES, LOSSES, OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig
+from core.locales.train import ZH_SOURCES
 from core.losses import FORMULAS
 from core.models import device_availability
 from core.presets import PRESETS
@@ -84,6 +85,14 @@ def init_state() -> None:
             ss[key(field)] = defaults[field]
     if ss[key("device")] not in _usable():
         ss[key("device")] = "auto"
+    lang = ss.get("lang", "en")
+    if ss.get("train_lang", lang) != lang:
+        # The labels changed language but the values did not, so Streamlit would not tell the browser, which
+        # would keep showing the old language's label. Writing each value back makes it send them again.
+        for k in [PRESET_KEY, *(key(f) for f in defaults)]:
+            if k in ss:
+                ss[k] = ss[k]
+    ss["train_lang"] = lang
 
 
 def _labels(names: dict, fmt: str = "{}") -> Callable:
@@ -113,7 +122,8 @@ def preset_ui() -> str:
                         format_func=_labels({CUSTOM: t("train.preset.custom")}),
                         help=t("train.preset.help"), **KEEP)
     if name in PRESETS:
-        st.caption("📖 " + PRESETS[name].source)
+        source = ZH_SOURCES.get(name) if st.session_state.get("lang") == "zh" else None
+        st.caption("📖 " + (source or PRESETS[name].source))
     else:
         st.caption(t("train.preset.custom.note"))
     return name
