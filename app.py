@@ -22,7 +22,7 @@ PAGES = {
     "nav.section.understand": [("evaluate", "🔍"), ("draw", "✏️"), ("inside", "🧠")],
 }
 st.navigation({
-    t(section): [st.Page(f"pages/{name}.py", title=t(f"nav.{name}"), icon=icon, default=name == "home")
+    t(section): [st.Page(f"views/{name}.py", title=t(f"nav.{name}"), icon=icon, default=name == "home")
                  for name, icon in pages]
     for section, pages in PAGES.items()
 }).run()

@@ -120,7 +120,7 @@ def eval_steps(steps_per_epoch: int, per_epoch: int) -> set[int]:
 
 def divergence_reason(config: TrainConfig, loss: float) -> str:
     return (
-        f"the loss became {loss} (not a number): learning rate {config.lr:g} is too high for "
+        f"the loss became {loss} (no longer a finite number): learning rate {config.lr:g} is too high for "
         f"{config.loss} loss with {config.optimizer}; try a rate 10x smaller"
     )
 

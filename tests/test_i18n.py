@@ -12,7 +12,7 @@ import pytest
 from core.i18n import CATALOGS, LANGS, t
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = [p for d in ("pages", "ui", "core") for p in sorted((ROOT / d).rglob("*.py"))
+SOURCES = [p for d in ("views", "ui", "core") for p in sorted((ROOT / d).rglob("*.py"))
            if "locales" not in p.parts] + [ROOT / "app.py"]
 
 

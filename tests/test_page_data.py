@@ -15,7 +15,7 @@ def open_data(lang: str = "en") -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state["lang"] = lang
     at.run()
-    at.switch_page("pages/data.py")
+    at.switch_page("views/data.py")
     at.run()
     assert not at.exception, at.exception
     return at

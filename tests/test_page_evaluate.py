@@ -16,7 +16,7 @@ def open_page(runs: dict) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
     at.session_state["runs"] = runs
-    at.switch_page("pages/evaluate.py")
+    at.switch_page("views/evaluate.py")
     at.run()
     assert not at.exception, at.exception
     return at

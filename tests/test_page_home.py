@@ -21,7 +21,7 @@ def open_home(runs: dict | None = None, lang: str = "en") -> AppTest:
     if runs is not None:
         at.session_state["runs"] = runs
     at.run()
-    at.switch_page("pages/home.py")
+    at.switch_page("views/home.py")
     at.run()
     assert not at.exception, at.exception
     return at

@@ -30,7 +30,7 @@ def open_page(runs: dict[str, Run] | None = None, lang: str = "en") -> AppTest:
     if runs is not None:
         at.session_state["runs"] = runs
     at.run()
-    at.switch_page("pages/runs.py")
+    at.switch_page("views/runs.py")
     at.run()
     assert not at.exception
     return at

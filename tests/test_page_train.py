@@ -28,7 +28,7 @@ def at():
     _forget_jobs()
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     app.run()
-    app.switch_page("pages/train.py")
+    app.switch_page("views/train.py")
     app.run()
     assert not app.exception
     yield app
@@ -150,8 +150,8 @@ def test_leaving_the_page_and_coming_back_shows_the_same_job(at):
     _tiny_mlp(at, epochs=30, batch=1)
     at.button(key="train_start").click().run()
     job = _latest_job()
-    at.switch_page("pages/home.py").run()
-    at.switch_page("pages/train.py").run()
+    at.switch_page("views/home.py").run()
+    at.switch_page("views/train.py").run()
     assert not at.exception
     assert manager().jobs(owner=OWNER) == [job] and not job.done  # neither restarted nor killed
     assert any(job.name in m.value for m in at.markdown)

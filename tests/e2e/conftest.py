@@ -115,8 +115,8 @@ def errors_on(page) -> list[str]:
 
 
 def plotly_trace_lengths(page) -> list[list[int]]:
-    """The number of points in every trace of every Plotly chart on the page (the chart's real data)."""
+    """Points in every trace of every Plotly chart on the page, read from Plotly's own decoded data."""
     return page.evaluate(
         "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
-        ".map(p => (p.data || []).map(t => (t.x || t.y || t.z || []).length))"
+        ".map(p => (p._fullData || []).map(t => ((t.x || t.y || t.z || []).length) || 0))"
     )

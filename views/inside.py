@@ -16,7 +16,7 @@ MAX_UNITS = 256  # most weight images drawn at once
 DEFAULT_UNITS = 64
 TOP_UNITS = 8  # first-layer units shown for "fired most"
 FIG_KEYS = ("unit", "value", "weight", "relative", "activation", "probability", "digit", "pc1", "pc2", "variance",
-            "out", "in", "map", "filter")
+            "out", "in", "map", "filter", "image")
 
 
 def fig_labels() -> dict:
@@ -116,7 +116,7 @@ def weights_ui(run, kind: str) -> None:
     shared = right.toggle(t("inside.weights.shared"), value=False, key="inside_shared",
                           help=t("inside.weights.shared.help"))
     if kind == "linear":
-        titles, cols = [f"{t('inside.fig.digit')} {d}" for d in range(n)], 10
+        titles, cols = [f"{t('inside.fig.digit')} {d}" for d in range(n)], 5
     else:
         titles, cols = [f"{i}" for i in range(shown)], 16 if shown > 32 else 8
     st.plotly_chart(plots.tile_grid_figure(weights[:shown], titles, cols=cols, shared_scale=shared,
@@ -160,8 +160,8 @@ def filters_ui(run) -> None:
         c = convs[i]
         return t("inside.filters.option", i=i + 1, n_in=c.in_channels, n_out=c.out_channels, k=c.kernel_size[0])
 
-    i = st.selectbox(t("inside.filters.layer"), options, format_func=label, key=f"inside_conv_{run.name}",
-                     help=t("inside.filters.layer.help"))
+    i = st.columns(2)[0].selectbox(t("inside.filters.layer"), options, format_func=label,
+                                   key=f"inside_conv_{run.name}", help=t("inside.filters.layer.help"))
     filters = ins.conv_filters(run.model, i).numpy()
     k = filters.shape[-1]
     if filters.shape[1] == 1:
@@ -184,8 +184,8 @@ def one_image_cnn_ui(run, data) -> None:
         if not every and "Conv" not in name:
             continue
         c, h, w = maps.shape
-        st.markdown(f"**{t('inside.maps.stage', name=name, c=c, h=h, w=w)}**")
-        st.plotly_chart(plots.feature_maps_figure(maps.numpy(), fig_labels(), cols=min(c, 16), shared_scale=shared),
+        st.markdown(f"**{t('inside.maps.stage', name=name.partition(': ')[2], c=c, h=h, w=w)}**")
+        st.plotly_chart(plots.feature_maps_figure(maps.numpy(), fig_labels(), cols=min(c, 8), shared_scale=shared),
                         key=f"inside_maps_{j}")
     if any(not layer.output for layer in layers):
         st.subheader(t("inside.maps.dense"))

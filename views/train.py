@@ -113,7 +113,7 @@ def status_ui(job, events: list[dict]) -> None:
         st.success(t("train.done", acc=acc_text, time=format_duration(secs)))
     if run is not None:
         st.markdown(t("train.saved", name=run.name))
-        st.page_link("pages/runs.py", label=t("train.to_runs"), icon="🗂️")
+        st.page_link("views/runs.py", label=t("train.to_runs"), icon="🗂️")
 
 
 def metrics_ui(info: dict, with_loss: bool = True) -> None:

@@ -136,16 +136,15 @@ def all_runs_ui(x: torch.Tensor) -> None:
         probs.append(p)
         rows.append({t("draw.col.run"): name, t("draw.col.arch"): run.config.arch, t("common.pred"): int(p.argmax()),
                      t("common.confidence"): float(p.max()), t("common.accuracy"): run.test_acc})
-    left, right = st.columns([1.2, 1]) if len(names) > 1 else (st.container(), None)
-    left.dataframe(
+    st.dataframe(
         pd.DataFrame(rows), hide_index=True, key="draw_all_runs",
         column_config={
             t("common.confidence"): st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent"),
             t("common.accuracy"): st.column_config.NumberColumn(format="percent"),
         },
     )
-    if right is not None:
-        right.plotly_chart(runs_heatmap(names, np.stack(probs), t("common.digit")), key="draw_runs_heatmap",
+    if len(names) > 1:
+        st.plotly_chart(runs_heatmap(names, np.stack(probs), t("common.digit")), key="draw_runs_heatmap",
                         config={"displayModeBar": False})
 
 
@@ -155,7 +154,7 @@ def saliency_ui(run: Run, pre: Preprocessed) -> None:
     """Red where the prediction came from: gradient (torch) and occlusion (any learner)."""
     st.subheader(t("draw.saliency"))
     is_torch = isinstance(run.model, nn.Module)
-    cols = st.columns([1, 1, 1.3] if is_torch else [1, 1.2])
+    cols = st.columns([1, 1, 1.3] if is_torch else [1, 1])
     with cols[-1]:
         st.caption(t("draw.saliency.intro"))
         patch = st.slider(t("draw.saliency.patch"), 2, 8, 4, key="draw_patch", help=t("draw.saliency.patch.help"))
@@ -163,7 +162,7 @@ def saliency_ui(run: Run, pre: Preprocessed) -> None:
     maps = [("gradient", gradient_saliency(run.model, x))] if is_torch else []
     maps.append(("occlusion", occlusion_saliency(run.model, x, patch=patch)))
     for col, (method, sal) in zip(cols, maps, strict=False):
-        col.image(overlay(pre.image, sal, scale=8), width=224, caption=t(f"draw.saliency.{method}"))
+        col.image(overlay(pre.image, sal, scale=8), width="stretch", caption=t(f"draw.saliency.{method}"))
         if method == "occlusion" and float(sal.max()) <= 1e-6:
             col.caption(t("draw.saliency.flat"))
 
@@ -325,8 +324,11 @@ if "draw_pending_run" in st.session_state:  # a fine-tuned run was just added: s
 
 st.title("✏️ " + t("draw.title"))
 st.markdown(t("draw.intro"))
+# Always one element here, so that what follows keeps its place in the page: a message appearing above the
+# canvas would otherwise remount it and wipe the drawing on screen.
+flash = st.empty()
 if "draw_flash" in st.session_state:
-    st.success(st.session_state.pop("draw_flash"))
+    flash.success(st.session_state.pop("draw_flash"))
 
 col_in, col_out = st.columns([1, 1.75], gap="large")
 with col_in:
@@ -349,12 +351,8 @@ with col_out:
     if probs is not None:
         with col_bars:
             bars_ui(probs)
-    st.subheader(t("draw.all"))
-    if not runs():
-        st.info(t("runs.none"))
-    elif x is None:
-        st.caption(t("draw.empty"))
-    else:
+    if runs() and x is not None:
+        st.subheader(t("draw.all"))
         all_runs_ui(x)
 
 with toggles_box:

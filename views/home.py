@@ -20,7 +20,7 @@ def steps_ui() -> None:
         with col.container(border=True):
             st.markdown(f"#### {t(f'home.step{n}.title')}")
             st.markdown(t(f"home.step{n}.body"))
-            st.page_link(f"pages/{page}.py", label=t(f"home.step{n}.link"), icon=icon)
+            st.page_link(f"views/{page}.py", label=t(f"home.step{n}.link"), icon=icon)
 
 
 def quick_train_ui(n_train: int) -> None:
@@ -47,7 +47,7 @@ def quick_train_ui(n_train: int) -> None:
         elif job is not None and job.result is not None and job.result.name in runs():
             st.success(t("home.quick.done", name=job.result.name))
         if st.session_state.get("home_job"):
-            st.page_link("pages/train.py", label=t("home.quick.watch"), icon="🏋️")
+            st.page_link("views/train.py", label=t("home.quick.watch"), icon="🏋️")
 
 
 data = dataset()

@@ -4,11 +4,20 @@ import pandas as pd
 import streamlit as st
 
 from core.config import TrainConfig
-from core.experiments import DEFAULT_ARCH, DEFAULT_SUBSET, EXPERIMENTS, THRESHOLD, base_config, settings_rows, summarize
+from core.experiments import (
+    DEFAULT_ARCH,
+    DEFAULT_SUBSET,
+    EXPERIMENTS,
+    THRESHOLD,
+    base_config,
+    settings_rows,
+    shared_summary,
+    summarize,
+)
 from core.i18n import CATALOGS
 from core.plots_compare import LABELS, X_AXES, compare_figure
 from core.report import comparison_report_html
-from core.train_form import SUBSET_CHOICES, summary
+from core.train_form import SUBSET_CHOICES
 from ui.state import dataset, harvest_jobs, lang, run_label, runs, session_alive, session_id, t, unique_name
 
 EXP_KEY = "compare_experiment"  # {"key": experiment key, "jobs": [[label, job id], ...]} of the latest experiment
@@ -70,7 +79,8 @@ def settings_ui(names: list[str], configs: list[TrainConfig]) -> None:
     if st.toggle(t("compare.settings.only_diff"), key="compare_only_diff", help=t("compare.settings.only_diff.help")):
         df = df[df[marker] == "●"]
     styled = df.style.apply(lambda row: [HIGHLIGHT if row[marker] else "" for _ in row], axis=1)
-    st.dataframe(styled, hide_index=True, width="stretch", height="content")
+    st.dataframe(styled, hide_index=True, width="stretch", height="content",
+                 column_config={marker: st.column_config.TextColumn(width="small")})
 
 
 def report_ui(chosen: list) -> None:
@@ -132,9 +142,7 @@ def base_ui() -> TrainConfig:
                          **KEEP)
     seed = d.number_input(t("compare.base.seed"), min_value=0, max_value=2**31 - 1, step=1, key="compare_seed",
                           help=t("compare.base.seed.help"), **KEEP)
-    base = base_config(epochs=int(epochs), train_subset=subset or None, seed=int(seed), arch=arch)
-    st.caption(t("compare.base.summary", summary=summary(base), seed=base.seed))
-    return base
+    return base_config(epochs=int(epochs), train_subset=subset or None, seed=int(seed), arch=arch)
 
 
 def _start(exp_key: str, base: TrainConfig) -> None:
@@ -181,7 +189,9 @@ def cards_ui(base: TrainConfig, busy: bool) -> None:
             with col.container(border=True):
                 st.markdown(f"##### {t(f'compare.exp.{exp.key}.name')}")
                 st.markdown(t(f"compare.exp.{exp.key}.question"))
-                st.caption(t("compare.exp.runs", labels=" · ".join(variant(label) for label, _ in exp.configs(base))))
+                st.markdown(t("compare.exp.runs", labels=" · ".join(f"**{variant(label)}**"
+                                                                    for label, _ in exp.configs(base))))
+                st.caption(t("compare.exp.shared", summary=shared_summary(exp, base, lang())))
                 st.button(t("compare.exp.start"), key=f"compare_start_{exp.key}", type="primary", disabled=busy,
                           on_click=_start, args=(exp.key, base), width="stretch",
                           help=t("compare.exp.busy") if busy else t("compare.exp.start.help"))
