@@ -102,10 +102,10 @@ def class_counts_bars(counts: list[int], accuracy: list[float | None] | None, x_
         ))
     top = max(max(counts, default=0), 1)
     fig.update_layout(
-        height=height, margin=dict(l=10, r=10, t=30, b=10),
-        xaxis=dict(title=x_title, type="category"), yaxis=dict(title=count_title, range=[0, top * 1.25]),
-        yaxis2=dict(title=acc_title, overlaying="y", side="right", range=[0, 1.05], tickformat=".0%",
-                    showgrid=False),
-        legend=dict(orientation="h", y=1.12, x=0),
+        height=height, margin=dict(l=10, r=10, t=40, b=10),
+        xaxis=dict(title=x_title, type="category"), yaxis=dict(title=count_title, range=[0, top * 1.2]),
+        yaxis2=dict(title=acc_title, overlaying="y", side="right", range=[0, 1.08], tickformat=".0%",
+                    tickvals=[0, 0.25, 0.5, 0.75, 1.0], showgrid=False),
+        legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"),
     )
     return fig

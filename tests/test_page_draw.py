@@ -38,7 +38,7 @@ def app(tiny_run, tmp_path, monkeypatch):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
     at.session_state["runs"] = {tiny_run.name: tiny_run}
-    at.switch_page("pages/draw.py")
+    at.switch_page("views/draw.py")
     at.run()
     assert not at.exception
     return at
@@ -53,7 +53,7 @@ def test_renders_with_toggles_and_empty_prediction(app):
     for label in ("Crop to the ink", "Keep the aspect ratio", "Fit into 20x20", "Centre by mass"):
         assert label in labels
     assert prediction(app) == "–"  # nothing drawn yet
-    assert any("Every run reads it as" in s.value for s in app.subheader)
+    assert not any("Every run reads it as" in s.value for s in app.subheader)
 
 
 def test_canvas_drawing_is_predicted_and_toggles_change_the_input(app):
@@ -61,6 +61,7 @@ def test_canvas_drawing_is_predicted_and_toggles_change_the_input(app):
     app.run()
     assert not app.exception
     assert prediction(app) == "1"
+    assert any("Every run reads it as" in s.value for s in app.subheader)
     assert len(app.dataframe) >= 1  # every run's reading
     captions = " ".join(c.value for c in app.caption)
     assert "with probability" in captions
@@ -97,3 +98,30 @@ def test_chinese(app):
     assert any("手写一个数字" in t.value for t in app.title)
     assert any("按质心居中" == c.label for c in app.checkbox)
     assert prediction(app) == "1"
+
+
+def test_class_set_accuracy_and_fine_tuning_add_a_run(tiny_run, small_mnist, tmp_path, monkeypatch):
+    from core.classset import add_drawing
+
+    folder = tmp_path / "class"
+    for img, label in zip(small_mnist.test_images[:12].numpy(), small_mnist.test_labels[:12].tolist(), strict=True):
+        add_drawing(folder, img, label)
+    monkeypatch.setenv("MNIST_LAB_CLASS_DIR", str(folder))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.session_state["runs"] = {tiny_run.name: tiny_run}
+    at.switch_page("views/draw.py")
+    at.run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "Class set accuracy" in d.value.columns)
+    assert len(table) == 1 and 0.5 <= table.iloc[0]["Class set accuracy"] <= 1.0
+    at.slider(key="draw_ft_epochs").set_value(3)
+    at.button(key="draw_ft_go").click()
+    at.run()
+    assert not at.exception
+    runs = at.session_state["runs"]
+    assert list(runs) == ["tiny-mlp", "tiny-mlp-class"]
+    assert runs["tiny-mlp"] is tiny_run and runs["tiny-mlp-class"].model is not tiny_run.model
+    assert runs["tiny-mlp-class"].history[-1]["fine_tuned"] == {"drawings": 12, "epochs": 3}
+    assert at.session_state["draw_run"] == "tiny-mlp-class"  # the new run is selected
+    assert any("tiny-mlp-class" in s.value for s in at.success)

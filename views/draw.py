@@ -112,7 +112,8 @@ def prediction_ui(run: Run | None, x: torch.Tensor | None) -> np.ndarray | None:
     with st.container(key="draw_prediction"):
         if run is None or x is None:
             st.metric(t("draw.reads"), "–", help=t("draw.reads.help"))
-            st.caption(t("draw.empty") if run is not None else t("runs.none"))
+            if run is not None:  # without runs, the run picker already says how to get one
+                st.caption(t("draw.empty"))
             return None
         probs = predict_proba(run.model, x)[0].numpy()
         best = int(probs.argmax())
