@@ -20,6 +20,7 @@ LABELS = {
     "unit": "unit", "value": "value", "weight": "weight", "relative": "relative to the tile's largest",
     "activation": "activation", "probability": "probability", "digit": "digit", "pc1": "PC 1", "pc2": "PC 2",
     "variance": "{pct:.0%} of the variance", "out": "out", "in": "in", "map": "map", "filter": "filter",
+    "image": "test image",
 }
 
 
@@ -56,14 +57,14 @@ def _image_layout(fig: go.Figure, height: int) -> go.Figure:
     return fig
 
 
-def _height(rows: int, cols: int, h: int, w: int, width_px: int = 1100, cap: int = 1400) -> int:
+def _height(rows: int, cols: int, h: int, w: int, width_px: int = 900, cap: int = 1400) -> int:
     """A figure height that keeps pixels square when the figure is about width_px wide."""
     return int(min(cap, max(140, width_px * rows * h / max(1, cols * w) + 30)))
 
 
 def tile_grid_figure(tiles: np.ndarray, titles: Sequence[str] | None = None, cols: int = 8,
                      shared_scale: bool = False, diverging: bool = True, labels: dict | None = None,
-                     width_px: int = 1100) -> go.Figure:
+                     width_px: int = 900) -> go.Figure:
     """Small images [n, h, w] in one heatmap grid: each tile on its own colour scale (patterns show best) or all
     on one (sizes compare). Diverging: red-blue centred on 0; else a sequential scale from 0."""
     lab = _labels(labels)
@@ -99,7 +100,7 @@ def tile_grid_figure(tiles: np.ndarray, titles: Sequence[str] | None = None, col
     return _image_layout(fig, _height(rows, cols, h + top, w + gap, width_px))
 
 
-def filter_bank_figure(filters: np.ndarray, labels: dict | None = None, width_px: int = 1100) -> go.Figure:
+def filter_bank_figure(filters: np.ndarray, labels: dict | None = None, width_px: int = 900) -> go.Figure:
     """Conv weights [out, in, k, k]: one row per output channel, one column per input channel, red-blue around 0
     on one scale for the whole layer (so strong and weak filters can be told apart)."""
     lab = _labels(labels)
@@ -122,7 +123,7 @@ def filter_bank_figure(filters: np.ndarray, labels: dict | None = None, width_px
     return _image_layout(fig, _height(n_out, n_in, k + gap, k + gap, min(width_px, 60 * n_in + 80), cap=1600))
 
 
-def feature_maps_figure(maps: np.ndarray, labels: dict | None = None, cols: int = 8, width_px: int = 1100,
+def feature_maps_figure(maps: np.ndarray, labels: dict | None = None, cols: int = 8, width_px: int = 900,
                         shared_scale: bool = True) -> go.Figure:
     """Feature maps [C, H, W] of one image as a grid; red-blue around 0 if any value is negative, else 0-up."""
     lab = _labels(labels)
@@ -135,20 +136,21 @@ def feature_maps_figure(maps: np.ndarray, labels: dict | None = None, cols: int 
 def activations_figure(layers: Sequence[tuple[str, np.ndarray]], labels: dict | None = None) -> go.Figure:
     """One bar chart per hidden layer (x: unit number, y: its activation for the chosen image), stacked."""
     lab = _labels(labels)
+    row_px = 230
+    height = 70 + row_px * len(layers)
     fig = make_subplots(rows=len(layers), cols=1, subplot_titles=[name for name, _ in layers],
-                        vertical_spacing=min(0.12, 0.5 / max(1, len(layers))))
+                        vertical_spacing=min(0.3, 80 / height))
     for row, (_, values) in enumerate(layers, start=1):
         v = np.asarray(values, dtype=np.float32)
+        signed = bool((v < 0).any())  # tanh: colour by sign; ReLU and sigmoid: one calm colour
+        marker = {"color": v, "colorscale": DIVERGING, "cmid": 0.0} if signed else {"color": "#3b4cca"}
         fig.add_trace(go.Bar(
-            x=np.arange(len(v)), y=v, marker={"color": v, "colorscale": DIVERGING if (v < 0).any() else POSITIVE,
-                                              "cmid": 0.0 if (v < 0).any() else None},
+            x=np.arange(len(v)), y=v, marker=marker, showlegend=False,
             hovertemplate=lab["unit"] + " %{x}<br>" + lab["activation"] + " %{y:.3f}<extra></extra>",
-            showlegend=False,
         ), row=row, col=1)
-        fig.update_xaxes(title_text=lab["unit"], row=row, col=1)
         fig.update_yaxes(title_text=lab["activation"], row=row, col=1)
-    fig.update_layout(height=60 + 220 * len(layers), margin={"l": 10, "r": 10, "t": 40, "b": 10}, font=FONT,
-                      bargap=0.1)
+    fig.update_xaxes(title_text=lab["unit"], row=len(layers), col=1)
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, font=FONT, bargap=0.15)
     return fig
 
 
@@ -162,8 +164,8 @@ def probabilities_figure(probs: np.ndarray, labels: dict | None = None, height: 
                            text=[f"{v:.0%}" for v in p], textposition="outside",
                            hovertemplate=lab["digit"] + " %{x}: %{y:.1%}<extra></extra>"))
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 20, "b": 10}, font=FONT,
-                      xaxis_title=lab["digit"], yaxis={"title": lab["probability"], "range": [0, 1.12],
-                                                       "tickformat": ".0%"})
+                      xaxis={"title": lab["digit"], "type": "category"},
+                      yaxis={"title": lab["probability"], "range": [0, 1.12], "tickformat": ".0%"})
     return fig
 
 
@@ -178,25 +180,28 @@ def image_figure(image: np.ndarray, colorscale: str = "gray", height: int = 260,
 
 def pca_figure(coords: np.ndarray, labels: np.ndarray, explained: Sequence[float], title: str = "",
                axis_labels: dict | None = None, height: int = 520) -> go.Figure:
-    """Points in 2D coloured by digit (one legend entry each, click to hide), with each digit's centre marked."""
+    """Points in 2D coloured by digit (one legend entry each, click to hide), with each digit's centre marked;
+    hovering a point names its row (the test image number when the rows are the first test images)."""
     lab = _labels(axis_labels)
     xy = np.asarray(coords, dtype=np.float32)
     y = np.asarray(labels).astype(int)
-    fig = go.Figure()
+    fig, centres = go.Figure(), []
     for d in range(10):
         pts = xy[y == d]
         if not len(pts):
             continue
-        fig.add_trace(go.Scattergl(
+        fig.add_trace(go.Scatter(  # SVG, not WebGL: the centre markers must be drawn on top of the dots
             x=pts[:, 0], y=pts[:, 1], mode="markers", name=str(d), legendgroup=str(d),
-            marker={"size": 6, "color": DIGIT_COLORS[d], "opacity": 0.65},
-            hovertemplate=lab["digit"] + f" {d}<extra></extra>",
+            marker={"size": 6, "color": DIGIT_COLORS[d], "opacity": 0.65}, customdata=np.flatnonzero(y == d),
+            hovertemplate=lab["digit"] + f" {d} · " + lab["image"] + " %{customdata}<extra></extra>",
         ))
         cx, cy = pts.mean(axis=0)
-        fig.add_trace(go.Scatter(
-            x=[cx], y=[cy], mode="text", text=[f"<b>{d}</b>"], legendgroup=str(d), showlegend=False,
-            textfont={"size": 24, "color": DIGIT_COLORS[d]}, hoverinfo="skip",
+        centres.append(go.Scatter(  # drawn after all the dots, so no dot hides a centre
+            x=[cx], y=[cy], mode="markers+text", text=[f"<b>{d}</b>"], legendgroup=str(d), showlegend=False,
+            marker={"size": 30, "color": "white", "line": {"width": 3, "color": DIGIT_COLORS[d]}},
+            textfont={"size": 17, "color": DIGIT_COLORS[d]}, textposition="middle center", hoverinfo="skip",
         ))
+    fig.add_traces(centres)
     ev = list(explained) + [0.0, 0.0]
     fig.update_layout(
         title={"text": title, "x": 0.0, "xanchor": "left"}, height=height, font=FONT,

@@ -16,7 +16,7 @@ def open_page(runs: dict, **state) -> AppTest:
     at.session_state["runs"] = runs
     for key, value in state.items():
         at.session_state[key] = value
-    at.switch_page("pages/inside.py")
+    at.switch_page("views/inside.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -344,6 +344,7 @@ with col_out:
 toggles_box = st.container()
 options = {name: st.session_state.get(key, True) for name, key in TOGGLES}
 pre = canvas_to_mnist(pixels, **options) if pixels is not None else None
+st.session_state["draw_image"] = None if pre is None or pre.empty else pre.image  # read by the Inside page
 x = pre.tensor if pre is not None and not pre.empty else None
 
 with col_out:

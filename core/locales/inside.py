@@ -72,8 +72,8 @@ EN = {
     "inside.output": "Output: probability of each digit",
     "inside.activations": "Hidden layers",
     "inside.activations.intro": (
-        "Each bar is one hidden unit's activation for this image: how strongly it fires. Most units are quiet; "
-        "a few fire strongly, and the next layer reads the digit off that pattern."
+        "Each bar is one hidden unit's activation for this image: how strongly it fires (0: silent). Another "
+        "digit lights up another pattern of units, and the next layer reads the digit off that pattern."
     ),
     "inside.activations.none": "A linear model has no hidden layer: the pixels go straight to the 10 scores above.",
     "inside.top": "The first-layer units that fired most for this image",
@@ -124,6 +124,7 @@ EN = {
     "inside.fig.in": "in",
     "inside.fig.map": "map",
     "inside.fig.filter": "filter",
+    "inside.fig.image": "test image",
     "inside.fig.hidden": "hidden layer {i}: {n} units ({act})",
     "inside.error": "This run cannot be looked inside: {msg}",
 }
@@ -192,7 +193,7 @@ ZH = {
     "inside.output": "输出：每个数字的概率",
     "inside.activations": "隐藏层",
     "inside.activations.intro": (
-        "每根柱子是一个隐藏单元对这张图片的激活值：它被激发的强度。大多数单元很安静，少数单元强烈激发，"
+        "每根柱子是一个隐藏单元对这张图片的激活值：它被激发的强度（0 表示沉默）。换一个数字，亮起的单元模式就不同，"
         "下一层正是从这种模式中读出数字。"
     ),
     "inside.activations.none": "线性模型没有隐藏层：像素直接变成上面的 10 个得分。",
@@ -240,6 +241,7 @@ ZH = {
     "inside.fig.in": "输入",
     "inside.fig.map": "特征图",
     "inside.fig.filter": "滤波器",
+    "inside.fig.image": "测试图片",
     "inside.fig.hidden": "隐藏层 {i}：{n} 个单元（{act}）",
     "inside.error": "无法查看这个训练记录的内部：{msg}",
 }

@@ -38,6 +38,20 @@ def browser():
         b.close()
 
 
+PREPARED_RUN = "before-class-mlp"  # trained with core before the server starts, as a teacher would
+
+
+def save_prepared_run(runs_dir: Path) -> None:
+    """A small MLP saved under MNIST_LAB_RUNS_DIR: every session of the server lists it."""
+    from core.config import TrainConfig
+    from core.data import load_mnist
+    from core.runs import save_run
+    from tests.conftest import train_run
+
+    config = TrainConfig(arch="mlp:64", epochs=2, batch_size=64, lr=2e-3, train_subset=12000, device="cpu")
+    save_run(train_run(config, load_mnist(), name=PREPARED_RUN), runs_dir / PREPARED_RUN)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -45,10 +59,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
+def server_dir(tmp_path_factory) -> Path:
+    """The server's working folder, with the prepared run already in its runs/."""
+    work = tmp_path_factory.mktemp("server")
+    save_prepared_run(work / "runs")
+    return work
+
+
+@pytest.fixture(scope="session")
+def server(server_dir):
     """`streamlit run app.py` on a free port with a small slice of MNIST; waits on /_stcore/health."""
     port = _free_port()
-    work = tmp_path_factory.mktemp("server")
+    work = server_dir
     env = {
         **os.environ,
         "MNIST_LAB_SUBSET": os.environ.get("MNIST_LAB_E2E_SUBSET", "12000,2000"),
