@@ -57,6 +57,23 @@ class Experiment:
         return "-".join([self.key, *(format_value(getattr(config, f)) for f in self.fields)])
 
 
+def shared_summary(exp: Experiment, base: TrainConfig, lang: str = "en") -> str:
+    """What every run of `exp` has in common, leaving out the compared field(s), e.g. 'mlp:128,64 · relu · ...'."""
+    cfg = exp.shared(base)
+    parts = [
+        ("arch", cfg.arch),
+        ("activation", cfg.activation if cfg.arch.startswith("mlp") else None),
+        ("loss", cfg.loss),
+        ("optimizer", cfg.optimizer),
+        ("lr", t("compare.shared.lr", lang, lr=f"{cfg.lr:g}")),
+        ("batch_size", t("compare.shared.batch", lang, n=cfg.batch_size)),
+        ("epochs", t("compare.shared.epochs", lang, n=cfg.epochs)),
+        ("train_subset", t("compare.shared.images", lang, n=f"{cfg.train_subset:,}") if cfg.train_subset else None),
+        ("seed", t("compare.shared.seed", lang, n=cfg.seed)),
+    ]
+    return " · ".join(text for field, text in parts if text is not None and field not in exp.fields)
+
+
 def _variants(field: str, values: list[tuple[str, object]]) -> tuple:
     return tuple((label, ((field, value),)) for label, value in values)
 

@@ -69,7 +69,7 @@ def compare_figure(series: Sequence[tuple[str, Sequence[dict]]], x: str = "epoch
                                      line={"color": colour, "width": 3}), row=1, col=2)
     if threshold:
         fig.add_hline(y=threshold, line={"dash": "dot", "color": "#888888"}, row=1, col=2,
-                      annotation_text=lab["threshold"], annotation_position="bottom right")
+                      annotation_text=lab["threshold"], annotation_position="top left")
     if not drawn:
         fig.add_annotation(text=lab["empty"], showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
                            font={"size": 18, "color": "#888888"})

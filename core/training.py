@@ -15,6 +15,7 @@ decides what to show. Event kinds:
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Iterator
 from typing import Protocol
@@ -29,6 +30,9 @@ from core.models import build_model, parse_arch, resolve_device
 
 EVAL_SEED = 1234  # fixes which test images the cheap in-epoch evaluations use
 EVAL_BATCH = 2000  # images per forward pass when evaluating (bounded memory)
+# torch's default generator is shared by every thread: one job must not reseed it while another job
+# draws its initial weights, or two runs with the same seed would start from different weights.
+_RNG_LOCK = threading.Lock()
 
 
 class Stop(Protocol):
@@ -46,8 +50,9 @@ def build_learner(config: TrainConfig):
         from core.knn import KNN
 
         return KNN(k=config.k, features=config.knn_features, grid=config.knn_grid)
-    torch.manual_seed(config.seed)
-    return build_model(config.arch, config.activation)
+    with _RNG_LOCK:
+        torch.manual_seed(config.seed)
+        return build_model(config.arch, config.activation)
 
 
 def _scores(model, images: torch.Tensor) -> torch.Tensor:
@@ -195,7 +200,6 @@ class _Loop:
 
     def run(self) -> Iterator[dict]:
         cfg = self.cfg
-        torch.manual_seed(cfg.seed)
         g = torch.Generator().manual_seed(cfg.seed)
         n, bs = len(self.y), cfg.batch_size
         per_epoch = math.ceil(n / bs)

@@ -152,3 +152,28 @@ def test_catalog_has_the_same_keys_in_both_languages():
     from core.locales import compare
 
     assert set(compare.EN) == set(compare.ZH) and all(k.startswith("compare.") for k in compare.EN)
+
+
+def test_shared_summary_names_what_is_common_and_leaves_out_the_compared_choice():
+    from core.experiments import shared_summary
+
+    base = base_config()
+    opt = shared_summary(EXPERIMENTS["optimizer"], base)
+    assert "lr 0.01" in opt and "adam" not in opt and "seed 0" in opt and "20,000 images" in opt
+    assert "lr " not in shared_summary(EXPERIMENTS["lr"], base) and "adam" in shared_summary(EXPERIMENTS["lr"], base)
+    assert "relu" not in shared_summary(EXPERIMENTS["activation"], base)
+    assert "momentum" in shared_summary(EXPERIMENTS["loss"], base) and " ce " not in shared_summary(
+        EXPERIMENTS["loss"], base)
+    assert "学习率 0.01" in shared_summary(EXPERIMENTS["optimizer"], base, lang="zh")
+
+
+def test_jobs_running_side_by_side_still_share_initial_weights(small_mnist):
+    from core.jobs import JobManager
+
+    for seed in range(3):
+        jobs_ = JobManager(max_jobs=4, reap_interval=0)
+        base = base_config(train_subset=200, seed=seed).replace(device="cpu")
+        jobs = [jobs_.submit(c, small_mnist) for _, c in EXPERIMENTS["lr"].configs(base)]
+        assert all(job.wait(60) for job in jobs)
+        first = {next(e["loss"] for e in job.history() if e["kind"] == "step") for job in jobs}
+        assert len(first) == 1

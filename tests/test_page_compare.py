@@ -33,7 +33,7 @@ def open_page(runs: dict | None = None, lang: str = "en") -> AppTest:
     if runs is not None:
         at.session_state["runs"] = runs
     at.run()
-    at.switch_page("pages/compare.py")
+    at.switch_page("views/compare.py")
     at.run()
     assert not at.exception
     return at

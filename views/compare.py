@@ -44,6 +44,13 @@ def x_axis_ui(key: str) -> str:
                                 help=t("compare.x.help"), required=True, **KEEP) or "epoch"
 
 
+def losses_note_ui(configs: list[TrainConfig]) -> None:
+    """Runs that minimise different losses: say that their loss curves are on different scales."""
+    losses = sorted({c.loss for c in configs})
+    if len(losses) > 1:
+        st.caption(t("compare.losses_differ", losses=", ".join(losses)))
+
+
 # ---- comparing runs ---------------------------------------------------------------------------------------
 
 def pick_runs_ui() -> list[str]:
@@ -111,9 +118,7 @@ def compare_runs_ui() -> None:
     series = [(n, available[n].history) for n in names]
     st.plotly_chart(compare_figure(series, x=x, labels=plot_labels(), threshold=THRESHOLD, log_loss=log_loss),
                     key="compare_chart", width="stretch")
-    losses = sorted({r.config.loss for r in chosen})
-    if len(losses) > 1:
-        st.caption(t("compare.losses_differ", losses=", ".join(losses)))
+    losses_note_ui([r.config for r in chosen])
     st.success("📖 " + summarize(series, lang()))
     settings_ui(names, [r.config for r in chosen])
     report_ui(chosen)
@@ -224,6 +229,7 @@ def experiment_body(pairs: list) -> None:
     series = [(variant(label), job.history()) for label, job in pairs]
     st.plotly_chart(compare_figure(series, x=x, labels=plot_labels(), threshold=THRESHOLD),
                     key="compare_exp_chart", width="stretch")
+    losses_note_ui([job.config for _, job in pairs])
     text = summarize(series, lang())
     if text:
         (st.success if done else st.info)("📖 " + text)
