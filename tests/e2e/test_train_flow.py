@@ -47,9 +47,12 @@ def test_train_watch_leave_return_stop_and_find_the_run(page, server):
     assert third > second and errors_on(page) == []
 
     page.get_by_role("button", name=t("train.stop")).click()
-    stopped = t("train.stopped", acc="", time="").split("**")[0].strip()
+    stopped = t("train.stopped", acc="", time="").split("**")[0].split(" ", 1)[1].strip()  # without the emoji
     page.get_by_text(stopped).wait_for(timeout=60_000)
 
     go(page, "runs")
-    page.get_by_text("cnn-adam").first.wait_for(timeout=30_000)
+    # the runs table is a canvas grid; its accessible cells carry the text
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('[data-testid^=glide-cell-]'))"
+        ".some(c => c.textContent.trim() === 'cnn-adam')", timeout=30_000)
     assert errors_on(page) == []
