@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.data import load_mnist  # noqa: E402
+from core.data import DataError, load_mnist  # noqa: E402
 from core.jobs import JobManager, default_max_jobs  # noqa: E402
 from core.presets import get_preset  # noqa: E402
 
@@ -55,7 +55,8 @@ def classroom(n: int, max_jobs: int, config, data) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", default="1,2,4,8", help="comma-separated class sizes to try")
-    parser.add_argument("--max-jobs", type=int, default=None, help="server job limit (default: MNIST_LAB_MAX_JOBS or cores/2)")
+    parser.add_argument("--max-jobs", type=int, default=None,
+                        help="server job limit (default: MNIST_LAB_MAX_JOBS or cores/2)")
     parser.add_argument("--preset", default="mlp-adam", help="what every student trains (one epoch)")
     parser.add_argument("--subset", type=int, default=20000, help="training images per job")
     args = parser.parse_args()
@@ -76,4 +77,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except DataError as exc:
+        sys.exit(f"error: {exc}")

@@ -28,7 +28,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.config import TrainConfig  # noqa: E402
-from core.data import FILES, load_mnist, resolve_files  # noqa: E402
+from core.data import FILES, DataError, load_mnist, resolve_files  # noqa: E402
 from core.models import build_model  # noqa: E402
 from core.presets import get_preset  # noqa: E402
 from core.training import predict_proba, train  # noqa: E402
@@ -129,4 +129,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except DataError as exc:
+        sys.exit(f"error: {exc}")

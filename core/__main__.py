@@ -182,7 +182,7 @@ def cmd_predict(args) -> None:
             ready.append((i, path, item))
     if ready:  # every readable image in one batch
         probs = predict_proba(run.model, batch_tensor([item for _, _, item in ready]))
-        for (i, path, _), p in zip(ready, probs):
+        for (i, path, _), p in zip(ready, probs, strict=True):
             results[i] = {"image": path, "pred": int(p.argmax()), "probs": [round(float(v), 6) for v in p]}
     for i in range(len(args.images)):
         print(json.dumps(results[i]))

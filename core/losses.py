@@ -25,7 +25,7 @@ def mse_one_hot(scores: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
 
 
 def multiclass_hinge(scores: torch.Tensor, labels: torch.Tensor, margin: float = 1.0) -> torch.Tensor:
-    """Multiclass SVM loss (Weston-Watkins / CS231n): sum over wrong classes of max(0, s_j - s_y + margin), batch mean."""
+    """Multiclass SVM loss (CS231n): sum over wrong classes of max(0, s_j - s_y + margin), batch mean."""
     correct = scores.gather(1, labels[:, None])
     margins = (scores - correct + margin).clamp(min=0)
     margins = margins.scatter(1, labels[:, None], 0.0)  # the true class contributes nothing

@@ -31,7 +31,7 @@ def parse_arch(spec: str) -> tuple[str, list[int]]:
 def mlp(widths: list[int], activation: str = "relu") -> nn.Sequential:
     layers: list[nn.Module] = [nn.Flatten()]
     sizes = [28 * 28, *widths]
-    for n_in, n_out in zip(sizes, sizes[1:]):
+    for n_in, n_out in zip(sizes, sizes[1:], strict=False):
         layers += [nn.Linear(n_in, n_out), _ACTIVATIONS[activation]()]
     layers.append(nn.Linear(sizes[-1], 10))
     return nn.Sequential(*layers)

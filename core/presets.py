@@ -67,17 +67,17 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "speedrun-mlp",
-            TrainConfig(arch="mlp:128,64", activation="relu", loss="ce", optimizer="adam", lr=3e-3,
-                        batch_size=128, epochs=3, schedule="onecycle", target_accuracy=0.97),
-            "Our fastest CPU recipe for mlp:128,64 to reach 97% test accuracy: large batches and a "
-            "one-cycle learning rate, stopping at the target.",
+            TrainConfig(arch="mlp:128,64", activation="relu", loss="ce", optimizer="adam", lr=1e-2,
+                        batch_size=512, epochs=2, schedule="onecycle", target_accuracy=0.97),
+            "Our fastest CPU recipe for mlp:128,64 to reach 97% test accuracy: batches of 512 (fewer, "
+            "bigger matrix products) and a one-cycle Adam schedule peaking at 0.01, stopping at the target.",
         ),
         Preset(
             "speedrun-cnn",
-            TrainConfig(arch="cnn", loss="ce", optimizer="adam", lr=5e-3, batch_size=128, epochs=3,
+            TrainConfig(arch="cnn", loss="ce", optimizer="adam", lr=1e-2, batch_size=256, epochs=3,
                         schedule="onecycle", target_accuracy=0.99),
-            "Our fastest CPU recipe for the small CNN to reach 99.0% test accuracy: one-cycle Adam with "
-            "large batches, stopping at the target.",
+            "Our fastest CPU recipe for the small CNN to reach 99.0% test accuracy: batches of 256 and a "
+            "one-cycle Adam schedule peaking at 0.01, stopping at the target (about 2.5 epochs).",
         ),
     ]
 }

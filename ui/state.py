@@ -148,8 +148,6 @@ def my_jobs() -> list:
 
 def harvest_jobs() -> list[str]:
     """Turn this session's ended jobs into runs (once each); returns the names added."""
-    from core.jobs import manager
-
     harvested = st.session_state.setdefault("harvested_jobs", set())
     added = []
     for job in my_jobs():

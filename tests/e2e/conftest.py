@@ -132,8 +132,12 @@ def open_page(page, server: str, path: str = "") -> None:
     page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=60_000)
 
 
+ERROR_ELEMENTS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+
+
 def errors_on(page) -> list[str]:
-    return [e.inner_text() for e in page.query_selector_all('[data-testid="stException"], [data-testid="stAlertContentError"]')]
+    """Texts of every exception box and st.error on the page."""
+    return [e.inner_text() for e in page.query_selector_all(ERROR_ELEMENTS)]
 
 
 def plotly_trace_lengths(page) -> list[list[int]]:
