@@ -56,3 +56,18 @@ def tiny_cnn_run(small_mnist):
 
     config = TrainConfig(arch="cnn", epochs=1, batch_size=64, lr=3e-3, device="cpu", eval_subset=300)
     return train_run(config, small_mnist, name="tiny-cnn")
+
+
+@pytest.fixture(autouse=True)
+def fresh_job_manager():
+    """Each test starts with the process-wide job manager empty: AppTest sessions share one session id,
+    so a job left by one page test would otherwise be harvested as a run by the next."""
+    import core.jobs
+
+    yield
+    with core.jobs._manager_lock:
+        old, core.jobs._manager = core.jobs._manager, None
+    if old is not None:
+        old.shutdown()
+        for job in old.jobs():
+            job.wait(30)
