@@ -17,7 +17,7 @@ EN = {
     "home.step3.title": "3 · Draw",
     "home.step3.body": "Draw a digit with the mouse and see what your model reads, with its probabilities.",
     "home.step3.link": "Go to Draw",
-    "home.quick.title": "No model yet?",
+    "home.quick.title": "A first model in a minute",
     "home.quick.body": (
         "Train a small network ({arch}, one pass over the {n:,} training images) in the background: on the full "
         "training set it reaches about 95% test accuracy. The sidebar shows its progress on every page."
@@ -121,7 +121,7 @@ ZH = {
     "home.step3.title": "3 · 手写",
     "home.step3.body": "用鼠标写一个数字，看看你的模型认出了什么，以及它给出的概率。",
     "home.step3.link": "前往手写",
-    "home.quick.title": "还没有模型？",
+    "home.quick.title": "一分钟训练第一个模型",
     "home.quick.body": (
         "在后台训练一个小网络（{arch}，把 {n:,} 张训练图片过一遍）：在完整训练集上，它的测试准确率约为 95%。"
         "侧边栏会在每一页显示训练进度。"
