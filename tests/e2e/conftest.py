@@ -38,6 +38,7 @@ def browser():
         b.close()
 
 
+SERVER_PIDS: dict[str, int] = {}  # url -> the server's process id (tests read its CPU time)
 PREPARED_RUN = "before-class-mlp"  # trained with core before the server starts, as a teacher would
 
 
@@ -85,6 +86,7 @@ def server(server_dir):
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
+    SERVER_PIDS[url] = proc.pid
     deadline = time.time() + 90
     while time.time() < deadline:
         try:
@@ -146,3 +148,16 @@ def plotly_trace_lengths(page) -> list[list[int]]:
         "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
         ".map(p => (p._fullData || []).map(t => ((t.x || t.y || t.z || []).length) || 0))"
     )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_rate(pid: int, seconds: float = 2.0) -> float:
+    """CPU seconds per second the process uses over the next `seconds`."""
+    before = cpu_seconds(pid)
+    time.sleep(seconds)
+    return (cpu_seconds(pid) - before) / seconds
