@@ -56,7 +56,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", default="1,2,4,8", help="comma-separated class sizes to try")
     parser.add_argument("--max-jobs", type=int, default=None,
-                        help="server job limit (default: MNIST_LAB_MAX_JOBS or cores/2)")
+                        help="server job limit (default: MNIST_LAB_MAX_JOBS or one per core)")
     parser.add_argument("--preset", default="mlp-adam", help="what every student trains (one epoch)")
     parser.add_argument("--subset", type=int, default=20000, help="training images per job")
     args = parser.parse_args()

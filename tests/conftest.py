@@ -71,3 +71,27 @@ def fresh_job_manager():
         old.shutdown()
         for job in old.jobs():
             job.wait(30)
+
+
+def open_view(view: str, runs: dict | None = None, lang: str = "en", **state):
+    """AppTest of the whole app (app.py) switched to views/<view>.py, with runs and session state preset."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["lang"] = lang
+    if runs is not None:
+        at.session_state["runs"] = runs
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page(f"views/{view}.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def plotly_specs(at) -> dict[str, dict]:
+    """Plotly figures on an AppTest page by widget key (the element id ends with the key)."""
+    import json
+
+    return {e.proto.id.rsplit("-", 1)[-1]: json.loads(e.proto.spec) for e in at.get("plotly_chart")}

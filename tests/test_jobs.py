@@ -251,7 +251,7 @@ def test_diverging_job_ends_diverged_with_a_run(jm, data):
 
 def test_default_max_jobs_honours_the_environment(monkeypatch):
     monkeypatch.delenv("MNIST_LAB_MAX_JOBS", raising=False)
-    assert default_max_jobs() == max(1, (os.cpu_count() or 2) // 2)
+    assert default_max_jobs() == max(1, os.cpu_count() or 1)
     monkeypatch.setenv("MNIST_LAB_MAX_JOBS", "3")
     assert default_max_jobs() == 3
     assert JobManager(reap_interval=0).max_jobs == 3

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.config import TrainConfig
-from tests.conftest import ROOT, train_run
+from tests.conftest import open_view, train_run
 
 
 @pytest.fixture(autouse=True)
@@ -28,15 +28,7 @@ def sgd_run(small_mnist):
 
 
 def open_page(runs: dict | None = None, lang: str = "en") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["lang"] = lang
-    if runs is not None:
-        at.session_state["runs"] = runs
-    at.run()
-    at.switch_page("views/compare.py")
-    at.run()
-    assert not at.exception
-    return at
+    return open_view("compare", runs, lang)
 
 
 def texts(at: AppTest, kind: str) -> str:

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import json
-
 from streamlit.testing.v1 import AppTest
 
 from core import dataviz
 from core.data import pixel_stats
-from tests.conftest import ROOT
+from tests.conftest import open_view, plotly_specs
 
 
 def open_data(lang: str = "en") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["lang"] = lang
-    at.run()
-    at.switch_page("views/data.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_view("data", lang=lang)
 
 
-def charts(at: AppTest) -> dict[str, dict]:
-    """Plotly figures on the page by widget key (the element id ends with the key)."""
-    return {e.proto.id.rsplit("-", 1)[-1]: json.loads(e.proto.spec) for e in at.get("plotly_chart")}
+charts = plotly_specs
 
 
 def grid_titles(at: AppTest) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import time
 
 import numpy as np
@@ -12,24 +11,14 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from core import dataviz
-from tests.conftest import ROOT
+from tests.conftest import open_view, plotly_specs
 
 
 def open_home(runs: dict | None = None, lang: str = "en") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["lang"] = lang
-    if runs is not None:
-        at.session_state["runs"] = runs
-    at.run()
-    at.switch_page("views/home.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_view("home", runs, lang)
 
 
-def charts(at: AppTest) -> dict[str, dict]:
-    """Plotly figures on the page by widget key (the element id ends with the key)."""
-    return {e.proto.id.rsplit("-", 1)[-1]: json.loads(e.proto.spec) for e in at.get("plotly_chart")}
+charts = plotly_specs
 
 
 def array(value) -> np.ndarray:

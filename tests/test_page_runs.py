@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.runs import Run, run_to_zip, save_run
-from tests.conftest import ROOT
+from tests.conftest import open_view
 
 
 @pytest.fixture(autouse=True)
@@ -25,15 +25,7 @@ def runs_dir(tmp_path, monkeypatch):
 
 
 def open_page(runs: dict[str, Run] | None = None, lang: str = "en") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["lang"] = lang
-    if runs is not None:
-        at.session_state["runs"] = runs
-    at.run()
-    at.switch_page("views/runs.py")
-    at.run()
-    assert not at.exception
-    return at
+    return open_view("runs", runs, lang)
 
 
 def table(at: AppTest):

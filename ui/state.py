@@ -12,6 +12,7 @@ from core.data import MNIST, DataError, load_mnist
 from core.i18n import LANGS
 from core.i18n import t as translate
 from core.runs import Run, RunError, list_run_dirs, load_run
+from ui import runs_parts
 
 RUNS_DIR = Path(os.environ.get("MNIST_LAB_RUNS_DIR", "runs"))  # `python -m core train --out runs/NAME` lands here
 
@@ -104,13 +105,8 @@ def runs() -> dict[str, Run]:
 
 
 def unique_name(base: str) -> str:
-    existing = runs()
-    if base not in existing:
-        return base
-    i = 2
-    while f"{base}-{i}" in existing:
-        i += 1
-    return f"{base}-{i}"
+    """`base`, or `base-2`, `base-3`, ... whichever no run of this session has yet."""
+    return runs_parts.unique_name(runs(), base)
 
 
 def add_run(run: Run) -> str:
