@@ -102,17 +102,24 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=19200, help="training images per throughput measurement")
     parser.add_argument("--repeats", type=int, default=3, help="throughput measurements per pipeline (best kept)")
     parser.add_argument("--skip-speedruns", action="store_true", help="only throughput and latency")
+    parser.add_argument("--threads", default=f"{torch.get_num_threads()},1",
+                        help="intra-op thread counts to measure throughput with (jobs in the app use 1)")
     args = parser.parse_args()
     data = load_mnist()
     print(f"# MNIST Lab speed, {time.strftime('%Y-%m-%d')}: {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads\n")
-    print("| model | classic DataLoader img/s | core img/s | speed-up |")
-    print("|---|---:|---:|---:|")
-    for arch, lr in (("mlp:128,64", 1e-3), ("cnn", 1e-2)):
-        # interleaved repeats, best of each, so that a busy moment hurts neither side more
-        classic = max(classic_images_per_s(arch, args.images, lr) for _ in range(args.repeats))
-        fast = max(core_images_per_s(arch, args.images, lr, data) for _ in range(args.repeats))
-        print(f"| {arch} (batch 64, Adam) | {classic:,.0f} | {fast:,.0f} | **{fast / classic:.1f}x** |", flush=True)
+    print("| model | threads | classic DataLoader img/s | core img/s | speed-up |")
+    print("|---|---:|---:|---:|---:|")
+    default_threads = torch.get_num_threads()
+    for threads in (int(v) for v in args.threads.split(",")):
+        torch.set_num_threads(threads)  # both pipelines get the same threads
+        for arch, lr in (("mlp:128,64", 1e-3), ("cnn", 1e-2)):
+            # best of a few repeats each, so that a busy moment hurts neither side more
+            classic = max(classic_images_per_s(arch, args.images, lr) for _ in range(args.repeats))
+            fast = max(core_images_per_s(arch, args.images, lr, data) for _ in range(args.repeats))
+            print(f"| {arch} (batch 64, Adam) | {threads} | {classic:,.0f} | {fast:,.0f} | **{fast / classic:.1f}x** |",
+                  flush=True)
+    torch.set_num_threads(default_threads)
     if not args.skip_speedruns:
         print("\n| preset | target | reached | time to target (training s) | wall s incl. evaluations |")
         print("|---|---:|---:|---:|---:|")
