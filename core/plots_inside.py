@@ -1,5 +1,6 @@
-"""Plotly figure builders for the Inside page: weights, filters and feature maps as image grids, activations,
-probabilities and PCA scatters. Arrays in, figure out, no Streamlit; labels are passed in already translated.
+"""Plotly figure builders for the Inside page: weight, filter and feature-map grids, activations, PCA.
+
+Arrays in, figure out, no Streamlit; labels are passed in already translated.
 """
 
 from __future__ import annotations

@@ -1,5 +1,4 @@
-"""Inside the network: weights as images, conv filters, activations and feature maps for one image, PCA of the
-last hidden layer against raw pixels."""
+"""Inside the network: weights as images, filters, one image layer by layer, PCA of hidden layer vs pixels."""
 
 from __future__ import annotations
 
