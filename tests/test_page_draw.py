@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import open_view
 
 CANVAS = "draw_canvas_0"  # ui.canvas: the canvas widget's key before any "Clear"
 
@@ -35,13 +35,7 @@ def drawn_one() -> np.ndarray:
 @pytest.fixture()
 def app(tiny_run, tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_LAB_CLASS_DIR", str(tmp_path / "class"))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.session_state["runs"] = {tiny_run.name: tiny_run}
-    at.switch_page("views/draw.py")
-    at.run()
-    assert not at.exception
-    return at
+    return open_view("draw", {tiny_run.name: tiny_run})
 
 
 def prediction(at: AppTest) -> str:
@@ -107,12 +101,7 @@ def test_class_set_accuracy_and_fine_tuning_add_a_run(tiny_run, small_mnist, tmp
     for img, label in zip(small_mnist.test_images[:12].numpy(), small_mnist.test_labels[:12].tolist(), strict=True):
         add_drawing(folder, img, label)
     monkeypatch.setenv("MNIST_LAB_CLASS_DIR", str(folder))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.session_state["runs"] = {tiny_run.name: tiny_run}
-    at.switch_page("views/draw.py")
-    at.run()
-    assert not at.exception
+    at = open_view("draw", {tiny_run.name: tiny_run})
     table = next(d.value for d in at.dataframe if "Class set accuracy" in d.value.columns)
     assert len(table) == 1 and 0.5 <= table.iloc[0]["Class set accuracy"] <= 1.0
     at.slider(key="draw_ft_epochs").set_value(3)

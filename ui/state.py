@@ -35,7 +35,7 @@ def language_ui() -> str:
     ) or "en"
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner="Loading MNIST (downloaded once on first start) · 正在加载 MNIST（首次启动时下载）…")
 def _dataset(subset: str) -> MNIST:
     """Decoded once per server process and shared read-only by every session."""
     data = load_mnist()
