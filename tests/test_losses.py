@@ -34,7 +34,7 @@ def test_l2_penalises_weights_not_biases():
     with torch.no_grad():
         for p in model.parameters():
             p.fill_(2.0)
-    assert float(l2_penalty(model)) == pytest.approx(0.5 * 4.0 * 7840)
+    assert float(l2_penalty(model).detach()) == pytest.approx(0.5 * 4.0 * 7840)
     scores, labels = torch.zeros(4, 10), torch.zeros(4, dtype=torch.long)
     plain = compute_loss("ce", scores, labels)
     assert float(compute_loss("ce", scores, labels, model, l2=1e-3)) == pytest.approx(float(plain) + 1e-3 * 15680)
