@@ -45,7 +45,8 @@ def _stats(key: str) -> tuple[float, float]:
 def browse_controls_ui() -> tuple[str, int | None, tuple[int, int], int]:
     """Split, digit, grid shape and the shuffle seed (kept in session state)."""
     st.session_state.setdefault("data_seed", 0)
-    c1, c2, c3, c4 = st.columns([1.6, 4.4, 1.2, 1])
+    c1, c3, c4 = st.columns([2, 1.2, 1], vertical_alignment="bottom")
+    c2 = st.container()  # the eleven digit buttons get a row of their own so that none is cut off on a projector
     split = c1.segmented_control(t("data.split"), ["train", "test"], default="train", key="data_split",
                                  format_func=lambda s: t(f"data.split.{s}"), help=t("data.split.help")) or "train"
     digit = c2.segmented_control(t("data.digit"), [ALL, *range(10)], default=ALL, key="data_digit",
@@ -53,7 +54,6 @@ def browse_controls_ui() -> tuple[str, int | None, tuple[int, int], int]:
                                  format_func=lambda d: t("data.digit.all") if d == ALL else str(d))
     layout = c3.segmented_control(t("data.layout"), list(LAYOUTS), default="3×3", key="data_layout",
                                   help=t("data.layout.help")) or "3×3"
-    c4.write("")  # aligns the button with the other controls' inputs
     if c4.button(t("data.shuffle"), key="data_shuffle", help=t("data.shuffle.help"), width="stretch"):
         st.session_state["data_seed"] += 1
     return split, None if digit in (ALL, None) else digit, LAYOUTS[layout], st.session_state["data_seed"]
