@@ -11,7 +11,7 @@ import streamlit as st
 from core.data import MNIST, DataError, load_mnist
 from core.i18n import LANGS
 from core.i18n import t as translate
-from core.runs import Run, RunError, list_run_dirs, load_run
+from core.runs import Run, load_run
 from ui import runs_parts
 
 RUNS_DIR = Path(os.environ.get("MNIST_LAB_RUNS_DIR", "runs"))  # `python -m core train --out runs/NAME` lands here
@@ -85,22 +85,16 @@ def _disk_run(path: str, mtime: float) -> Run:
     return load_run(path)
 
 
-def _load_disk_runs(runs: dict[str, Run]) -> None:
-    """Runs saved with the command line under RUNS_DIR appear in every session (loaded once per file)."""
-    for folder in list_run_dirs(RUNS_DIR):
-        if folder.name in runs:
-            continue
-        try:
-            runs[folder.name] = _disk_run(str(folder), (folder / "model.safetensors").stat().st_mtime)
-        except (RunError, OSError):
-            continue  # a half-written or foreign folder is simply not listed
+def load_disk_run(folder: Path) -> Run:
+    """A run folder under RUNS_DIR, loaded once per process (and per version of its weights) for every session."""
+    return _disk_run(str(folder), (folder / "model.safetensors").stat().st_mtime)
 
 
 def runs() -> dict[str, Run]:
-    """This session's runs by name, oldest first."""
+    """This session's runs by name, oldest first; runs saved with the command line under RUNS_DIR included."""
     if "runs" not in st.session_state:
         st.session_state["runs"] = {}
-        _load_disk_runs(st.session_state["runs"])
+        runs_parts.reload_from_disk(st.session_state["runs"], RUNS_DIR, skip=set(), loader=load_disk_run)
     return st.session_state["runs"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from core.draw_figures import pixelated
 from ui.state import harvest_jobs, my_jobs, t
 
 
@@ -33,7 +34,4 @@ def jobs_sidebar_ui() -> None:
 def digit_image(image: np.ndarray, size: int = 112) -> np.ndarray:
     """A 28x28 image (uint8 or [0,1] floats) scaled up with nearest-neighbour, crisp on a projector."""
     img = np.asarray(image, dtype=np.float32)
-    if img.max() > 1.0:
-        img = img / 255.0
-    scale = max(1, size // img.shape[0])
-    return np.kron(img, np.ones((scale, scale), dtype=np.float32)).clip(0, 1)
+    return pixelated(img / 255.0 if img.max() > 1.0 else img, size)

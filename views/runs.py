@@ -89,10 +89,7 @@ def on_save(name: str, overwrite: bool = False) -> None:
 
 
 def on_reload() -> None:
-    def cached(folder):  # the same cache as the first load, so sessions share one copy of each model
-        return state._disk_run(str(folder), (folder / "model.safetensors").stat().st_mtime)
-
-    added = reload_from_disk(state.runs(), state.RUNS_DIR, skip_set(), loader=cached)
+    added = reload_from_disk(state.runs(), state.RUNS_DIR, skip_set(), loader=state.load_disk_run)
     if added:
         flash("success", t("runs.reload.added", n=len(added), names=", ".join(added)))
     else:
