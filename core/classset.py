@@ -21,7 +21,8 @@ from torch import nn
 from core.config import TrainConfig
 from core.data import MNIST, normalise
 from core.losses import compute_loss
-from core.training import evaluate, make_optimizer, predict_proba
+from core.optim import make_optimizer
+from core.training import evaluate, predict_proba
 
 DEFAULT_DIR = "class_test_set"
 NAME = re.compile(r"^([0-9])_[\w.-]*\.png$")  # <label>_<timestamp>.png
