@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -11,6 +12,15 @@ from core.config import ACTIVATIONS, DEVICES, LOSSES, OPTIMIZERS, SCHEDULES, Con
 from core.data import DataError
 
 EVAL_KEYS = ("epoch", "step", "seen", "seconds", "train_loss", "test_loss", "test_acc")
+
+
+def say(text: str) -> None:
+    """One line on stdout. If the reader has gone (`... | head -3`), go on quietly: a run is still saved."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # Point stdout at /dev/null, so neither later lines nor Python's flush at exit raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 class CliError(Exception):
@@ -92,10 +102,10 @@ def cmd_presets(args) -> None:
 
     for p in PRESETS.values():
         if args.json:
-            print(json.dumps({"name": p.name, "config": p.config.to_dict(), "source": p.source}))
+            say(json.dumps({"name": p.name, "config": p.config.to_dict(), "source": p.source}))
         else:
             c = p.config
-            print(f"{p.name:14} {c.arch:14} {c.loss:5} {c.optimizer:8} lr={c.lr:<6g} batch={c.batch_size:<4} "
+            say(f"{p.name:14} {c.arch:14} {c.loss:5} {c.optimizer:8} lr={c.lr:<6g} batch={c.batch_size:<4} "
                   f"epochs={c.epochs}  {p.source}")
 
 
@@ -127,13 +137,13 @@ def cmd_train(args) -> None:
         if event["kind"] == "step" and tty and event["step"] % 20 == 0:
             _progress(event, total)
         elif event["kind"] == "eval":
-            print(json.dumps({k: event[k] for k in EVAL_KEYS}), flush=True)
+            say(json.dumps({k: event[k] for k in EVAL_KEYS}))
         elif event["kind"] == "diverged":
             print(f"diverged: {event['reason']}", file=sys.stderr)
     if tty:
         sys.stderr.write("\n")
     save_run(Run(name=out.name, config=config, model=final["model"], history=history), out)
-    print(json.dumps({"test_acc": final["test_acc"], "seconds": final["seconds"],
+    say(json.dumps({"test_acc": final["test_acc"], "seconds": final["seconds"],
                       "time_to_target_s": final["time_to_target_s"], "status": final["status"],
                       "run": str(out)}))
     if final["status"] == "diverged":
@@ -151,16 +161,16 @@ def cmd_evaluate(args) -> None:
     result = evaluate(run.model, data.images("test"), data.labels("test"), loss=None)
     rep = report(result["preds"], data.labels("test"))
     if args.json:
-        print(json.dumps(rep))
+        say(json.dumps(rep))
         return
-    print(f"run {args.run}: {run.config.arch}, test accuracy {rep['accuracy']:.2%}")
-    print("digit  precision  recall  support")
+    say(f"run {args.run}: {run.config.arch}, test accuracy {rep['accuracy']:.2%}")
+    say("digit  precision  recall  support")
     for row in rep["per_class"]:
-        print(f"{row['digit']:>5}  {row['precision']:9.2%}  {row['recall']:6.2%}  {row['support']:7}")
-    print("confusion matrix (rows: true digit, columns: predicted)")
-    print("      " + "".join(f"{d:>6}" for d in range(10)))
+        say(f"{row['digit']:>5}  {row['precision']:9.2%}  {row['recall']:6.2%}  {row['support']:7}")
+    say("confusion matrix (rows: true digit, columns: predicted)")
+    say("      " + "".join(f"{d:>6}" for d in range(10)))
     for d, row in enumerate(rep["confusion_matrix"]):
-        print(f"{d:>6}" + "".join(f"{v:>6}" for v in row))
+        say(f"{d:>6}" + "".join(f"{v:>6}" for v in row))
 
 
 def cmd_predict(args) -> None:
@@ -185,7 +195,7 @@ def cmd_predict(args) -> None:
         for (i, path, _), p in zip(ready, probs, strict=True):
             results[i] = {"image": path, "pred": int(p.argmax()), "probs": [round(float(v), 6) for v in p]}
     for i in range(len(args.images)):
-        print(json.dumps(results[i]))
+        say(json.dumps(results[i]))
 
 
 COMMANDS = {"presets": cmd_presets, "train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict}

@@ -128,3 +128,25 @@ def test_core_never_imports_streamlit():
     assert proc.stdout.strip() == "False"
     offenders = [p for p in (ROOT / "core").rglob("*.py") if "import streamlit" in p.read_text()]
     assert offenders == []
+
+
+def _read_first_line_then_hang_up(*args: str) -> subprocess.CompletedProcess:
+    """What `python -m core ... | head -1` does: read one line, close the pipe, let the command go on."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "core", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=300)
+    return subprocess.CompletedProcess(args, proc.returncode, first, err)
+
+
+def test_a_reader_that_hangs_up_early_gets_no_traceback_and_the_run_is_still_saved(trained, tmp_path):
+    out = tmp_path / "piped"
+    proc = _read_first_line_then_hang_up("train", "--preset", "mlp-adam", "--epochs", "1", "--train-subset",
+                                         "3000", "--device", "cpu", "--out", str(out))
+    assert json.loads(proc.stdout)["step"] == 0
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert (out / "model.safetensors").exists()
+    proc = _read_first_line_then_hang_up("evaluate", "--run", str(trained[0]))
+    assert proc.stdout.startswith("run ") and proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
