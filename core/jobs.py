@@ -244,7 +244,9 @@ class Job:
                         final = event
             finally:
                 events.close()
-            run = Run(name=self.name, config=self.config, model=final["model"], history=self.history())
+            # No model: a kNN stopped during its neighbour search has nothing to keep (see training._train_knn).
+            run = None if final["model"] is None else \
+                Run(name=self.name, config=self.config, model=final["model"], history=self.history())
             state = FINAL_STATE.get(final.get("status"), "finished")
             with self._lock:
                 self._result, self._state = run, state

@@ -20,6 +20,10 @@ N_CLASSES = 10
 DIST_BUDGET_BYTES = 256 * 2**20  # one chunk's float32 [queries, train] distance matrix
 
 
+class Stopped(Exception):
+    """A neighbour search was asked to stop (checked between chunks of queries)."""
+
+
 def unit_images(images: torch.Tensor) -> torch.Tensor:
     """Normalised images [B, 1, 28, 28] (or [B, 28, 28]) -> float32 [B, 1, 28, 28] pixels in [0, 1]."""
     x = images.detach().to("cpu", torch.float32)
@@ -103,8 +107,11 @@ class KNN:
             raise ValueError("kNN is not fitted: call fit(images, labels) or load_state_dict first")
         return self.train_features, self.train_labels
 
-    def kneighbors(self, images: torch.Tensor, k: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Distances [B, k] and training indices [B, k] of the k nearest training images, nearest first."""
+    def kneighbors(self, images: torch.Tensor, k: int | None = None, stop=None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Distances [B, k] and training indices [B, k] of the k nearest training images, nearest first.
+
+        `stop` (anything with is_set(), e.g. a threading.Event) is checked between chunks: Stopped is raised.
+        """
         train, _ = self._check_fitted()
         k = self.k if k is None else int(k)
         if not 1 <= k <= len(train):
@@ -114,6 +121,8 @@ class KNN:
         chunk = max(1, DIST_BUDGET_BYTES // (4 * max(len(train), k * train.shape[1])))
         dists, indices = [], []
         for start in range(0, len(queries), chunk):
+            if stop is not None and stop.is_set():
+                raise Stopped
             q = queries[start:start + chunk]
             d2 = squared_distances(q, train, self._train_sq)
             idx = d2.topk(k, dim=1, largest=False, sorted=True).indices
@@ -135,9 +144,9 @@ class KNN:
         first = tied.gather(1, labels).to(torch.uint8).argmax(dim=1, keepdim=True)
         return votes, labels.gather(1, first).squeeze(1)
 
-    def _neighbour_labels(self, images: torch.Tensor, k: int) -> torch.Tensor:
+    def _neighbour_labels(self, images: torch.Tensor, k: int, stop=None) -> torch.Tensor:
         _, train_labels = self._check_fitted()
-        _, idx = self.kneighbors(images, k)
+        _, idx = self.kneighbors(images, k, stop)
         return train_labels[idx]
 
     def predict_proba(self, images: torch.Tensor) -> torch.Tensor:
@@ -150,13 +159,17 @@ class KNN:
         _, winners = self._vote(self._neighbour_labels(images, self.k), self.k)
         return winners
 
-    def accuracy_by_k(self, images: torch.Tensor, labels: torch.Tensor, ks: list[int]) -> dict[int, float]:
-        """Accuracy for every k in ks; the neighbours are searched once, with max(ks)."""
+    def predictions_by_k(self, images: torch.Tensor, ks: list[int], stop=None) -> dict[int, torch.Tensor]:
+        """Predicted classes [B] for every k in ks, from one neighbour search with max(ks)."""
         if not ks:
             return {}
-        neighbour_labels = self._neighbour_labels(images, max(ks))
+        neighbour_labels = self._neighbour_labels(images, max(ks), stop)
+        return {int(k): self._vote(neighbour_labels, k)[1] for k in ks}
+
+    def accuracy_by_k(self, images: torch.Tensor, labels: torch.Tensor, ks: list[int]) -> dict[int, float]:
+        """Accuracy for every k in ks; the neighbours are searched once, with max(ks)."""
         truth = labels.detach().to("cpu", torch.int64)
-        return {int(k): float((self._vote(neighbour_labels, k)[1] == truth).float().mean()) for k in ks}
+        return {k: float((pred.cpu() == truth).float().mean()) for k, pred in self.predictions_by_k(images, ks).items()}
 
     def state_dict(self) -> dict[str, torch.Tensor]:
         """Training set plus settings as tensors (pixels stored as uint8: a quarter of the float size)."""

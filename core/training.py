@@ -8,7 +8,7 @@ decides what to show. Event kinds:
   knn      {k, test_acc}                                   (kNN only: accuracy as k changes)
   diverged {step, reason}
   final    {status: finished|stopped|diverged|target, test_acc, seconds, train_seconds,
-            time_to_target_s, steps, seen, model}
+            time_to_target_s, steps, seen, model (None only for a kNN stopped during its search)}
 `seconds` is wall time since training began; `train_seconds` leaves out time spent evaluating.
 """
 
@@ -128,7 +128,7 @@ def train(config: TrainConfig, data: MNIST, stop: Stop | None = None) -> Iterato
     """Train a learner for `config` on `data`, yielding events (see the module docstring)."""
     config = config.validated()
     if config.family == "knn":
-        yield from _train_knn(config, data)
+        yield from _train_knn(config, data, stop)
     else:
         yield from _Loop(config, data, stop).run()
 
@@ -264,27 +264,41 @@ def knn_ks(k: int) -> list[int]:
     return sorted({1, 2, 3, 4, 5, 7, 9, 11, 15, 21, k})
 
 
-def _train_knn(config: TrainConfig, data: MNIST) -> Iterator[dict]:
-    """kNN 'training' stores the training set; the interesting curve is accuracy against k."""
+def _train_knn(config: TrainConfig, data: MNIST, stop: Stop | None = None) -> Iterator[dict]:
+    """kNN 'training' stores the training set; the interesting curve is accuracy against k.
+
+    One neighbour search over the test set gives both the curve and the predictions at the chosen k.
+    A stop during that search ends with a "stopped" final and no model: a kNN learns nothing beyond
+    the stored images, so there is nothing to keep (and the search would have to start again anyway).
+    """
+    from core.knn import Stopped
+
     t0 = time.perf_counter()
     device = resolve_device(config.device)
     n = config.train_subset or len(data.train_labels)
     model = build_learner(config).fit(data.images("train", device)[:n], data.labels("train", device)[:n])
     xt, yt = data.images("test", device), data.labels("test", device)
-    by_k = model.accuracy_by_k(xt, yt, knn_ks(config.k))
-    for k, acc in by_k.items():
-        yield {"kind": "knn", "k": k, "test_acc": acc}
-    result = evaluate(model, xt, yt, loss=None)
+    truth = yt.cpu()
+    try:
+        preds = model.predictions_by_k(xt, knn_ks(config.k), stop)
+    except Stopped:
+        wall = round(time.perf_counter() - t0, 4)
+        yield {"kind": "final", "status": "stopped", "test_acc": None, "seconds": wall, "train_seconds": wall,
+               "time_to_target_s": None, "steps": 0, "seen": 0, "model": None}
+        return
+    for k, pred in preds.items():
+        yield {"kind": "knn", "k": k, "test_acc": float((pred.cpu() == truth).float().mean())}
+    pred = preds[config.k].cpu()
+    test_acc = float((pred == truth).float().mean())
     wall = time.perf_counter() - t0
     yield {
         "kind": "eval", "epoch": 1.0, "step": 0, "seen": n, "seconds": round(wall, 4),
         "train_seconds": round(wall, 4), "train_loss": None, "test_loss": None,
-        "test_acc": result["test_acc"], "n_test": len(yt), "full": True,
-        "test_preds": result["preds"].tolist(),
+        "test_acc": test_acc, "n_test": len(yt), "full": True, "test_preds": pred.tolist(),
     }
-    hit = config.target_accuracy is not None and result["test_acc"] >= config.target_accuracy
+    hit = config.target_accuracy is not None and test_acc >= config.target_accuracy
     yield {
-        "kind": "final", "status": "finished", "test_acc": result["test_acc"], "seconds": round(wall, 4),
+        "kind": "final", "status": "finished", "test_acc": test_acc, "seconds": round(wall, 4),
         "train_seconds": round(wall, 4), "time_to_target_s": round(wall, 4) if hit else None,
         "steps": 0, "seen": n, "model": model,
     }

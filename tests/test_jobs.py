@@ -274,3 +274,25 @@ def test_core_jobs_does_not_import_streamlit():
     names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
     names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
     assert not [n for n in names if n.split(".")[0] == "streamlit"]
+
+
+def test_stopping_a_knn_job_mid_search_ends_it_at_once_with_nothing_to_keep(jm, data, monkeypatch):
+    import core.knn as knn_module
+
+    chunks = []
+    real = knn_module.squared_distances
+
+    def slow(*args, **kwargs):  # ~2.5 s of search in 50 chunks, so there is time to press Stop
+        chunks.append(1)
+        time.sleep(0.05)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(knn_module, "squared_distances", slow)
+    monkeypatch.setattr(knn_module, "DIST_BUDGET_BYTES", 4 * 21 * 784 * 10)  # 10 of the 500 queries per chunk
+    job = jm.submit(TrainConfig(arch="knn", knn_features="pixels", train_subset=2000, device="cpu"), data)
+    assert wait_until(lambda: len(chunks) >= 2)
+    pressed = time.monotonic()
+    job.stop()
+    assert job.wait(5) and time.monotonic() - pressed < 1.0
+    assert job.state == "stopped" and job.result is None and len(chunks) < 50
+    assert [e["kind"] for e in job.history()] == ["final"]  # no curve, no accuracy: nothing was measured

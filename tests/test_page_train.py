@@ -201,6 +201,30 @@ def test_knn_shows_accuracy_against_k(at):
     assert len(at.get("plotly_chart")) == 1 and at.success
 
 
+def test_knn_stopped_mid_search_says_there_is_nothing_to_keep(at, monkeypatch):
+    import threading
+
+    import core.knn as knn_module
+
+    searching, real = threading.Event(), knn_module.squared_distances
+
+    def slow(*args, **kwargs):  # the search takes long enough to press Stop in the middle of it
+        searching.set()
+        threading.Event().wait(0.05)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(knn_module, "squared_distances", slow)
+    monkeypatch.setattr(knn_module, "DIST_BUDGET_BYTES", 4 * 3000 * 20)  # ~20 test images per chunk (3000 train)
+    at.selectbox(key="train_preset").set_value("knn-blocks").run()
+    at.button(key="train_start").click().run()
+    job = _latest_job()
+    assert searching.wait(30)
+    at.button(key="train_stop").click().run()
+    assert job.wait(10) and job.state == "stopped" and job.result is None
+    at.run()
+    assert not at.exception and any(EN["train.knn.stopped"][2:] in i.value for i in at.info)
+
+
 def test_language_switch_shows_chinese(at):
     at.session_state["lang"] = "zh"
     at.run()

@@ -122,3 +122,22 @@ def test_invalid_configs_are_refused(mnist):
     for bad in (dict(lr=0), dict(batch_size=0), dict(arch="mlp:x"), dict(epochs=0), dict(optimizer="rmsprop")):
         with pytest.raises(ConfigError):
             next(train(TrainConfig(**bad), mnist))
+
+
+def test_knn_reports_the_curve_and_the_chosen_k_from_one_search(small_mnist):
+    config = TrainConfig(arch="knn", k=5, knn_features="blocks", device="cpu")
+    events, final = run(config, small_mnist)
+    curve = {e["k"]: e["test_acc"] for e in events if e["kind"] == "knn"}
+    evals = [e for e in events if e["kind"] == "eval"]
+    assert 5 in curve and len(evals) == 1 and final["status"] == "finished"
+    assert evals[0]["test_acc"] == final["test_acc"] == curve[5] >= 0.85
+    preds = torch.tensor(evals[0]["test_preds"])
+    assert torch.equal(preds, final["model"].predict(small_mnist.images("test")))
+
+
+def test_knn_stopped_before_its_search_keeps_nothing(small_mnist):
+    stop = threading.Event()
+    stop.set()
+    events, final = run(TrainConfig(arch="knn", device="cpu"), small_mnist, stop)
+    assert [e["kind"] for e in events] == ["final"]
+    assert final["status"] == "stopped" and final["model"] is None and final["test_acc"] is None

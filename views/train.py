@@ -104,7 +104,7 @@ def status_ui(job, events: list[dict]) -> None:
         st.button(t("train.tip.apply", lr=f"{lower_lr(cfg):g}"), key="train_apply_lr", on_click=_set_lr,
                   args=(lower_lr(cfg),), help=t("train.tip.apply.help"))
     elif state == "stopped" and run is None:
-        st.info(t("train.unqueued"))
+        st.info(t("train.knn.stopped" if cfg.family == "knn" and events else "train.unqueued"))  # events: it ran
     elif state == "stopped":
         st.info(t("train.stopped", acc=acc_text, time=format_duration(secs)))
     elif run is not None and run.status == "target":

@@ -129,6 +129,9 @@ EN = {
     "train.stopped": "⏹ Stopped: the model so far reaches **{acc}** on the test set ({time}).",
     "train.failed": "Training failed: {msg}",
     "train.unqueued": "⏹ Taken out of the queue before it started: nothing was trained.",
+    "train.knn.stopped": "⏹ Stopped while comparing the test images with the training images. k-NN learns "
+                         "nothing beyond storing the training set, so there is no run to keep: start it again "
+                         "to see its accuracy.",
     "train.diverged": "💥 The run diverged: {reason}.",
     "train.tips": "**What to try:**",
     "train.tip.lr": "lower the learning rate about 10x, to **{lr}**;",
@@ -280,6 +283,8 @@ ZH = {
     "train.stopped": "⏹ 已停止：目前的模型在测试集上达到 **{acc}**（{time}）。",
     "train.failed": "训练失败：{msg}",
     "train.unqueued": "⏹ 在开始之前已移出队列：没有进行任何训练。",
+    "train.knn.stopped": "⏹ 在将测试图像与训练图像比较时已停止。k-NN 除了存储训练集之外什么也不学，"
+                         "所以没有可保留的运行：重新开始即可看到它的准确率。",
     "train.diverged": "💥 训练发散了：{reason}。",
     "train.tips": "**可以试试：**",
     "train.tip.lr": "把学习率降低约 10 倍，改为 **{lr}**；",
