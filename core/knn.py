@@ -159,17 +159,20 @@ class KNN:
         _, winners = self._vote(self._neighbour_labels(images, self.k), self.k)
         return winners
 
-    def predictions_by_k(self, images: torch.Tensor, ks: list[int], stop=None) -> dict[int, torch.Tensor]:
-        """Predicted classes [B] for every k in ks, from one neighbour search with max(ks)."""
+    def votes_by_k(self, images: torch.Tensor, ks: list[int], stop=None) -> dict[int, torch.Tensor]:
+        """Vote counts [B, 10] for every k in ks, from one neighbour search with max(ks)."""
         if not ks:
             return {}
         neighbour_labels = self._neighbour_labels(images, max(ks), stop)
-        return {int(k): self._vote(neighbour_labels, k)[1] for k in ks}
+        return {int(k): self._vote(neighbour_labels, k)[0] for k in ks}
 
     def accuracy_by_k(self, images: torch.Tensor, labels: torch.Tensor, ks: list[int]) -> dict[int, float]:
-        """Accuracy for every k in ks; the neighbours are searched once, with max(ks)."""
+        """Accuracy of predict() for every k in ks; the neighbours are searched once, with max(ks)."""
+        if not ks:
+            return {}
+        neighbour_labels = self._neighbour_labels(images, max(ks))
         truth = labels.detach().to("cpu", torch.int64)
-        return {k: float((pred.cpu() == truth).float().mean()) for k, pred in self.predictions_by_k(images, ks).items()}
+        return {int(k): float((self._vote(neighbour_labels, k)[1] == truth).float().mean()) for k in ks}
 
     def state_dict(self) -> dict[str, torch.Tensor]:
         """Training set plus settings as tensors (pixels stored as uint8: a quarter of the float size)."""

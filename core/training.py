@@ -280,15 +280,17 @@ def _train_knn(config: TrainConfig, data: MNIST, stop: Stop | None = None) -> It
     xt, yt = data.images("test", device), data.labels("test", device)
     truth = yt.cpu()
     try:
-        preds = model.predictions_by_k(xt, knn_ks(config.k), stop)
+        votes = model.votes_by_k(xt, knn_ks(config.k), stop)
     except Stopped:
         wall = round(time.perf_counter() - t0, 4)
         yield {"kind": "final", "status": "stopped", "test_acc": None, "seconds": wall, "train_seconds": wall,
                "time_to_target_s": None, "steps": 0, "seen": 0, "model": None}
         return
+    # The prediction is the argmax of the votes, as evaluate() and every page read a kNN (ties: lower digit).
+    preds = {k: v.argmax(1).cpu() for k, v in votes.items()}
     for k, pred in preds.items():
-        yield {"kind": "knn", "k": k, "test_acc": float((pred.cpu() == truth).float().mean())}
-    pred = preds[config.k].cpu()
+        yield {"kind": "knn", "k": k, "test_acc": float((pred == truth).float().mean())}
+    pred = preds[config.k]
     test_acc = float((pred == truth).float().mean())
     wall = time.perf_counter() - t0
     yield {

@@ -163,3 +163,15 @@ def test_bad_settings_and_unfitted():
     model = KNN(k=3, features="pixels").fit(torch.zeros(2, 1, 28, 28), torch.tensor([0, 1]))
     with pytest.raises(ValueError, match="between 1 and the 2"):
         model.predict(torch.zeros(1, 1, 28, 28))
+
+
+
+def test_votes_for_several_k_come_from_one_search(train20k, test500):
+    x, y = train20k
+    xt = test500[0][:200]
+    model = KNN(k=3, features="blocks").fit(x, y)
+    votes = model.votes_by_k(xt, [1, 3, 9])
+    assert sorted(votes) == [1, 3, 9]
+    for k, v in votes.items():
+        assert v.shape == (200, 10) and torch.all(v.sum(1) == k)
+    assert torch.allclose(votes[3].float() / 3, model.predict_proba(xt))
