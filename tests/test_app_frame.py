@@ -38,3 +38,5 @@ def test_server_settings_suit_a_classroom():
     assert config["server"]["headless"] is True and config["server"]["runOnSave"] is False
     assert config["server"]["maxUploadSize"] <= 64
     assert config["client"]["showErrorDetails"] == "none" and config["client"]["toolbarMode"] == "viewer"
+    # a full gc.collect() after every fragment rerun held the GIL and starved the training threads
+    assert config["runner"]["postScriptGC"] is False
