@@ -32,3 +32,11 @@ def t(key: str, lang: str = "en", **values) -> str:
     if text is None:
         raise KeyError(f"no UI string {key!r}")
     return text.format(**values) if values else text
+
+
+def reason(exc: BaseException, lang: str = "en") -> str:
+    """Why `exc` happened, in `lang` when core named the reason (core.errors.LabError.code), else its text."""
+    code = getattr(exc, "code", "")
+    if code and f"error.{code}" in CATALOGS["en"]:
+        return t(f"error.{code}", lang, **getattr(exc, "params", {}))
+    return str(exc)

@@ -20,6 +20,7 @@ import torch
 from PIL import Image, ImageOps
 
 from core.data import MEAN, STD
+from core.errors import LabError
 
 SIZE = 28  # the network's input side
 BOX = 20  # the digit's longer side after fitting, as in MNIST
@@ -233,7 +234,8 @@ def load_image(path_or_bytes: str | Path | bytes | bytearray | memoryview | io.I
                 img.thumbnail((max_side, max_side), Image.Resampling.BOX)
             return np.asarray(img, dtype=np.uint8).copy()
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise ValueError(f"{name} is not an image we can read ({exc.__class__.__name__}: {exc})") from None
+        raise LabError(f"{name} is not an image we can read ({exc.__class__.__name__}: {exc})",
+                       "image_unreadable") from None
 
 
 def batch_tensor(items: list[Preprocessed]) -> torch.Tensor:

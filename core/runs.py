@@ -21,6 +21,7 @@ from safetensors.torch import save as save_safetensors
 from torch import nn
 
 from core.config import ConfigError, TrainConfig
+from core.errors import LabError
 from core.training import build_learner, predict_proba
 
 FORMAT = "mnist-lab-run/1"  # written into the weights' metadata; a file without it is not ours
@@ -30,8 +31,8 @@ MAX_NAME = 64  # characters kept by safe_name
 ORIGINS = ("trained", "disk", "upload")  # where a run came from: this app, a runs folder, an uploaded zip
 
 
-class RunError(ValueError):
-    """A run that cannot be loaded; the message says why, for the user."""
+class RunError(LabError):
+    """A run that cannot be loaded; the message says why, for the user (`code` names the reason)."""
 
 
 @dataclass
@@ -93,14 +94,15 @@ def weights_bytes(run: Run) -> bytes:
 def _metadata(blob: bytes) -> dict:
     """Read the safetensors header's metadata (8-byte length, then JSON) without loading tensors."""
     if len(blob) < 8:
-        raise RunError("model.safetensors is empty or truncated")
+        raise RunError("model.safetensors is empty or truncated", "weights_corrupt")
     (size,) = struct.unpack("<Q", blob[:8])
     if size > len(blob) - 8 or size > 100_000_000:
-        raise RunError("model.safetensors is not a safetensors file, or it is truncated (bad header)")
+        raise RunError("model.safetensors is not a safetensors file, or it is truncated (bad header)",
+                       "weights_corrupt")
     try:
         header = json.loads(blob[8:8 + size])
     except ValueError:
-        raise RunError("model.safetensors is not a safetensors file (bad header)") from None
+        raise RunError("model.safetensors is not a safetensors file (bad header)", "weights_corrupt") from None
     meta = header.get("__metadata__") if isinstance(header, dict) else None
     return meta if isinstance(meta, dict) else {}
 
@@ -109,13 +111,14 @@ def model_from_bytes(config: TrainConfig, blob: bytes):
     """Build the learner for `config` and load weights into it, refusing foreign or mismatched files."""
     meta = _metadata(blob)
     if meta.get("format") != FORMAT:
-        raise RunError("model.safetensors was not written by MNIST Lab (its metadata lacks our format tag)")
+        raise RunError("model.safetensors was not written by MNIST Lab (its metadata lacks our format tag)", "not_ours")
     if meta.get("arch") != config.arch:
-        raise RunError(f"the weights are for architecture {meta.get('arch')!r}, the config says {config.arch!r}")
+        raise RunError(f"the weights are for architecture {meta.get('arch')!r}, the config says {config.arch!r}",
+                       "arch_mismatch", weights=meta.get("arch"), config=config.arch)
     try:
         tensors = load_safetensors(blob)
     except Exception as exc:  # safetensors raises its own error types for every kind of damage
-        raise RunError(f"model.safetensors is corrupt ({_one_line(exc)})") from None
+        raise RunError(f"model.safetensors is corrupt ({_one_line(exc)})", "weights_corrupt") from None
     model = build_learner(config)
     try:
         if isinstance(model, nn.Module):
@@ -123,15 +126,18 @@ def model_from_bytes(config: TrainConfig, blob: bytes):
         else:
             model.load_state_dict(tensors)
     except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as exc:
-        raise RunError(f"the weights do not fit architecture {config.arch!r}: {_one_line(exc)}") from None
+        raise RunError(f"the weights do not fit architecture {config.arch!r}: {_one_line(exc)}", "weights_mismatch",
+                       arch=config.arch) from None
     if isinstance(model, nn.Module):
         model.eval()
     try:  # weights that load but cannot predict (e.g. kNN labels outside 0-9) are refused here, not later
         probe = predict_proba(model, torch.zeros(2, 1, 28, 28))
     except Exception as exc:
-        raise RunError(f"the weights load but the model cannot predict: {_one_line(exc)}") from None
+        raise RunError(f"the weights load but the model cannot predict: {_one_line(exc)}", "weights_mismatch",
+                       arch=config.arch) from None
     if tuple(probe.shape) != (2, 10):
-        raise RunError(f"the model predicts {tuple(probe.shape)[1:]} scores per image instead of 10")
+        raise RunError(f"the model predicts {tuple(probe.shape)[1:]} scores per image instead of 10",
+                       "weights_mismatch", arch=config.arch)
     return model
 
 
@@ -154,21 +160,21 @@ def _check_types(raw: dict) -> None:
             or (isinstance(value, float) and "float" in kinds and math.isfinite(value))
         )
         if not ok:
-            raise RunError(f"config.json: {f.name} = {value!r} is not a valid {declared}")
+            raise RunError(f"config.json: {f.name} = {value!r} is not a valid {declared}", "config_bad")
 
 
 def config_from_json(text: str | bytes) -> TrainConfig:
     try:
         raw = json.loads(text)
     except ValueError:
-        raise RunError("config.json is not valid JSON") from None
+        raise RunError("config.json is not valid JSON", "config_bad") from None
     if not isinstance(raw, dict):
-        raise RunError("config.json does not hold a training configuration")
+        raise RunError("config.json does not hold a training configuration", "config_bad")
     _check_types(raw)
     try:
         return TrainConfig.from_dict(raw)
     except (ConfigError, TypeError, ValueError) as exc:
-        raise RunError(f"config.json is not a valid configuration: {exc}") from None
+        raise RunError(f"config.json is not a valid configuration: {exc}", "config_bad") from None
 
 
 def _number(value) -> bool:
@@ -179,15 +185,15 @@ def history_from_jsonl(text: str) -> list[dict]:
     try:
         history = [json.loads(line) for line in text.splitlines() if line.strip()]
     except ValueError:
-        raise RunError("metrics.jsonl is not valid JSON lines") from None
+        raise RunError("metrics.jsonl is not valid JSON lines", "metrics_bad") from None
     if not all(isinstance(e, dict) and isinstance(e.get("kind"), str) for e in history):
-        raise RunError("metrics.jsonl holds lines that are not MNIST Lab events")
+        raise RunError("metrics.jsonl holds lines that are not MNIST Lab events", "metrics_bad")
     for e in history:  # the fields Run's properties read must be usable as they are
         if e["kind"] == "eval" and not _number(e.get("test_acc")):
-            raise RunError("metrics.jsonl: an evaluation has no numeric test accuracy")
+            raise RunError("metrics.jsonl: an evaluation has no numeric test accuracy", "metrics_bad")
         if e["kind"] == "final" and not (isinstance(e.get("status", ""), str)
                                          and (e.get("seconds") is None or _number(e["seconds"]))):
-            raise RunError("metrics.jsonl: the final event has a malformed status or time")
+            raise RunError("metrics.jsonl: the final event has a malformed status or time", "metrics_bad")
     return history
 
 
@@ -202,7 +208,7 @@ def _files(run: Run) -> dict[str, bytes]:
 def _from_files(name: str, files: dict[str, bytes], origin: str) -> Run:
     missing = [f for f in FILES if f not in files]
     if missing:
-        raise RunError(f"not an MNIST Lab run: {', '.join(missing)} missing")
+        raise RunError(f"not an MNIST Lab run: {', '.join(missing)} missing", "missing_files", files=", ".join(missing))
     config = config_from_json(files["config.json"])
     history = history_from_jsonl(files["metrics.jsonl"].decode("utf-8", errors="replace"))
     model = model_from_bytes(config, files["model.safetensors"])
@@ -223,11 +229,12 @@ def save_run(run: Run, folder: str | Path) -> Path:
 def load_run(folder: str | Path) -> Run:
     folder = Path(folder)
     if not folder.is_dir():
-        raise RunError(f"no run at {folder} (not a folder)")
+        raise RunError(f"no run at {folder} (not a folder)", "no_run", folder=str(folder))
     try:
         files = {f: (folder / f).read_bytes() for f in FILES if (folder / f).is_file()}
     except OSError as exc:
-        raise RunError(f"cannot read the run at {folder}: {exc.strerror or exc}") from None
+        raise RunError(f"cannot read the run at {folder}: {exc.strerror or exc}", "no_run",
+                       folder=str(folder)) from None
     return _from_files(folder.name, files, origin="disk")
 
 
@@ -248,11 +255,11 @@ def run_from_zip(blob: bytes, name: str = "uploaded") -> Run:
     try:
         zf = zipfile.ZipFile(io.BytesIO(blob))
     except _ZIP_ERRORS:
-        raise RunError("the file is not a zip archive") from None
+        raise RunError("the file is not a zip archive", "not_zip") from None
     with zf:
         infos = [i for i in zf.infolist() if not i.is_dir()]
         if sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
-            raise RunError("the zip is too large to be a run")
+            raise RunError("the zip is too large to be a run", "too_large")
         folders: dict[str, dict[str, zipfile.ZipInfo]] = {}
         for info in infos:
             folder, _, base = info.filename.rpartition("/")
@@ -260,16 +267,18 @@ def run_from_zip(blob: bytes, name: str = "uploaded") -> Run:
                 folders.setdefault(folder, {})[base] = info
         complete = [f for f, found in folders.items() if len(found) == len(FILES)]
         if len(complete) > 1:
-            raise RunError(f"the zip holds {len(complete)} runs; upload one run at a time")
+            raise RunError(f"the zip holds {len(complete)} runs; upload one run at a time", "many_runs",
+                           n=len(complete))
         if not complete:
             found = max(folders.values(), key=len, default={})
             missing = [f for f in FILES if f not in found]
-            raise RunError(f"not an MNIST Lab run: {', '.join(missing)} missing from the zip")
+            raise RunError(f"not an MNIST Lab run: {', '.join(missing)} missing from the zip", "missing_files",
+                           files=", ".join(missing))
         folder = complete[0]
         try:
             files = {base: zf.read(info) for base, info in folders[folder].items()}
         except _ZIP_ERRORS as exc:
-            raise RunError(f"the zip is damaged ({_one_line(exc)})") from None
+            raise RunError(f"the zip is damaged ({_one_line(exc)})", "damaged") from None
     return _from_files(safe_name(folder.rpartition("/")[2] or name), files, origin="upload")
 
 

@@ -114,3 +114,13 @@ def test_class_set_accuracy_and_fine_tuning_add_a_run(tiny_run, small_mnist, tmp
     assert runs["tiny-mlp-class"].history[-1]["fine_tuned"] == {"drawings": 12, "epochs": 3}
     assert at.session_state["draw_run"] == "tiny-mlp-class"  # the new run is selected
     assert any("tiny-mlp-class" in s.value for s in at.success)
+
+
+def test_an_unreadable_upload_says_why_in_the_readers_language(tiny_run, tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_LAB_CLASS_DIR", str(tmp_path / "class"))
+    at = open_view("draw", {tiny_run.name: tiny_run}, lang="zh", draw_source="upload")
+    assert not at.exception and at.file_uploader
+    at.file_uploader[0].set_value(("digit.png", b"certainly not a png", "image/png")).run()
+    assert not at.exception
+    error = " ".join(e.value for e in at.error)
+    assert "该文件不是可读取的图像" in error and "is not an image" not in error

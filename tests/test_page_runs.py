@@ -109,6 +109,13 @@ def test_upload_of_an_invalid_file_shows_an_error_and_adds_nothing(tiny_run, blo
     assert "bad.zip" in error and "nothing was added" in error
 
 
+def test_an_upload_refused_in_chinese_says_why_in_chinese(tiny_run):
+    at = open_page({tiny_run.name: tiny_run}, lang="zh")
+    at.file_uploader[0].set_value(("bad.zip", b"\x00not a zip at all" * 10, "application/zip")).run()
+    assert not at.exception
+    assert "该文件不是 zip 压缩包" in messages(at, "error") and "not a zip" not in messages(at, "error")
+
+
 def test_saved_run_appears_in_a_new_session_and_reload_picks_up_new_folders(tiny_run, runs_dir):
     at = open_page({tiny_run.name: tiny_run})
     assert str(runs_dir.resolve()) in " ".join(m.value for m in at.markdown)  # the page says where

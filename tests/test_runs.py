@@ -66,12 +66,13 @@ def run_files(run) -> dict[str, bytes]:
         return {Path(n).name: zf.read(n) for n in zf.namelist()}
 
 
-def refused(blob: bytes, *words: str) -> str:
+def refused(blob: bytes, *words: str, code: str) -> str:
     with pytest.raises(RunError) as err:
         run_from_zip(blob)
     message = str(err.value)
     assert all(w in message for w in words), message
     assert "\n" not in message
+    assert err.value.code == code, (err.value.code, message)  # what the page translates
     return message
 
 
@@ -101,35 +102,38 @@ def test_zip_round_trip(all_runs, small_mnist):
 
 
 def test_files_that_are_not_runs_are_refused(tiny_run):
-    refused(b"\x89PNG\r\n" + bytes(range(256)) * 20, "not a zip")
-    refused(zip_of({"notes.txt": b"hello", "photo.jpg": b"\xff\xd8"}), "not an MNIST Lab run", "config.json")
+    refused(b"\x89PNG\r\n" + bytes(range(256)) * 20, "not a zip", code="not_zip")
+    refused(zip_of({"notes.txt": b"hello", "photo.jpg": b"\xff\xd8"}), "not an MNIST Lab run", "config.json",
+            code="missing_files")
     files = run_files(tiny_run)
     refused(zip_of({"a/config.json": files["config.json"], "a/metrics.jsonl": files["metrics.jsonl"]}),
-            "model.safetensors missing")
+            "model.safetensors missing", code="missing_files")
     # a valid safetensors file, but without our metadata (e.g. a model from somewhere else)
     foreign = save_safetensors({"weight": torch.zeros(10, 784), "bias": torch.zeros(10)})
-    refused(zip_of({**files, "model.safetensors": foreign}), "not written by MNIST Lab")
-    refused(zip_of({**files, "model.safetensors": b"\x00" * 64}), "not a safetensors file")
-    refused(zip_of({**files, "config.json": b"{'arch': 'cnn'}"}), "config.json is not valid JSON")
-    refused(zip_of({**files, "config.json": b'{"arch": "cnn", "lr": "fast"}'}), "lr")
-    refused(zip_of({**files, "config.json": b'{"arch": "transformer"}'}), "unknown architecture")
-    refused(zip_of({**files, "metrics.jsonl": b"not json\n"}), "metrics.jsonl")
-    refused(zip_of({**files, "metrics.jsonl": b'{"kind": "eval", "full": true}\n'}), "test accuracy")
+    refused(zip_of({**files, "model.safetensors": foreign}), "not written by MNIST Lab", code="not_ours")
+    refused(zip_of({**files, "model.safetensors": b"\x00" * 64}), "not a safetensors file", code="weights_corrupt")
+    refused(zip_of({**files, "config.json": b"{'arch': 'cnn'}"}), "config.json is not valid JSON", code="config_bad")
+    refused(zip_of({**files, "config.json": b'{"arch": "cnn", "lr": "fast"}'}), "lr", code="config_bad")
+    refused(zip_of({**files, "config.json": b'{"arch": "transformer"}'}), "unknown architecture", code="config_bad")
+    refused(zip_of({**files, "metrics.jsonl": b"not json\n"}), "metrics.jsonl", code="metrics_bad")
+    refused(zip_of({**files, "metrics.jsonl": b'{"kind": "eval", "full": true}\n'}), "test accuracy",
+            code="metrics_bad")
     two = {f"{n}/{f}": b for n in ("a", "b") for f, b in files.items()}
-    refused(zip_of(two), "2 runs")
+    refused(zip_of(two), "2 runs", code="many_runs")
 
 
 def test_corrupt_files_are_refused(tiny_run, tmp_path):
     files = run_files(tiny_run)
     weights = files["model.safetensors"]
-    refused(zip_of({**files, "model.safetensors": weights[: len(weights) // 2]}), "model.safetensors")
-    refused(zip_of({**files, "model.safetensors": weights[:-16]}), "corrupt")
-    refused(zip_of({**files, "model.safetensors": weights[:5]}), "truncated")
-    refused(run_to_zip(tiny_run)[:-40], "not a zip")  # the archive itself cut short
+    refused(zip_of({**files, "model.safetensors": weights[: len(weights) // 2]}), "model.safetensors",
+            code="weights_corrupt")
+    refused(zip_of({**files, "model.safetensors": weights[:-16]}), "corrupt", code="weights_corrupt")
+    refused(zip_of({**files, "model.safetensors": weights[:5]}), "truncated", code="weights_corrupt")
+    refused(run_to_zip(tiny_run)[:-40], "not a zip", code="not_zip")  # the archive itself cut short
     damaged = bytearray(zip_of(files, zipfile.ZIP_STORED))  # change bytes inside a member: its CRC no longer fits
     at = damaged.find(b"mnist-lab-run") + 200
     damaged[at:at + 4] = bytes(255 - b for b in damaged[at:at + 4])
-    refused(bytes(damaged), "damaged")
+    refused(bytes(damaged), "damaged", code="damaged")
     folder = save_run(tiny_run, tmp_path / "cut")
     (folder / "model.safetensors").write_bytes(weights[:100])
     with pytest.raises(RunError, match="model.safetensors"):
@@ -140,15 +144,17 @@ def test_corrupt_files_are_refused(tiny_run, tmp_path):
 
 def test_weights_of_another_architecture_are_refused(tiny_run, cnn_run):
     mlp, cnn = run_files(tiny_run), run_files(cnn_run)
-    refused(zip_of({**mlp, "config.json": cnn["config.json"]}), "'mlp:32'", "'cnn'")
+    refused(zip_of({**mlp, "config.json": cnn["config.json"]}), "'mlp:32'", "'cnn'", code="arch_mismatch")
     # even with the metadata forged to say cnn, mlp weights do not fit a cnn
     from safetensors.torch import load
 
     forged = save_safetensors(load(mlp["model.safetensors"]), metadata={"format": "mnist-lab-run/1", "arch": "cnn"})
-    refused(zip_of({**mlp, "config.json": cnn["config.json"], "model.safetensors": forged}), "do not fit")
+    refused(zip_of({**mlp, "config.json": cnn["config.json"], "model.safetensors": forged}), "do not fit",
+            code="weights_mismatch")
     wider = json.loads(mlp["config.json"]) | {"arch": "mlp:64"}
     forged = save_safetensors(load(mlp["model.safetensors"]), metadata={"format": "mnist-lab-run/1", "arch": "mlp:64"})
-    refused(zip_of({**mlp, "config.json": json.dumps(wider).encode(), "model.safetensors": forged}), "do not fit")
+    refused(zip_of({**mlp, "config.json": json.dumps(wider).encode(), "model.safetensors": forged}), "do not fit",
+            code="weights_mismatch")
 
 
 def test_loading_never_unpickles(tiny_run, tmp_path, monkeypatch):

@@ -10,6 +10,7 @@ import streamlit as st
 
 from core.data import MNIST, DataError, load_mnist
 from core.i18n import LANGS
+from core.i18n import reason as translate_reason
 from core.i18n import t as translate
 from core.runs import Run, load_run
 from ui import runs_parts
@@ -24,6 +25,11 @@ def lang() -> str:
 def t(key: str, **values) -> str:
     """The UI string for `key` in the session's language."""
     return translate(key, lang(), **values)
+
+
+def reason(exc: BaseException) -> str:
+    """An error's reason in the session's language (core errors name theirs; others keep their text)."""
+    return translate_reason(exc, lang())
 
 
 def language_ui() -> str:

@@ -18,7 +18,7 @@ from core.runs import Run
 from core.saliency import gradient_saliency, occlusion_saliency, overlay
 from core.training import predict_proba
 from ui.canvas import clear_canvas, drawing_canvas_ui
-from ui.state import add_run, dataset, run_picker_ui, runs, t
+from ui.state import add_run, dataset, reason, run_picker_ui, runs, t
 from ui.widgets import digit_image
 
 CANVAS_KEY = "draw_canvas"
@@ -74,7 +74,7 @@ def input_ui() -> tuple[np.ndarray | None, int | None]:
     try:
         rgba = load_image(upload.getvalue())
     except ValueError as exc:
-        st.error(t("draw.upload.bad", msg=str(exc)))
+        st.error(t("draw.upload.bad", msg=reason(exc)))
         return None, None
     st.image(rgba, width=280)
     return rgba, None

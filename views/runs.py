@@ -103,7 +103,7 @@ def on_upload(key: str) -> None:
     try:
         name = add_uploaded_run(state.runs(), uploaded.name, uploaded.getvalue())
     except RunError as exc:
-        flash("error", t("runs.upload.bad", file=uploaded.name, msg=exc))
+        flash("error", t("runs.upload.bad", file=uploaded.name, msg=state.reason(exc)))
         return
     st.session_state["runs_upload_n"] = st.session_state.get("runs_upload_n", 0) + 1  # a fresh, empty uploader
     st.session_state[PICK] = name

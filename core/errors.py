@@ -1,0 +1,13 @@
+"""Errors whose reason the app can show in the reader's language.
+
+`str(exc)` stays the English sentence (the command line prints it). `code` names the reason and `params`
+fill its translated text, kept under the UI key "error.<code>" (core/locales/errors.py).
+"""
+
+from __future__ import annotations
+
+
+class LabError(ValueError):
+    def __init__(self, message: str, code: str = "", **params) -> None:
+        super().__init__(message)
+        self.code, self.params = code, params
