@@ -106,7 +106,7 @@ def cmd_presets(args) -> None:
         else:
             c = p.config
             say(f"{p.name:14} {c.arch:14} {c.loss:5} {c.optimizer:8} lr={c.lr:<6g} batch={c.batch_size:<4} "
-                  f"epochs={c.epochs}  {p.source}")
+                f"epochs={c.epochs}  {p.source}")
 
 
 def _progress(event: dict, total: int) -> None:
@@ -144,8 +144,8 @@ def cmd_train(args) -> None:
         sys.stderr.write("\n")
     save_run(Run(name=out.name, config=config, model=final["model"], history=history), out)
     say(json.dumps({"test_acc": final["test_acc"], "seconds": final["seconds"],
-                      "time_to_target_s": final["time_to_target_s"], "status": final["status"],
-                      "run": str(out)}))
+                    "time_to_target_s": final["time_to_target_s"], "status": final["status"],
+                    "run": str(out)}))
     if final["status"] == "diverged":
         raise CliError("training diverged (the run was saved; see the message above)")
 
