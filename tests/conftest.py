@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -95,3 +97,24 @@ def plotly_specs(at) -> dict[str, dict]:
     import json
 
     return {e.proto.id.rsplit("-", 1)[-1]: json.loads(e.proto.spec) for e in at.get("plotly_chart")}
+
+
+def slow_knn_search(monkeypatch, budget_bytes: int) -> tuple[threading.Event, list]:
+    """Make every kNN neighbour search crawl (small chunks, 50 ms each), so Stop can land in the middle of one.
+
+    Returns an event set once a search has begun and the list of chunks searched so far.
+    `budget_bytes` sets the chunk size (see core.knn).
+    """
+    import core.knn as knn_module
+
+    searching, chunks, real = threading.Event(), [], knn_module.squared_distances
+
+    def slow(*args, **kwargs):
+        searching.set()
+        chunks.append(time.monotonic())
+        time.sleep(0.05)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(knn_module, "squared_distances", slow)
+    monkeypatch.setattr(knn_module, "DIST_BUDGET_BYTES", budget_bytes)
+    return searching

@@ -16,6 +16,7 @@ from core.data import load_mnist  # noqa: E402
 from core.jobs import JobManager, default_max_jobs  # noqa: E402
 from core.runs import Run  # noqa: E402
 from core.training import evaluate  # noqa: E402
+from tests.conftest import slow_knn_search  # noqa: E402
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -277,20 +278,10 @@ def test_core_jobs_does_not_import_streamlit():
 
 
 def test_stopping_a_knn_job_mid_search_ends_it_at_once_with_nothing_to_keep(jm, data, monkeypatch):
-    import core.knn as knn_module
-
-    chunks = []
-    real = knn_module.squared_distances
-
-    def slow(*args, **kwargs):  # ~2.5 s of search in 50 chunks, so there is time to press Stop
-        chunks.append(1)
-        time.sleep(0.05)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(knn_module, "squared_distances", slow)
-    monkeypatch.setattr(knn_module, "DIST_BUDGET_BYTES", 4 * 21 * 784 * 10)  # 10 of the 500 queries per chunk
+    # 10 of the 500 test images per chunk: a 50-chunk search of ~2.5 s, so there is time to press Stop
+    searching, chunks = slow_knn_search(monkeypatch, 4 * 21 * 784 * 10)
     job = jm.submit(TrainConfig(arch="knn", knn_features="pixels", train_subset=2000, device="cpu"), data)
-    assert wait_until(lambda: len(chunks) >= 2)
+    assert searching.wait(10) and wait_until(lambda: len(chunks) >= 2)
     pressed = time.monotonic()
     job.stop()
     assert job.wait(5) and time.monotonic() - pressed < 1.0

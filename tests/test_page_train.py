@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from core.jobs import manager
 from core.locales.train import EN, ZH, ZH_SOURCES
 from core.presets import PRESETS
+from tests.conftest import slow_knn_search
 
 ROOT = Path(__file__).resolve().parents[1]
 OWNER = "test session id"  # AppTest's fixed session id: the owner of every job a page test starts
@@ -202,19 +203,7 @@ def test_knn_shows_accuracy_against_k(at):
 
 
 def test_knn_stopped_mid_search_says_there_is_nothing_to_keep(at, monkeypatch):
-    import threading
-
-    import core.knn as knn_module
-
-    searching, real = threading.Event(), knn_module.squared_distances
-
-    def slow(*args, **kwargs):  # the search takes long enough to press Stop in the middle of it
-        searching.set()
-        threading.Event().wait(0.05)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(knn_module, "squared_distances", slow)
-    monkeypatch.setattr(knn_module, "DIST_BUDGET_BYTES", 4 * 3000 * 20)  # ~20 test images per chunk (3000 train)
+    searching, _ = slow_knn_search(monkeypatch, 4 * 3000 * 20)  # ~20 test images per chunk (3000 train)
     at.selectbox(key="train_preset").set_value("knn-blocks").run()
     at.button(key="train_start").click().run()
     job = _latest_job()
