@@ -117,4 +117,4 @@ def slow_knn_search(monkeypatch, budget_bytes: int) -> tuple[threading.Event, li
 
     monkeypatch.setattr(knn_module, "squared_distances", slow)
     monkeypatch.setattr(knn_module, "DIST_BUDGET_BYTES", budget_bytes)
-    return searching
+    return searching, chunks
