@@ -20,6 +20,7 @@ from torch import nn
 
 from core.config import TrainConfig
 from core.data import MNIST, normalise
+from core.errors import LabError
 from core.losses import compute_loss
 from core.optim import make_optimizer
 from core.training import evaluate, predict_proba
@@ -28,8 +29,8 @@ DEFAULT_DIR = "class_test_set"
 NAME = re.compile(r"^([0-9])_[\w.-]*\.png$")  # <label>_<timestamp>.png
 
 
-class FineTuneError(ValueError):
-    """This learner cannot be fine-tuned; the message says why, for the user."""
+class FineTuneError(LabError):
+    """This learner cannot be fine-tuned; the message says why, for the user (`code` names the reason)."""
 
 
 def class_dir() -> Path:
@@ -155,7 +156,7 @@ def fine_tune(model, config: TrainConfig, images_uint8: np.ndarray, labels: np.n
 
     labels = np.asarray(labels, dtype=np.int64)
     if len(labels) == 0:
-        raise FineTuneError("the class test set is empty: save some drawings first")
+        raise FineTuneError("the class test set is empty: save some drawings first", "class_set_empty")
     if len(labels) != len(images_uint8):
         raise ValueError(f"{len(images_uint8)} drawings but {len(labels)} labels")
     x, y = to_tensor(images_uint8), torch.from_numpy(labels)
@@ -165,7 +166,7 @@ def fine_tune(model, config: TrainConfig, images_uint8: np.ndarray, labels: np.n
         new._set_train(torch.cat([train, new.features(x)]), torch.cat([train_labels, y]))
         return new
     if not isinstance(model, (nn.Module, ScratchNet)):
-        raise FineTuneError(f"fine-tuning is not supported for {type(model).__name__}")
+        raise FineTuneError(f"fine-tuning is not supported for {type(model).__name__}", "fine_tune_unsupported")
     lr = config.lr if lr is None else float(lr)
     new = copy.deepcopy(model)
     g = torch.Generator().manual_seed(seed)

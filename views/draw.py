@@ -303,7 +303,7 @@ def fine_tune_ui(run: Run, images: np.ndarray, labels: np.ndarray, before: dict)
         try:
             model = classset.fine_tune(run.model, run.config, images, labels, epochs=epochs, lr=lr, replay=extra)
         except classset.FineTuneError as exc:
-            st.error(str(exc))
+            st.error(reason(exc))
             return
         seconds = time.perf_counter() - t0
         event = classset.fine_tune_event(model, run.config, data, run.history, len(labels), epochs, seconds)

@@ -14,6 +14,8 @@ EN = {
     "error.many_runs": "the zip holds {n} runs; upload one run at a time",
     "error.damaged": "the zip is damaged",
     "error.image_unreadable": "the file is not an image that can be read (use PNG or JPEG)",
+    "error.class_set_empty": "the class test set is empty: save some drawings first",
+    "error.fine_tune_unsupported": "this kind of model cannot be fine-tuned",
 }
 
 ZH = {
@@ -30,4 +32,6 @@ ZH = {
     "error.many_runs": "该 zip 包含 {n} 条训练记录；请一次上传一条",
     "error.damaged": "该 zip 已损坏",
     "error.image_unreadable": "该文件不是可读取的图像（请使用 PNG 或 JPEG）",
+    "error.class_set_empty": "班级测试集是空的：请先保存一些手写数字",
+    "error.fine_tune_unsupported": "这种模型无法微调",
 }
