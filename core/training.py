@@ -288,10 +288,10 @@ def _train_knn(config: TrainConfig, data: MNIST, stop: Stop | None = None) -> It
         return
     # The prediction is the argmax of the votes, as evaluate() and every page read a kNN (ties: lower digit).
     preds = {k: v.argmax(1).cpu() for k, v in votes.items()}
-    for k, pred in preds.items():
-        yield {"kind": "knn", "k": k, "test_acc": float((pred == truth).float().mean())}
-    pred = preds[config.k]
-    test_acc = float((pred == truth).float().mean())
+    accs = {k: float((pred == truth).float().mean()) for k, pred in preds.items()}
+    for k, acc in accs.items():
+        yield {"kind": "knn", "k": k, "test_acc": acc}
+    pred, test_acc = preds[config.k], accs[config.k]
     wall = time.perf_counter() - t0
     yield {
         "kind": "eval", "epoch": 1.0, "step": 0, "seen": n, "seconds": round(wall, 4),
