@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.data import DataError, load_mnist  # noqa: E402
 from core.jobs import JobManager, default_max_jobs  # noqa: E402
-from core.plots import accuracy_figure, loss_figure  # noqa: E402
 from core.presets import get_preset  # noqa: E402
+from ui.figures.train import accuracy_figure, loss_figure  # noqa: E402
 
 
 def redraw(job, seen: dict[str, list]) -> None:

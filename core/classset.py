@@ -8,7 +8,6 @@ machine. Images are the preprocessed network inputs (white digit on black, like 
 from __future__ import annotations
 
 import copy
-import os
 import re
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ import torch
 from PIL import Image
 from torch import nn
 
+from core import settings
 from core.config import TrainConfig
 from core.data import MNIST, normalise
 from core.errors import LabError
@@ -25,7 +25,6 @@ from core.losses import compute_loss
 from core.optim import make_optimizer
 from core.training import evaluate, predict_proba
 
-DEFAULT_DIR = "class_test_set"
 NAME = re.compile(r"^([0-9])_[\w.-]*\.png$")  # <label>_<timestamp>.png
 
 
@@ -35,7 +34,7 @@ class FineTuneError(LabError):
 
 def class_dir() -> Path:
     """The class test set's folder: MNIST_LAB_CLASS_DIR, or class_test_set/ beside where the app runs."""
-    return Path(os.environ.get("MNIST_LAB_CLASS_DIR", DEFAULT_DIR))
+    return settings.class_dir()
 
 
 def add_drawing(folder: str | Path, image_uint8: np.ndarray, label: int) -> Path:

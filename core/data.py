@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import functools
 import gzip
-import os
 import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+
+from core import settings
 
 # Mean and standard deviation of all training pixels scaled to [0, 1]; `pixel_stats` recomputes them.
 MEAN = 0.1307
@@ -66,7 +67,7 @@ def _download(root: Path) -> None:
 
 def resolve_files(download: bool = True) -> dict[str, Path]:
     """Return the four IDX file paths, downloading them into ./data if nothing else has them."""
-    env = os.environ.get("MNIST_DATA_DIR")
+    env = settings.data_dir()
     if env:
         found = _complete_folder(Path(env))
         if found is None:

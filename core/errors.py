@@ -1,7 +1,7 @@
 """Errors whose reason the app can show in the reader's language.
 
 `str(exc)` stays the English sentence (the command line prints it). `code` names the reason and `params`
-fill its translated text, kept under the UI key "error.<code>" (core/locales/errors.py).
+fill its translated text, kept under the UI key "error.<code>" (ui/i18n/errors.py).
 """
 
 from __future__ import annotations

@@ -86,9 +86,52 @@ def state_dict(model) -> dict[str, torch.Tensor]:
     return {k: v.detach().cpu().contiguous() for k, v in sd.items()}
 
 
+def tensors_bytes(config: TrainConfig, tensors: dict[str, torch.Tensor]) -> bytes:
+    meta = {"format": FORMAT, "arch": config.arch}
+    return save_safetensors({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, metadata=meta)
+
+
 def weights_bytes(run: Run) -> bytes:
-    meta = {"format": FORMAT, "arch": run.config.arch}
-    return save_safetensors(state_dict(run.model), metadata=meta)
+    return tensors_bytes(run.config, state_dict(run.model))
+
+
+def write_file(path: Path, blob: bytes) -> None:
+    """Whole or not at all: written aside, then renamed, so a reader never loads half a file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(blob)
+    os.replace(tmp, path)
+
+
+class HistoryTail:
+    """metrics.jsonl read incrementally: each call parses only the complete lines added since the last one.
+
+    A file that shrank (a resumed job drops the events after its checkpoint) is read again from the start.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.offset, self.events = Path(path), 0, []
+
+    def read(self) -> list[dict]:
+        try:
+            size = self.path.stat().st_size
+        except OSError:
+            return self.events
+        if size < self.offset:
+            self.offset, self.events = 0, []
+        if size == self.offset:
+            return self.events
+        with open(self.path, "rb") as f:
+            f.seek(self.offset)
+            chunk = f.read(size - self.offset)
+        end = chunk.rfind(b"\n") + 1  # only whole lines: the writer may be in the middle of one
+        for line in chunk[:end].splitlines():
+            if line.strip():
+                try:
+                    self.events.append(json.loads(line))
+                except ValueError:  # a damaged line is skipped, not fatal for a page
+                    continue
+        self.offset += end
+        return self.events
 
 
 def _metadata(blob: bytes) -> dict:
@@ -220,9 +263,7 @@ def save_run(run: Run, folder: str | Path) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for fname, blob in _files(run).items():  # model.safetensors last: a reader keys on its mtime
-        tmp = folder / f".{fname}.tmp"
-        tmp.write_bytes(blob)
-        os.replace(tmp, folder / fname)
+        write_file(folder / fname, blob)
     return folder
 
 

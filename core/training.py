@@ -7,6 +7,10 @@ decides what to show. Event kinds:
   step     {epoch, step, seen, seconds, loss, batch_acc, images_per_s, lr}
   knn      {k, test_acc}                                   (kNN only: accuracy as k changes)
   diverged {step, reason}
+  checkpoint {epoch, step, state}     (only with checkpoints=True: everything needed to go on later; the
+                                       state holds tensors, so it is saved with torch.save, never in metrics)
+  paused   {epoch, step, seen}        (the control asked for a pause: a checkpoint came just before; the run
+                                       goes on later with train(..., resume=state))
   final    {status: finished|stopped|diverged|target, test_acc, seconds, train_seconds,
             time_to_target_s, steps, seen, model (None only for a kNN stopped during its search)}
 `seconds` is wall time since training began; `train_seconds` leaves out time spent evaluating.
@@ -38,6 +42,9 @@ _RNG_LOCK = threading.Lock()
 
 
 class Stop(Protocol):
+    """What the loop checks between steps: `is_set()` asks it to stop and keep the model. A control may also
+    offer `pause_requested()` (core.jobs.Control does): the loop then checkpoints and returns."""
+
     def is_set(self) -> bool: ...
 
 
@@ -124,20 +131,28 @@ def divergence_reason(config: TrainConfig, loss: float) -> str:
     )
 
 
-def train(config: TrainConfig, data: MNIST, stop: Stop | None = None) -> Iterator[dict]:
-    """Train a learner for `config` on `data`, yielding events (see the module docstring)."""
+def train(config: TrainConfig, data: MNIST, stop: Stop | None = None, resume: dict | None = None,
+          checkpoints: bool = False) -> Iterator[dict]:
+    """Train a learner for `config` on `data`, yielding events (see the module docstring).
+
+    `checkpoints=True` adds a checkpoint event at every epoch end and before the final event; `resume` is
+    the state of such a checkpoint, and training goes on from exactly there (same weights, optimizer
+    state, batch order and clocks).
+    """
     config = config.validated()
     if config.family == "knn":
         yield from _train_knn(config, data, stop)
     else:
-        yield from _Loop(config, data, stop).run()
+        yield from _Loop(config, data, stop, resume, checkpoints).run()
 
 
 class _Loop:
     """One gradient-descent run (torch models and the NumPy network share the bookkeeping)."""
 
-    def __init__(self, config: TrainConfig, data: MNIST, stop: Stop | None):
-        self.cfg, self.stop = config, stop
+    def __init__(self, config: TrainConfig, data: MNIST, stop: Stop | None, resume: dict | None = None,
+                 checkpoints: bool = False):
+        self.cfg, self.stop, self.resume, self.checkpoints = config, stop, resume, checkpoints
+        self.pause_requested = getattr(stop, "pause_requested", None)
         self.scratch = config.family == "scratch"
         self.device = torch.device("cpu") if self.scratch else resolve_device(config.device)
         n = config.train_subset or len(data.train_labels)
@@ -156,6 +171,15 @@ class _Loop:
         self.loss_sum, self.loss_n = 0.0, 0
         self.time_to_target: float | None = None
         self.last_acc = 0.0
+        self.opt = self.sched = None
+        self.g_epoch: torch.Tensor | None = None  # the batch-order generator's state before this epoch's shuffle
+        if resume is not None:
+            self.model.load_state_dict(resume["model"])
+            self.step, self.seen = resume["step"], resume["seen"]
+            self.loss_sum, self.loss_n = resume["loss_sum"], resume["loss_n"]
+            self.time_to_target, self.last_acc = resume["time_to_target"], resume["last_acc"]
+            self.t0 = time.perf_counter() - resume["wall"]  # the clocks go on from where they stopped
+            self.eval_time = resume["eval_time"]
 
     def _now(self) -> tuple[float, float]:
         wall = time.perf_counter() - self.t0
@@ -183,6 +207,21 @@ class _Loop:
             self.time_to_target = train_s
         return event
 
+    def _checkpoint(self, epoch: int, i: int) -> dict:
+        """Everything needed to go on at step `i` of `epoch` (0-based), as CPU tensors and numbers."""
+        wall, _ = self._now()
+        state = {
+            "model": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()},
+            "opt": None if self.opt is None else self.opt.state_dict(),
+            "sched": None if self.sched is None else self.sched.state_dict(),
+            "total_steps": math.ceil(len(self.y) / self.cfg.batch_size) * self.cfg.epochs,
+            "g_epoch": self.g_epoch, "epoch": epoch, "i": i, "step": self.step, "seen": self.seen,
+            "loss_sum": self.loss_sum, "loss_n": self.loss_n, "time_to_target": self.time_to_target,
+            "last_acc": self.last_acc, "wall": wall, "eval_time": self.eval_time,
+        }
+        return {"kind": "checkpoint", "epoch": round(epoch + i / max(1, self._per_epoch), 4), "step": self.step,
+                "state": state}
+
     def _final(self, status: str) -> dict:
         wall, train_s = self._now()
         return {
@@ -192,34 +231,67 @@ class _Loop:
             "steps": self.step, "seen": self.seen, "model": self.model,
         }
 
+    def _optimizer(self, per_epoch: int):
+        """The optimizer, its LeanStep and the schedule, restored from the checkpoint when resuming."""
+        cfg, resume = self.cfg, self.resume or {}
+        self.opt = make_optimizer(cfg, self.model.parameters())
+        if resume.get("opt"):
+            self.opt.load_state_dict(resume["opt"])
+        # LeanStep(opt)(loss) does what the three classic lines do, minus torch.optim's per-step bookkeeping:
+        #     opt.zero_grad(); loss.backward(); opt.step()
+        step = LeanStep(self.opt)
+        if cfg.schedule == "onecycle":
+            total = per_epoch * cfg.epochs
+            if resume.get("sched") and resume.get("total_steps") == total:
+                self.sched = torch.optim.lr_scheduler.OneCycleLR(self.opt, max_lr=cfg.lr, total_steps=total)
+                self.sched.load_state_dict(resume["sched"])
+            else:  # fresh, or continued for more epochs than planned: one new cycle over the steps left
+                for group in self.opt.param_groups:
+                    group.pop("initial_lr", None)
+                self.sched = torch.optim.lr_scheduler.OneCycleLR(self.opt, max_lr=cfg.lr,
+                                                                 total_steps=max(1, total - self.step))
+        return step
+
     def run(self) -> Iterator[dict]:
         cfg = self.cfg
         g = torch.Generator().manual_seed(cfg.seed)
         n, bs = len(self.y), cfg.batch_size
-        per_epoch = math.ceil(n / bs)
+        per_epoch = self._per_epoch = math.ceil(n / bs)
         evals = eval_steps(per_epoch, cfg.evals_per_epoch)
-        opt = sched = step = None
-        if not self.scratch:
-            opt = make_optimizer(cfg, self.model.parameters())
-            step = LeanStep(opt)
-            if cfg.schedule == "onecycle":
-                sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=per_epoch * cfg.epochs)
-        yield self._eval(0.0, full=True)  # the untrained model: about 10%
+        step = None if self.scratch else self._optimizer(per_epoch)
+        opt, sched = self.opt, self.sched
+        start_epoch, first_i = 0, 0
+        if self.resume is None:
+            yield self._eval(0.0, full=True)  # the untrained model: about 10%
+        else:
+            start_epoch, first_i = self.resume["epoch"], self.resume["i"]
+            if self.resume["g_epoch"] is not None:
+                g.set_state(self.resume["g_epoch"])
         # One gather per block of GATHER_IMAGES instead of one per step, always into the same buffer: a fresh
         # tensor per block cost more in page faults than the copy itself.
         block = bs * max(1, GATHER_IMAGES // bs)
         x_buf = self.x.new_empty((min(block, n), *self.x.shape[1:]))
-        for epoch in range(cfg.epochs):
+        for epoch in range(start_epoch, cfg.epochs):
+            self.g_epoch = g.get_state()
             order = torch.randperm(n, generator=g).to(self.device)
             tick, seen_at_tick = time.perf_counter(), self.seen
-            for i in range(per_epoch):
+            x_block = y_block = None
+            for i in range(first_i if epoch == start_epoch else 0, per_epoch):
                 if self.stop is not None and self.stop.is_set():
                     yield self._eval(epoch + i / per_epoch, full=True)
+                    if self.checkpoints:
+                        yield self._checkpoint(epoch, i)
                     yield self._final("stopped")
                     return
+                if self.pause_requested is not None and self.pause_requested():
+                    yield self._checkpoint(epoch, i)
+                    yield {"kind": "paused", "epoch": round(epoch + i / per_epoch, 4), "step": self.step,
+                           "seen": self.seen}
+                    return
                 start = i * bs
-                if start % block == 0:
-                    idx = order[start:start + block]
+                if start % block == 0 or x_block is None:  # x_block None: resumed in the middle of a block
+                    first = start - start % block
+                    idx = order[first:first + block]
                     x_block = torch.index_select(self.x, 0, idx, out=x_buf[:len(idx)])
                     y_block = self.y[idx]
                 xb, yb = x_block[start % block:start % block + bs], y_block[start % block:start % block + bs]
@@ -254,8 +326,12 @@ class _Loop:
                     yield self._eval(epoch + (i + 1) / per_epoch, full=(i + 1) == per_epoch)
                     tick, seen_at_tick = time.perf_counter(), self.seen
                     if self.time_to_target is not None:
+                        if self.checkpoints:
+                            yield self._checkpoint(epoch, i + 1)
                         yield self._final("target")
                         return
+            if self.checkpoints:
+                yield self._checkpoint(epoch + 1, 0)  # at the epoch's end: a killed worker loses at most one epoch
         yield self._final("finished")
 
 

@@ -6,8 +6,8 @@ import tomllib
 
 from streamlit.testing.v1 import AppTest
 
-from core.i18n import t
 from tests.conftest import ROOT
+from ui.i18n import t
 
 
 def test_without_mnist_the_app_opens_on_a_friendly_page(tmp_path, monkeypatch):

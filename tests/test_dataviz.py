@@ -1,4 +1,4 @@
-"""core.dataviz: the numbers and figures of the Home and Data pages, checked on the real MNIST files."""
+"""ui.figures.data: the numbers and figures of the Home and Data pages, checked on the real MNIST files."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from core import dataviz
 from core.data import MEAN, STD, pixel_stats
 from core.models import build_model, count_parameters
+from ui.figures import data as dataviz
 
 # The classic MNIST class counts (LeCun's files): training and test set.
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]

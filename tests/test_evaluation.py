@@ -11,6 +11,7 @@ from PIL import Image
 
 from core import evaluation as ev
 from core.metrics import cell_indices, confusion_matrix, misclassified, per_class
+from ui.figures.cards import digit_card, png_base64
 
 
 def test_confusion_matrix_matches_hand_count():
@@ -107,12 +108,12 @@ def test_snapshots_replay_the_history(tiny_run, final, small_mnist):
 
 
 def test_digit_card_and_png(final, small_mnist):
-    card = ev.digit_card(small_mnist.test_images[0], final.probs[0], true=int(final.labels[0]))
+    card = digit_card(small_mnist.test_images[0], final.probs[0], true=int(final.labels[0]))
     assert card.width == 140 and card.height > 140
-    plain = ev.digit_card(small_mnist.test_images[0])
+    plain = digit_card(small_mnist.test_images[0])
     assert plain.size == (140, 140)
-    png = base64.b64decode(ev.png_base64(card))
+    png = base64.b64decode(png_base64(card))
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert Image.open(io.BytesIO(png)).size == card.size
-    nan_card = ev.digit_card(small_mnist.test_images[0], torch.full((10,), float("nan")), true=1)
+    nan_card = digit_card(small_mnist.test_images[0], torch.full((10,), float("nan")), true=1)
     assert nan_card.size == card.size  # a diverged model must not break the gallery

@@ -14,12 +14,12 @@ from core.experiments import (
     outcome,
     ranked,
     settings_rows,
-    summarize,
 )
-from core.i18n import CATALOGS
 from core.runs import history_entry
 from core.training import train
 from tests.conftest import train_run
+from ui.i18n import CATALOGS
+from ui.i18n.readings import summarize
 
 BASES = [
     base_config(),
@@ -149,13 +149,13 @@ def test_real_history_events_are_what_summarize_reads(tiny_run):
 
 
 def test_catalog_has_the_same_keys_in_both_languages():
-    from core.locales import compare
+    from ui.i18n import compare
 
     assert set(compare.EN) == set(compare.ZH) and all(k.startswith("compare.") for k in compare.EN)
 
 
 def test_shared_summary_names_what_is_common_and_leaves_out_the_compared_choice():
-    from core.experiments import shared_summary
+    from ui.i18n.readings import shared_summary
 
     base = base_config()
     opt = shared_summary(EXPERIMENTS["optimizer"], base)

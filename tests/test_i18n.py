@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core.i18n import CATALOGS, LANGS, t
+from ui.i18n import CATALOGS, LANGS, t
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [p for d in ("views", "ui", "core") for p in sorted((ROOT / d).rglob("*.py"))
@@ -75,7 +75,7 @@ def test_every_reason_core_names_is_translated():
 
 def test_reason_speaks_the_readers_language():
     from core.errors import LabError
-    from core.i18n import reason
+    from ui.i18n import reason
 
     exc = LabError("the zip holds 2 runs; upload one run at a time", "many_runs", n=2)
     assert reason(exc, "en") == "the zip holds 2 runs; upload one run at a time"

@@ -1,4 +1,4 @@
-"""core.inside and core.plots_inside: activations, weights as images, filters, feature maps and PCA on real MNIST."""
+"""core.inside and ui.figures.inside: activations, weights as images, filters, feature maps and PCA on real MNIST."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import pytest
 import torch
 
 from core import inside as ins
-from core import plots_inside as plots
 from core.models import build_model
 from core.scratch import ScratchNet
 from core.training import predict_proba
+from ui.figures import inside as plots
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from core import dataviz
 from core.data import pixel_stats
 from tests.conftest import open_view, plotly_specs
+from ui.figures import data as dataviz
 
 
 def open_data(lang: str = "en") -> AppTest:

@@ -10,8 +10,8 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from core import dataviz
 from tests.conftest import open_view, plotly_specs
+from ui.figures import data as dataviz
 
 
 def open_home(runs: dict | None = None, lang: str = "en") -> AppTest:

@@ -157,7 +157,7 @@ def test_page_in_chinese(tiny_run):
 
 
 def test_catalogs_have_the_same_keys_and_do_not_clash_with_common():
-    from core.locales import common, runs
+    from ui.i18n import common, runs
 
     assert set(runs.EN) == set(runs.ZH)
     assert all(k.startswith("runs.") for k in runs.EN)

@@ -8,9 +8,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.jobs import manager
-from core.locales.train import EN, ZH, ZH_SOURCES
 from core.presets import PRESETS
 from tests.conftest import slow_knn_search
+from ui.i18n.train import EN, ZH, ZH_SOURCES
 
 ROOT = Path(__file__).resolve().parents[1]
 OWNER = "test session id"  # AppTest's fixed session id: the owner of every job a page test starts

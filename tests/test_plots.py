@@ -1,10 +1,18 @@
-"""core.plots: the training-curve figures carry the history's values; smoothing and downsampling are right."""
+"""ui.figures.train: the training-curve figures carry the history's values; smoothing and downsampling are right."""
 
 from __future__ import annotations
 
 import pytest
 
-from core.plots import accuracy_figure, auto_smoothing, downsample, downsample_indices, ema, knn_figure, loss_figure
+from ui.figures.train import (
+    accuracy_figure,
+    auto_smoothing,
+    downsample,
+    downsample_indices,
+    ema,
+    knn_figure,
+    loss_figure,
+)
 
 
 def _history(n_steps: int = 10) -> list[dict]:

@@ -1,4 +1,4 @@
-"""core.report: the lab report and the comparison report are single, self-contained HTML files."""
+"""ui.figures.report: the lab report and the comparison report are single, self-contained HTML files."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from core import evaluation as ev
-from core.report import comparison_report_html, lab_report_html, report_file_name
+from ui.figures.report import comparison_report_html, lab_report_html, report_file_name
 
 VOID = {"meta", "img", "br", "hr", "input", "link", "col", "source", "wbr", "area", "base", "embed", "track"}
 WHEN = datetime(2024, 5, 17, 9, 30)

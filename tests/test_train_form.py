@@ -1,4 +1,4 @@
-"""core.train_form: the Train page's form values <-> TrainConfig, names and advice."""
+"""ui.train_form: the Train page's form values <-> TrainConfig, names and advice."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from core.config import ConfigError, TrainConfig
 from core.presets import PRESETS
-from core.train_form import (
+from ui.train_form import (
     BATCH_CHOICES,
     LR_CHOICES,
     config_from_form,

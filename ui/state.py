@@ -9,11 +9,11 @@ from pathlib import Path
 import streamlit as st
 
 from core.data import MNIST, DataError, load_mnist
-from core.i18n import LANGS
-from core.i18n import reason as translate_reason
-from core.i18n import t as translate
 from core.runs import Run, load_run
 from ui import runs_parts
+from ui.i18n import LANGS
+from ui.i18n import reason as translate_reason
+from ui.i18n import t as translate
 
 RUNS_DIR = Path(os.environ.get("MNIST_LAB_RUNS_DIR", "runs"))  # `python -m core train --out runs/NAME` lands here
 

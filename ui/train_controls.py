@@ -12,11 +12,12 @@ from collections.abc import Callable
 import streamlit as st
 
 from core.config import ACTIVATIONS, DEVICES, KNN_FEATURES, LOSSES, OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig
-from core.locales.train import ZH_SOURCES
 from core.losses import FORMULAS
 from core.models import device_availability
 from core.presets import PRESETS
-from core.train_form import (
+from ui.i18n.train import ZH_SOURCES
+from ui.state import t
+from ui.train_form import (
     ARCH_KINDS,
     BATCH_CHOICES,
     CUSTOM,
@@ -30,7 +31,6 @@ from core.train_form import (
     parse_widths,
     uses,
 )
-from ui.state import t
 
 DEFAULT_PRESET = "mlp-adam"
 PRESET_KEY = "train_preset"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.draw_figures import pixelated
+from ui.figures.draw import pixelated
 from ui.state import harvest_jobs, my_jobs, t
 
 

@@ -11,14 +11,13 @@ from core.experiments import (
     THRESHOLD,
     base_config,
     settings_rows,
-    shared_summary,
-    summarize,
 )
-from core.i18n import CATALOGS
-from core.plots_compare import LABELS, X_AXES, compare_figure
-from core.report import comparison_report_html
-from core.train_form import SUBSET_CHOICES
+from ui.figures.compare import LABELS, X_AXES, compare_figure
+from ui.figures.report import comparison_report_html
+from ui.i18n import CATALOGS
+from ui.i18n.readings import shared_summary, summarize
 from ui.state import dataset, harvest_jobs, lang, run_label, runs, session_alive, session_id, t, unique_name
+from ui.train_form import SUBSET_CHOICES
 
 EXP_KEY = "compare_experiment"  # {"key": experiment key, "jobs": [[label, job id], ...]} of the latest experiment
 RUNS_KEY = "compare_runs"  # the multiselect's value: names of the runs compared

@@ -6,8 +6,8 @@ import os
 
 import streamlit as st
 
-from core import dataviz
 from core.data import MEAN, STD, pixel_stats
+from ui.figures import data as dataviz
 from ui.state import dataset, t
 
 LAYOUTS = {"3×3": (3, 3), "4×6": (4, 6)}  # rows x columns of the sample grid

@@ -11,13 +11,13 @@ import torch
 from torch import nn
 
 from core import classset
-from core.draw_figures import centred_view, class_counts_bars, probability_bars, runs_heatmap, square_panel
 from core.knn import KNN
 from core.preprocess import Preprocessed, canvas_to_mnist, load_image
 from core.runs import Run
 from core.saliency import gradient_saliency, occlusion_saliency, overlay
 from core.training import predict_proba
 from ui.canvas import clear_canvas, drawing_canvas_ui
+from ui.figures.draw import centred_view, class_counts_bars, probability_bars, runs_heatmap, square_panel
 from ui.state import add_run, dataset, reason, run_picker_ui, runs, t
 from ui.widgets import digit_image
 

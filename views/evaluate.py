@@ -9,8 +9,9 @@ from PIL import ImageOps
 
 from core import evaluation as ev
 from core.metrics import confusion_matrix, per_class
-from core.plots_eval import confusion_figure, per_class_figure
-from core.report import lab_report_html, report_file_name
+from ui.figures.cards import digit_card
+from ui.figures.evaluate import confusion_figure, per_class_figure
+from ui.figures.report import lab_report_html, report_file_name
 from ui.state import dataset, lang, run_picker_ui, t
 
 ANY = -1
@@ -116,7 +117,7 @@ def gallery_ui(data, labels, preds, probs, true, pred, signature: str) -> None:
     cards, captions = [], []
     for i in idx[:shown].tolist():
         p = probs[i] if probs is not None else None
-        cards.append(ev.digit_card(data.test_images[i], p, true=int(labels[i])))
+        cards.append(digit_card(data.test_images[i], p, true=int(labels[i])))
         if p is not None:
             captions.append(t("evaluate.gallery.caption", true=int(labels[i]), pred=int(preds[i]),
                               conf=f"{float(p[preds[i]]):.0%}"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import dataviz
 from core.presets import get_preset
+from ui.figures import data as dataviz
 from ui.state import dataset, run_picker_ui, runs, session_alive, session_id, t, unique_name
 
 QUICK_PRESET = "mlp-adam"  # the quick model: the preset's 784-128-64-10 network for a single epoch

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from core import inside as ins
-from core import plots_inside as plots
+from ui.figures import inside as plots
 from ui.state import dataset, run_picker_ui, t
 from ui.widgets import digit_image
 

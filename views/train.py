@@ -3,10 +3,10 @@
 import streamlit as st
 
 from core.config import TrainConfig
-from core.plots import accuracy_figure, knn_figure, loss_figure
-from core.train_form import LR_CHOICES, divergence_tips, format_duration, lower_lr, nearest, run_name, summary
+from ui.figures.train import accuracy_figure, knn_figure, loss_figure
 from ui.state import dataset, harvest_jobs, my_jobs, session_alive, session_id, t, unique_name
 from ui.train_controls import PRESET_KEY, key, train_controls_ui
+from ui.train_form import LR_CHOICES, divergence_tips, format_duration, lower_lr, nearest, run_name, summary
 
 LIVE_EVERY = 1.0  # seconds between redraws: at 0.5 s a watched mlp-adam run took 9 s instead of 6-8 on 2 cores
 

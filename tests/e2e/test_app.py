@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.i18n import t
 from tests.e2e.conftest import errors_on, open_page, wait_for_app
+from ui.i18n import t
 
 PAGES = ["", "data", "train", "runs", "compare", "evaluate", "draw", "inside"]
 

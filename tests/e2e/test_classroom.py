@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from core.i18n import t
 from tests.e2e.conftest import SERVER_PIDS, cpu_rate, open_page, wait_for_app
+from ui.i18n import t
 
 
 def test_closing_the_tab_stops_its_training(browser, server):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from core.i18n import t
 from tests.e2e.conftest import errors_on, open_page, plotly_trace_lengths, wait_for_app
+from ui.i18n import t
 
 
 def loss_points(page) -> int:

@@ -8,11 +8,11 @@ from pathlib import Path
 import torch
 
 from core.data import load_mnist
-from core.i18n import t
 from core.metrics import confusion_matrix
 from core.runs import load_run
 from core.training import evaluate
 from tests.e2e.conftest import PREPARED_RUN, errors_on, open_page
+from ui.i18n import t
 
 
 def busiest_mistake(runs_dir: Path) -> tuple[int, int, int]:

@@ -1,6 +1,6 @@
 """UI strings in English and Simplified Chinese.
 
-Each page keeps its strings in its own catalog module under core/locales/ (EN and ZH dicts with the
+Each page keeps its strings in its own catalog module here, in ui/i18n/ (EN and ZH dicts with the
 same keys, prefixed by the page name) so that pages can grow without touching each other's strings.
 """
 
@@ -9,21 +9,19 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-import core.locales
-
 LANGS = {"en": "English", "zh": "简体中文"}
 
 
 def _load() -> dict[str, dict[str, str]]:
     catalogs: dict[str, dict[str, str]] = {"en": {}, "zh": {}}
-    for info in pkgutil.iter_modules(core.locales.__path__):
-        module = importlib.import_module(f"core.locales.{info.name}")
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"ui.i18n.{info.name}")
+        if not hasattr(module, "EN"):  # readings.py: functions that write with t(), not a catalog
+            continue
         catalogs["en"].update(module.EN)
         catalogs["zh"].update(module.ZH)
     return catalogs
 
-
-CATALOGS = _load()
 
 
 def t(key: str, lang: str = "en", **values) -> str:
@@ -40,3 +38,7 @@ def reason(exc: BaseException, lang: str = "en") -> str:
     if code and f"error.{code}" in CATALOGS["en"]:
         return t(f"error.{code}", lang, **getattr(exc, "params", {}))
     return str(exc)
+
+
+# Loaded last: readings.py imports t() from here while the catalogs load.
+CATALOGS = _load()

@@ -8,8 +8,8 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
-from core.evaluation import OTHER_RGB, TRUE_RGB, WRONG_RGB
-from core.i18n import t
+from ui.figures.style import OTHER_RGB, TRUE_RGB, WRONG_RGB
+from ui.i18n import t
 
 GREENS = [[0.0, "#e5f5e0"], [1.0, "#5cb85c"]]  # correct readings (the diagonal)
 REDS = [[0.0, "#fde0d9"], [1.0, "#ef5b4f"]]  # mistakes (off the diagonal); both light enough for dark text

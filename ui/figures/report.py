@@ -12,11 +12,12 @@ from plotly.offline import get_plotlyjs
 
 from core.config import TrainConfig
 from core.data import MNIST
-from core.evaluation import Predictions, digit_card, png_base64, snapshots, snapshots_fit, test_predictions
-from core.i18n import t
+from core.evaluation import Predictions, snapshots, snapshots_fit, test_predictions
 from core.metrics import confusion_matrix, misclassified, per_class
-from core.plots_eval import confusion_figure, curves_figure
 from core.runs import safe_name
+from ui.figures.cards import digit_card, png_base64
+from ui.figures.evaluate import confusion_figure, curves_figure
+from ui.i18n import t
 
 MISTAKES_SHOWN = 24  # most confident mistakes pictured in a lab report
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}

@@ -1,4 +1,4 @@
-"""Strings of the downloadable lab report and comparison report (core/report.py)."""
+"""Strings of the downloadable lab report and comparison report (ui/figures/report.py)."""
 
 EN = {
     "report.title": "MNIST Lab report: {name}",

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.plots import downsample_indices, ema
+from ui.figures.train import downsample_indices, ema
 
 X_AXES = ("epoch", "step", "seen", "seconds")  # what both "step" and "eval" events carry
 SMOOTHING = 0.9  # weight of the past in the smoothed training loss (as on the Train page)

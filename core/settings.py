@@ -1,0 +1,95 @@
+"""Every environment setting of MNIST Lab, read in one place (at call time, so tests and tools can set them).
+
+| variable                        | default          | what                                                   |
+| MNIST_DATA_DIR                  | unset            | folder with the four MNIST IDX files                   |
+| MNIST_LAB_HOME                  | ./lab-data       | workspaces, the job queue's SQLite file, worker beats  |
+| MNIST_LAB_QUEUE                 | unset            | redis://HOST:PORT/DB: the queue lives in Redis instead  |
+| MNIST_LAB_WORKERS               | one per core     | process workers `make run` / `python -m core worker` start |
+| MNIST_LAB_QUEUE_PER_WORKSPACE   | 3                | jobs one workspace may have waiting behind its running one |
+| MNIST_LAB_KEEP_DAYS             | 30               | `python -m core workspaces prune` removes older ones |
+| MNIST_LAB_RUNS_DIR              | runs             | the server's shared runs, read-only for every workspace |
+| MNIST_LAB_CLASS_DIR             | class_test_set   | the class's own handwriting, saved from the Draw page  |
+| MNIST_LAB_SUBSET                | unset            | TRAIN,TEST: use only the first images (tests, slow machines) |
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from core.errors import LabError
+
+
+class SettingError(LabError):
+    """An environment variable with a value MNIST Lab cannot use; the message names it."""
+
+
+def _raw(name: str) -> str:
+    return os.environ.get(name, "").strip()
+
+
+def _whole(name: str, default: int, minimum: int) -> int:
+    raw = _raw(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingError(f"{name} must be a whole number, got {raw!r}", "setting_bad", name=name,
+                           value=raw) from None
+    if value < minimum:
+        raise SettingError(f"{name} must be at least {minimum}, got {raw!r}", "setting_bad", name=name, value=raw)
+    return value
+
+
+def data_dir() -> str | None:
+    return _raw("MNIST_DATA_DIR") or None
+
+
+def home() -> Path:
+    """The data folder: every workspace, the SQLite queue, the worker pools' heartbeats."""
+    return Path(_raw("MNIST_LAB_HOME") or "lab-data").absolute()
+
+
+def queue_url() -> str | None:
+    """redis://... when the queue is shared by several machines, else None (SQLite in home())."""
+    url = _raw("MNIST_LAB_QUEUE")
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingError(f"MNIST_LAB_QUEUE must be a redis:// URL, got {url!r}", "setting_bad",
+                           name="MNIST_LAB_QUEUE", value=url)
+    return url or None
+
+
+def workers() -> int:
+    """Process workers in a pool: one single-threaded worker per core (measured in benchmarks/load.py)."""
+    return _whole("MNIST_LAB_WORKERS", max(1, os.cpu_count() or 1), 1)
+
+
+def queue_per_workspace() -> int:
+    return _whole("MNIST_LAB_QUEUE_PER_WORKSPACE", 3, 0)
+
+
+def keep_days() -> int:
+    return _whole("MNIST_LAB_KEEP_DAYS", 30, 1)
+
+
+def runs_dir() -> Path:
+    """The server's shared runs (`python -m core train --out runs/NAME` lands here)."""
+    return Path(_raw("MNIST_LAB_RUNS_DIR") or "runs")
+
+
+def class_dir() -> Path:
+    return Path(_raw("MNIST_LAB_CLASS_DIR") or "class_test_set")
+
+
+def subset() -> tuple[int, int] | None:
+    """MNIST_LAB_SUBSET="TRAIN,TEST": only the first images of each split, else None (all of them)."""
+    raw = _raw("MNIST_LAB_SUBSET")
+    if not raw:
+        return None
+    try:
+        n_train, n_test = (int(v) for v in raw.split(","))
+    except ValueError:
+        raise SettingError(f"MNIST_LAB_SUBSET must be TRAIN,TEST (two whole numbers), got {raw!r}", "setting_bad",
+                           name="MNIST_LAB_SUBSET", value=raw) from None
+    return n_train, n_test
