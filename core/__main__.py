@@ -1,4 +1,4 @@
-"""The command line: python -m core presets | train | evaluate | predict."""
+"""The command line: python -m core presets | train | evaluate | predict | worker | workspaces."""
 
 from __future__ import annotations
 
@@ -79,6 +79,20 @@ def build_parser() -> Parser:
     r = sub.add_parser("predict", help="read digits from image files (PNG/JPEG, a drawing of any size)")
     r.add_argument("--run", required=True, help="a run folder written by `train`")
     r.add_argument("images", nargs="+", help="image files")
+
+    w = sub.add_parser("worker", help="a pool of worker processes that train the app's jobs (until Ctrl-C)")
+    w.add_argument("--workers", type=_positive_int, default=None,
+                   help="process workers, each training one single-threaded job (default: MNIST_LAB_WORKERS, "
+                        "else one per core)")
+    w.add_argument("--device", choices=("cpu", "cuda", "mps"), default="cpu",
+                   help="the queue to serve: cpu (default) takes auto and CPU jobs; cuda or mps takes the jobs "
+                        "that asked for that device (start it on a machine that has one)")
+
+    ws = sub.add_parser("workspaces", help="list the workspaces, or remove those untouched for a while")
+    ws.add_argument("action", choices=("list", "prune"), help="list: one line each; prune: remove stale ones")
+    ws.add_argument("--days", type=_positive_int, default=None,
+                    help="untouched for more than this many days (default: MNIST_LAB_KEEP_DAYS, else 30)")
+    ws.add_argument("--yes", action="store_true", help="prune: really remove them (without it, only list them)")
     return p
 
 
@@ -198,16 +212,54 @@ def cmd_predict(args) -> None:
         say(json.dumps(results[i]))
 
 
-COMMANDS = {"presets": cmd_presets, "train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict}
+def cmd_worker(args) -> None:
+    from core import settings
+    from core.models import device_availability
+    from core.worker import run_pool
+
+    why = device_availability().get(args.device) if args.device != "cpu" else None
+    if why:
+        raise CliError(f"--device {args.device}: {why}")
+    workers = args.workers or settings.workers()
+    settings.queue_url()  # a malformed MNIST_LAB_QUEUE fails here, in one line
+    where = settings.queue_url() or f"SQLite in {settings.home()}"
+    print(f"mnist-lab worker: {workers} process worker(s) on the {args.device} queue ({where}); Ctrl-C stops",
+          file=sys.stderr, flush=True)
+    run_pool(workers, args.device)
+
+
+def cmd_workspaces(args) -> None:
+    import time
+
+    from core import settings, workspaces
+
+    days = args.days or settings.keep_days()
+    chosen = workspaces.stale(days) if args.action == "prune" else workspaces.all_workspaces()
+    for ws in chosen:
+        idle = (time.time() - ws.last_used()) / 86400
+        runs = sum(1 for d in ws.runs_dir.iterdir()) if ws.runs_dir.is_dir() else 0
+        say(f"{ws.id}  code {workspaces.pretty_code(ws.code)}  {runs} runs  unused for {idle:.1f} days")
+    if args.action == "prune":
+        if not args.yes:
+            say(f"{len(chosen)} workspace(s) untouched for more than {days} days; add --yes to remove them")
+            return
+        for ws in chosen:
+            workspaces.remove(ws)
+        say(f"removed {len(chosen)} workspace(s) untouched for more than {days} days")
+
+
+COMMANDS = {"presets": cmd_presets, "train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
+            "worker": cmd_worker, "workspaces": cmd_workspaces}
 
 
 def main(argv: list[str] | None = None) -> int:
+    from core.errors import LabError
     from core.runs import RunError
 
     try:
         args = build_parser().parse_args(argv)
         COMMANDS[args.command](args)
-    except (CliError, ConfigError, DataError, RunError) as exc:
+    except (CliError, ConfigError, DataError, RunError, LabError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

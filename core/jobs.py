@@ -1,440 +1,488 @@
-"""Training jobs on background threads, a server-wide limit on concurrent jobs and a FIFO queue.
+"""Training jobs of a workspace: records on disk, run by worker processes through the Huey queue.
 
-A job runs `training.train(...)` on a daemon thread and appends every event (without the model)
-to a lock-guarded, append-only history. The Streamlit Train page polls `Job.latest()` and
-`Job.history(since)` from a fragment; nothing here ever blocks the poller or calls Streamlit.
-Jobs whose owner (a browser session) is gone are stopped by a reaper thread, so the server never
-keeps training for nobody.
+A job is a JSON record in `<workspace>/jobs/<id>.json`; its run folder `<workspace>/runs/<name>/` fills up
+as it trains (core.worker writes it). Everything here only reads and writes files and enqueues tasks, so
+the web server, the command line and a test can all use it, and a reload, a second tab or a restarted web
+server sees the same jobs.
+
+    queued --(a worker takes it)--> running --> finished | stopped | diverged | failed
+                                       |  ^
+                   pause (checkpoint)  v  |  resume
+                                     paused          interrupted (its worker died) --resume--> queued
+
+Fairness: a workspace has at most one job on the queue or running at a time (the others wait in the
+workspace, at most MNIST_LAB_QUEUE_PER_WORKSPACE of them); when it ends, the next one is queued. Control
+(pause, stop) goes through a small file the training loop reads between steps (see Control).
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import re
 import secrets
-import threading
+import socket
 import time
-import weakref
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
 
-import torch
-
-from core import training
+from core import settings
 from core.config import TrainConfig
-from core.data import MNIST
-from core.runs import Run, history_entry
+from core.errors import LabError
+from core.runs import HistoryTail, Run, load_run, safe_name, write_file
+from core.workspaces import Workspace
 
-STATES = ("queued", "running", "paused", "finished", "stopped", "diverged", "failed")
+STATES = ("queued", "running", "paused", "interrupted", "finished", "stopped", "diverged", "failed")
 ENDED = frozenset({"finished", "stopped", "diverged", "failed"})
+RESUMABLE = frozenset({"paused", "interrupted"})
 # train()'s final status -> the job's state ("target" is a normal, successful end).
 FINAL_STATE = {"finished": "finished", "target": "finished", "stopped": "stopped", "diverged": "diverged"}
-MAX_JOBS_ENV = "MNIST_LAB_MAX_JOBS"
+BEAT_EVERY_S = 2.0  # a running job touches its beat file this often
+STALE_AFTER_S = 15.0  # a running job whose beat is older than this lost its worker: "interrupted"
+POOL_BEAT_S = 5.0  # a worker pool rewrites its file this often
+JOB_ID = re.compile(r"[0-9a-f]{12}")
 
 
-def default_max_jobs() -> int:
-    """MNIST_LAB_MAX_JOBS if set, else one job per CPU core.
+class JobError(LabError):
+    """A job that cannot be submitted or changed; `code` says why (e.g. queue_full)."""
 
-    Measured on 2 cores (benchmarks/load.py): a job on a background thread trains the MLPs about 2x
-    faster with one intra-op thread than with two (tiny matrix products do not pay for the thread
-    hand-offs), so one single-threaded job per core serves a class best.
-    """
-    raw = os.environ.get(MAX_JOBS_ENV)
-    if raw is None or raw.strip() == "":
-        return max(1, os.cpu_count() or 1)
+
+def device_queue(config: TrainConfig) -> str:
+    """Which pool may run a config: CUDA and MPS jobs go only to workers started with that device."""
+    return config.device if config.device in ("cuda", "mps") else "cpu"
+
+
+# ---- files ------------------------------------------------------------------------------------------------
+
+def _record_path(ws: Workspace, job_id: str) -> Path:
+    return ws.jobs_dir / f"{job_id}.json"
+
+
+def _control_path(ws: Workspace, job_id: str) -> Path:
+    return ws.jobs_dir / f"{job_id}.control"
+
+
+def beat_path(ws: Workspace, job_id: str) -> Path:
+    return ws.jobs_dir / f"{job_id}.beat"
+
+
+def _queue_dir(queue: str) -> Path:
+    return settings.home() / "queue" / queue
+
+
+def _read(path: Path) -> dict | None:
     try:
-        value = int(raw.strip())
-    except ValueError:
-        raise ValueError(f"{MAX_JOBS_ENV} must be a whole number of jobs >= 1, got {raw!r}") from None
-    if value < 1:
-        raise ValueError(f"{MAX_JOBS_ENV} must be at least 1 (jobs that may train at once), got {raw!r}")
-    return value
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
 
 
-def _one_line(exc: BaseException) -> str:
-    """`Type: message` on one line, for a status line in the UI."""
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+def _write(path: Path, record: dict) -> None:
+    write_file(path, json.dumps(record, indent=1).encode())
 
 
-def _train_size(config: TrainConfig, data: MNIST | None) -> int:
-    """Training images one epoch sees (what train() itself uses), 0 if the data is unusable."""
-    try:
-        n = len(data.train_labels)  # type: ignore[union-attr]
-    except Exception:  # bad data fails in the thread with a proper message, not here
-        return 0
-    return min(config.train_subset, n) if config.train_subset else n
+@contextmanager
+def _locked(ws: Workspace) -> Iterator[None]:
+    """One writer at a time per workspace (app servers and workers alike): records change under it."""
+    ws.jobs_dir.mkdir(parents=True, exist_ok=True)
+    with open(ws.jobs_dir / ".lock", "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def update(ws: Workspace, job_id: str, **changes) -> dict:
+    """Change fields of a job's record under the workspace lock; returns the new record."""
+    with _locked(ws):
+        record = _read(_record_path(ws, job_id)) or {}
+        record.update(changes)
+        _write(_record_path(ws, job_id), record)
+    return record
+
+
+# ---- the view the pages use ------------------------------------------------------------------------------
+
+_tails: dict[str, HistoryTail] = {}
+
+
+def _tail(path: Path) -> HistoryTail:
+    key = str(path)
+    if key not in _tails:
+        _tails[key] = HistoryTail(path)
+    return _tails[key]
+
+
+@lru_cache(maxsize=32)
+def _load_result(folder: str, mtime_ns: int) -> Run:
+    run = load_run(folder)
+    run.origin = "trained"
+    return run
 
 
 class Job:
-    """One training run on a background thread; created by `JobManager.submit`."""
+    """A job as its record says now; `refresh()` reads it again. Cheap: pages build these every second."""
 
-    def __init__(self, manager: JobManager, job_id: str, name: str, owner: str, config: TrainConfig,
-                 data: MNIST, alive: Callable[[], bool] | None):
-        self.id = job_id
-        self.name = name
-        self.owner = owner
-        self.config = config
-        self.created = time.time()
-        self.alive = alive
-        self._manager = manager
-        self._data = data
-        self._lock = threading.Lock()
-        self._history: list[dict] = []  # append-only; readers copy under the lock
-        self._stop = threading.Event()  # handed to train(), which checks it before every step
-        self._gate = threading.Event()  # set = may run; cleared while paused
-        self._gate.set()
-        self._done = threading.Event()
-        self._state = "queued"
-        self._stop_requested = False
-        self._result: Run | None = None
-        self._error: str | None = None
-        # progress, updated per event so latest() never scans the history
-        self._per_epoch = _train_size(config, data)
-        self._total = self._per_epoch * (1 if config.family == "knn" else config.epochs)
-        self._seen = 0
-        self._epoch = 0.0
-        self._loss: float | None = None
-        self._test_acc: float | None = None
-        # clocks (monotonic): paused time is kept apart so the ETA only counts training time
-        self._started: float | None = None
-        self._ended: float | None = None
-        self._paused_total = 0.0
-        self._paused_at: float | None = None
+    def __init__(self, ws: Workspace, record: dict):
+        self.ws, self._r = ws, record
 
     def __repr__(self) -> str:
         return f"Job(id={self.id!r}, name={self.name!r}, state={self.state!r})"
 
     @property
+    def id(self) -> str:
+        return self._r["id"]
+
+    @property
+    def name(self) -> str:
+        return self._r["name"]
+
+    @property
+    def config(self) -> TrainConfig:
+        return TrainConfig.from_dict(self._r["config"])
+
+    @property
     def state(self) -> str:
-        """queued | running | paused | finished | stopped | diverged | failed."""
-        with self._lock:
-            return self._state
+        return self._r["state"]
 
     @property
     def done(self) -> bool:
-        """True once the job has ended, whichever way."""
         return self.state in ENDED
 
     @property
-    def result(self) -> Run | None:
-        """The run built from the final event (finished, stopped, diverged); None otherwise."""
-        with self._lock:
-            return self._result
+    def error(self) -> str | None:
+        return self._r.get("error")
 
     @property
-    def error(self) -> str | None:
-        """One-line message if the thread raised (state "failed")."""
-        with self._lock:
-            return self._error
+    def error_code(self) -> str:
+        return self._r.get("error_code") or ""
 
-    def history(self, since: int = 0) -> list[dict]:
-        """A copy of the recorded events from index `since` on (the dicts themselves are shared, never mutated)."""
-        with self._lock:
-            return self._history[max(0, since):]
+    @property
+    def error_params(self) -> dict:
+        return self._r.get("error_params") or {}
 
-    def latest(self) -> dict:
-        """A cheap summary for a progress bar (see the keys below)."""
-        position = self._manager._queue_position(self)  # manager lock first, never inside the job lock
-        with self._lock:
-            now = time.monotonic()
-            end = self._ended if self._ended is not None else now
-            elapsed = 0.0 if self._started is None else end - self._started
-            paused = self._paused_total + (now - self._paused_at if self._paused_at is not None else 0.0)
-            active = max(elapsed - paused, 0.0)
-            rate = self._seen / active if self._seen and active > 0 else None
-            if self._state in ENDED:
-                eta = 0.0
-            elif rate and self._total:
-                eta = max(self._total - self._seen, 0) / rate
-            else:
-                eta = None
-            return {
-                "state": self._state,
-                "seen": self._seen,
-                "total": self._total,
-                "fraction": min(1.0, self._seen / self._total) if self._total else 0.0,
-                "epoch": self._epoch,
-                "images_per_s": rate,  # average over unpaused time, evaluations included (what the ETA uses)
-                "eta_s": eta,
-                "test_acc": self._test_acc,
-                "loss": self._loss,
-                "queue_position": position,
-                "elapsed_s": elapsed,  # wall time since the job started, pauses included
-                "error": self._error,
-            }
+    @property
+    def run_dir(self) -> Path:
+        return self.ws.runs_dir / self._r["run"]
 
-    def pause(self) -> None:
-        """Hold the thread before its next step (no-op unless running)."""
-        with self._lock:
-            if self._state != "running" or self._stop_requested:
-                return
-            self._state = "paused"
-            self._paused_at = time.monotonic()
-            self._gate.clear()
-
-    def resume(self) -> None:
-        """Let a paused job go on (no-op otherwise)."""
-        with self._lock:
-            self._unpause()
-
-    def _unpause(self) -> None:  # caller holds self._lock
-        if self._state == "paused":
-            self._state = "running"
-            self._paused_total += time.monotonic() - (self._paused_at or time.monotonic())
-            self._paused_at = None
-        self._gate.set()
-
-    def stop(self) -> None:
-        """Stop the job, keeping the model trained so far; a queued job just leaves the queue."""
-        with self._lock:
-            if self._state in ENDED or self._stop_requested:
-                return
-            self._stop_requested = True
-        if self._manager._unqueue(self):
-            with self._lock:
-                self._state = "stopped"
-                self._started = self._ended = time.monotonic()
-            self._done.set()
-            return
-        self._stop.set()  # train() yields a full evaluation and a "stopped" final at its next step
-        with self._lock:
-            self._unpause()  # a paused thread must wake up to see the stop
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the job ends (not for the UI); True if it did within `timeout`."""
-        return self._done.wait(timeout)
+    @property
+    def created(self) -> float:
+        return self._r.get("created", 0.0)
 
     @property
     def stop_requested(self) -> bool:
-        """True once stop() was called (the job may still be finishing its evaluation)."""
-        with self._lock:
-            return self._stop_requested
+        return _control(self.ws, self.id) == "stop"
 
-    # --- the thread -----------------------------------------------------------------------------
+    def refresh(self) -> Job:
+        record = _read(_record_path(self.ws, self.id))
+        if record:
+            self._r = _check_alive(self.ws, record)
+        return self
 
-    def _start(self, threads: int) -> None:
-        """Called by the manager when a slot is free (holding the manager lock)."""
-        with self._lock:
-            self._state = "running"
-            self._started = time.monotonic()
-        thread = threading.Thread(target=self._run, args=(threads,), name=f"mnist-job-{self.id}", daemon=True)
-        thread.start()
+    def history(self, since: int = 0) -> list[dict]:
+        """The run's events so far (read incrementally from metrics.jsonl), from index `since` on."""
+        return _tail(self.run_dir / "metrics.jsonl").read()[max(0, since):]
 
-    def _fail_now(self, message: str) -> None:
-        """End a job that never got a thread (e.g. its config is invalid)."""
-        with self._lock:
-            self._state, self._error = "failed", message
-            self._started = self._ended = time.monotonic()
-        self._done.set()
-
-    def _run(self, threads: int) -> None:
+    @property
+    def result(self) -> Run | None:
+        """The run, once the job has ended with weights to keep; None otherwise."""
+        if not self.done:
+            return None
+        weights = self.run_dir / "model.safetensors"
         try:
-            # Intra-op threads for this job, so N concurrent jobs share the cores instead of fighting.
-            torch.set_num_threads(threads)
-            events = training.train(self.config, self._data, stop=self._stop)
-            try:
-                final = None
-                while final is None:
-                    self._gate.wait()  # paused: the generator simply is not advanced
-                    event = next(events, None)
-                    if event is None:
-                        raise RuntimeError("training ended without a final event")
-                    self._record(event)
-                    if event.get("kind") == "final":
-                        final = event
-            finally:
-                events.close()
-            # No model: a kNN stopped during its neighbour search has nothing to keep (see training._train_knn).
-            run = None if final["model"] is None else \
-                Run(name=self.name, config=self.config, model=final["model"], history=self.history())
-            state = FINAL_STATE.get(final.get("status"), "finished")
-            with self._lock:
-                self._result, self._state = run, state
-        except Exception as exc:  # anything: the poller must only ever see a state and a message
-            with self._lock:
-                self._state, self._error = "failed", _one_line(exc)
-        finally:
-            with self._lock:
-                self._ended = time.monotonic()
-                if self._paused_at is not None:  # cannot normally happen; keeps the clocks sane
-                    self._paused_total += self._ended - self._paused_at
-                    self._paused_at = None
-            self._data = None  # type: ignore[assignment]  # the job no longer needs the dataset
-            self._manager._release(self)  # start the next queued job before waiters wake up
-            self._done.set()
-
-    def _record(self, event: dict) -> None:
-        entry = history_entry(event)
-        kind = entry.get("kind")
-        with self._lock:
-            self._history.append(entry)
-            if "seen" in entry:
-                self._seen = entry["seen"]
-            if "epoch" in entry:
-                self._epoch = entry["epoch"]
-            if kind == "step":
-                self._loss = entry["loss"]
-            if kind in ("eval", "final") and entry.get("test_acc") is not None:
-                self._test_acc = entry["test_acc"]
-
-
-class JobManager:
-    """Runs at most `max_jobs` jobs at once; the rest wait in a FIFO queue."""
-
-    def __init__(self, max_jobs: int | None = None, reap_interval: float = 2.0):
-        self.max_jobs = default_max_jobs() if max_jobs is None else int(max_jobs)
-        if self.max_jobs < 1:
-            raise ValueError(f"max_jobs must be at least 1, got {max_jobs}")
-        self.reap_interval = reap_interval  # seconds between reaper passes; <= 0 turns the reaper off
-        self._lock = threading.Lock()
-        self._jobs: dict[str, Job] = {}  # insertion order = submission order
-        self._queue: deque[Job] = deque()
-        self._running: set[str] = set()
-        self._reaper: threading.Thread | None = None
-        self._closed = threading.Event()
-
-    def submit(self, config: TrainConfig, data: MNIST, owner: str = "", name: str | None = None,
-               alive: Callable[[], bool] | None = None) -> Job:
-        """A new job: started now if a slot is free, else queued (FIFO). Never raises for a bad config."""
-        with self._lock:
-            job_id = secrets.token_hex(4)
-            while job_id in self._jobs:
-                job_id = secrets.token_hex(4)
-            job = Job(self, job_id, name or f"{config.arch} {job_id}", owner, config, data, alive)
-            self._jobs[job_id] = job
-        try:
-            config.validated()  # a bad config fails at once, without taking a slot or a place in the queue
-        except Exception as exc:
-            job._fail_now(_one_line(exc))
-            return job
-        with self._lock:
-            self._queue.append(job)
-            self._dispatch()
-        self._ensure_reaper()
-        return job
-
-    def jobs(self, owner: str | None = None) -> list[Job]:
-        """All known jobs (or one owner's), newest first."""
-        with self._lock:
-            jobs = list(self._jobs.values())
-        return [j for j in reversed(jobs) if owner is None or j.owner == owner]
-
-    def get(self, job_id: str) -> Job | None:
-        with self._lock:
-            return self._jobs.get(job_id)
-
-    def queue(self) -> list[Job]:
-        """Waiting jobs, next to start first."""
-        with self._lock:
-            return list(self._queue)
-
-    def running(self) -> list[Job]:
-        """Jobs holding a slot (running or paused)."""
-        with self._lock:
-            return [self._jobs[i] for i in self._running if i in self._jobs]
-
-    def stop_owner(self, owner: str) -> None:
-        """Stop every unfinished job of one owner (e.g. a session that ended)."""
-        for job in self.jobs(owner):
-            job.stop()
-
-    def reap(self) -> int:
-        """Stop unfinished jobs whose owner is gone (alive() False or raising); drop their ended jobs."""
-        stopped = 0
-        for job in self.jobs():
-            if job.alive is None:
-                continue
-            try:
-                is_alive = bool(job.alive())
-            except Exception:  # an owner check that breaks counts as an owner that is gone
-                is_alive = False
-            if is_alive:
-                continue
-            if job.done:
-                self.forget(job.id)  # nobody is left to collect it: free its model and history
-            elif not job.stop_requested:
-                job.stop()
-                stopped += 1
-        return stopped
-
-    def forget(self, job_id: str) -> None:
-        """Drop an ended job from the list (unfinished jobs are left alone)."""
-        with self._lock:
-            job = self._jobs.get(job_id)
-            if job is not None and job.done:
-                del self._jobs[job_id]
-
-    def shutdown(self) -> None:
-        """Stop every job and the reaper (tests, process exit)."""
-        self._closed.set()
-        for job in self.jobs():
-            job.stop()
-
-    # --- internals ------------------------------------------------------------------------------
-
-    def _threads_per_job(self) -> int:
-        return max(1, (os.cpu_count() or 2) // self.max_jobs)
-
-    def _dispatch(self) -> None:  # caller holds self._lock
-        while self._queue and len(self._running) < self.max_jobs:
-            job = self._queue.popleft()
-            self._running.add(job.id)
-            job._start(self._threads_per_job())
-
-    def _release(self, job: Job) -> None:
-        with self._lock:
-            self._running.discard(job.id)
-            self._dispatch()
-
-    def _unqueue(self, job: Job) -> bool:
-        """Take a job out of the queue; False if it already started (or never queued)."""
-        with self._lock:
-            try:
-                self._queue.remove(job)
-            except ValueError:
-                return False
-            return True
-
-    def _queue_position(self, job: Job) -> int | None:
-        with self._lock:
-            for i, queued in enumerate(self._queue):
-                if queued is job:
-                    return i + 1
+            return _load_result(str(self.run_dir), weights.stat().st_mtime_ns)
+        except (OSError, LabError):
             return None
 
-    def _ensure_reaper(self) -> None:
-        if self.reap_interval <= 0 or self._closed.is_set():
-            return
-        with self._lock:
-            if self._reaper is not None and self._reaper.is_alive():
+    def latest(self) -> dict:
+        """A cheap summary for a progress bar, from the record and the tail of the run's events."""
+        events = self.history()
+        step = next((e for e in reversed(events) if e.get("kind") == "step"), {})
+        acc = next((e["test_acc"] for e in reversed(events) if e.get("kind") in ("eval", "final")
+                    and e.get("test_acc") is not None), None)
+        total, seen = self._r.get("total") or 0, step.get("seen", 0)
+        elapsed = next((e["seconds"] for e in reversed(events) if e.get("seconds") is not None), 0.0)
+        rate = seen / step["seconds"] if step.get("seconds") else None
+        eta = 0.0 if self.done else (max(total - seen, 0) / rate if rate and total else None)
+        return {
+            "state": self.state, "seen": seen, "total": total,
+            "fraction": min(1.0, seen / total) if total else (1.0 if self.done else 0.0),
+            "epoch": step.get("epoch", 0.0), "images_per_s": rate, "eta_s": eta, "test_acc": acc,
+            "loss": step.get("loss"), "queue_position": queue_position(self) if self.state == "queued" else None,
+            "elapsed_s": elapsed, "error": self.error,
+        }
+
+    # --- control: from any tab, any server ---------------------------------------------------------------
+
+    def pause(self) -> None:
+        """Ask the worker to checkpoint and free itself (kNN has no steps to pause between)."""
+        if self.state == "running" and self.config.family != "knn":
+            _set_control(self.ws, self.id, "pause")
+
+    def resume(self) -> None:
+        """Queue a paused or interrupted job again; it goes on from its last checkpoint."""
+        with _locked(self.ws):
+            record = _read(_record_path(self.ws, self.id)) or self._r
+            if record["state"] not in RESUMABLE:
                 return
-            # A weak reference: a manager nobody uses any more can be collected, and its reaper ends.
-            self._reaper = threading.Thread(target=_reap_loop, args=(weakref.ref(self), self.reap_interval,
-                                                                      self._closed), name="mnist-job-reaper",
-                                            daemon=True)
-            self._reaper.start()
+            record.update(state="queued", resume=True, dispatched=False, error=None, error_code=None)
+            _write(_record_path(self.ws, self.id), record)
+        self._r = record
+        kick(self.ws)
+
+    def stop(self) -> None:
+        """Stop and keep the model trained so far; a queued job just leaves the queue."""
+        with _locked(self.ws):
+            record = _read(_record_path(self.ws, self.id)) or self._r
+            state = record["state"]
+            if state == "running":
+                _set_control(self.ws, self.id, "stop")
+            elif state == "queued":
+                _unqueue(record)
+                record.update(state="stopped", ended=time.time(), dispatched=False)
+                _write(_record_path(self.ws, self.id), record)
+            elif state in RESUMABLE:  # nobody is training it: close the run at its checkpoint here
+                _close_at_checkpoint(self.run_dir, record)
+                record.update(state="stopped", ended=time.time())
+                _write(_record_path(self.ws, self.id), record)
+            self._r = record
+        kick(self.ws)
+
+    def wait(self, timeout: float | None = None, poll: float = 0.1) -> bool:
+        """Block until the job ends (tests, the command line; never the UI); True if it did in time."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.refresh().done:
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+            time.sleep(poll)
+        return True
 
 
-def _reap_loop(ref: weakref.ref, interval: float, closed: threading.Event) -> None:
-    while not closed.wait(interval):
-        manager = ref()
-        if manager is None:
-            return
-        try:
-            manager.reap()
-        except Exception:  # the reaper must outlive any one bad owner check
-            pass
-        del manager  # drop the strong reference while sleeping
+def _close_at_checkpoint(run_dir: Path, record: dict) -> None:
+    """A paused or interrupted run stopped for good: its events after the checkpoint go, a final event ends it."""
+    from core.worker import read_checkpoint, truncate_events
+
+    checkpoint = read_checkpoint(run_dir)
+    if checkpoint is None or not (run_dir / "model.safetensors").exists():
+        return  # nothing learned was kept: the job ends with no run, as a stopped queued job does
+    events = truncate_events(run_dir, checkpoint["lines"])
+    last = next((e for e in reversed(events) if e.get("kind") == "eval"), {})
+    final = {"kind": "final", "status": "stopped", "test_acc": last.get("test_acc"),
+             "seconds": last.get("seconds"), "train_seconds": last.get("train_seconds"), "time_to_target_s": None,
+             "steps": checkpoint["state"]["step"], "seen": checkpoint["state"]["seen"]}
+    with open(run_dir / "metrics.jsonl", "a") as f:
+        f.write(json.dumps(final) + "\n")
 
 
-_manager: JobManager | None = None
-_manager_lock = threading.Lock()
+# ---- control flags --------------------------------------------------------------------------------------
+
+def _set_control(ws: Workspace, job_id: str, what: str) -> None:
+    write_file(_control_path(ws, job_id), what.encode())
 
 
-def manager() -> JobManager:
-    """The process-wide job manager, created on first use with default_max_jobs()."""
-    global _manager
-    with _manager_lock:
-        if _manager is None:
-            _manager = JobManager(default_max_jobs())
-        return _manager
+def _control(ws: Workspace, job_id: str) -> str:
+    try:
+        return _control_path(ws, job_id).read_text().strip()
+    except OSError:
+        return ""
+
+
+def clear_control(ws: Workspace, job_id: str) -> None:
+    _control_path(ws, job_id).unlink(missing_ok=True)
+
+
+class Control:
+    """What the training loop checks between steps: stop, pause, and a heartbeat that shows the job alive.
+
+    The file is read at most every `every` seconds, so a check costs nothing next to a training step.
+    """
+
+    def __init__(self, ws: Workspace, job_id: str, every: float = 0.2):
+        self.ws, self.job_id, self.every = ws, job_id, every
+        self._checked = 0.0
+        self._beat = 0.0
+        self._flag = ""
+
+    def _poll(self) -> str:
+        now = time.monotonic()
+        if now - self._beat >= BEAT_EVERY_S:
+            beat_path(self.ws, self.job_id).touch()
+            self._beat = now
+        if now - self._checked >= self.every:
+            self._flag, self._checked = _control(self.ws, self.job_id), now
+        return self._flag
+
+    def is_set(self) -> bool:
+        return self._poll() == "stop"
+
+    def pause_requested(self) -> bool:
+        return self._poll() == "pause"
+
+
+# ---- submitting and dispatching ---------------------------------------------------------------------------
+
+def _records(ws: Workspace) -> list[dict]:
+    if not ws.jobs_dir.is_dir():
+        return []
+    out = []
+    for path in ws.jobs_dir.glob("*.json"):
+        record = _read(path)
+        if record and JOB_ID.fullmatch(str(record.get("id", ""))):
+            out.append(record)
+    return sorted(out, key=lambda r: r.get("created", 0.0))
+
+
+def _taken_names(ws: Workspace) -> set[str]:
+    names = {r.get("run") for r in _records(ws)}
+    if ws.runs_dir.is_dir():
+        names |= {d.name for d in ws.runs_dir.iterdir()}
+    return names
+
+
+def _unique(base: str, taken: set[str]) -> str:
+    if base not in taken:
+        return base
+    i = 2
+    while f"{base}-{i}" in taken:
+        i += 1
+    return f"{base}-{i}"
+
+
+def _epochs_total(config: TrainConfig, n_train: int | None) -> int:
+    n = config.train_subset or n_train or 0
+    return n * (1 if config.family == "knn" else config.epochs)
+
+
+def submit(ws: Workspace, config: TrainConfig, name: str | None = None, n_train: int | None = None,
+           continue_of: str | None = None) -> Job:
+    """Queue one job; see submit_many."""
+    return submit_many(ws, [(config, name)], n_train=n_train, continue_of=continue_of)[0]
+
+
+def submit_many(ws: Workspace, items: list[tuple[TrainConfig, str | None]], n_train: int | None = None,
+                continue_of: str | None = None) -> list[Job]:
+    """Queue jobs (an experiment's runs together): all of them, or none with JobError("queue_full").
+
+    `n_train` (the training images one epoch has) lets the progress bar show a total; `continue_of` names a
+    run of this workspace whose checkpoint the (single) job goes on from, for more epochs.
+    """
+    configs = [config.validated() for config, _ in items]  # ConfigError before anything is written
+    limit = settings.queue_per_workspace()
+    with _locked(ws):
+        records = _records(ws)
+        live = [r for r in records if r["state"] in ("queued", "running")]
+        if len(live) + len(items) > limit + 1:
+            raise JobError(f"this workspace already has {len(live)} jobs running or waiting; at most {limit + 1} "
+                           "at a time: wait for one to finish or stop one", "queue_full", limit=limit + 1,
+                           live=len(live))
+        taken = _taken_names(ws)
+        jobs = []
+        for config, (_, name) in zip(configs, items, strict=True):
+            job_id = secrets.token_hex(6)
+            run = _unique(safe_name(name or config.arch), taken)
+            taken.add(run)
+            (ws.runs_dir / run).mkdir(parents=True)  # the name is this job's now
+            record = {
+                "id": job_id, "name": run, "run": run, "config": config.to_dict(), "state": "queued",
+                "created": time.time(), "dispatched": False, "resume": False, "continue_of": continue_of,
+                "queue": device_queue(config), "total": _epochs_total(config, n_train), "error": None,
+            }
+            _write(_record_path(ws, job_id), record)
+            jobs.append(Job(ws, record))
+    kick(ws)
+    return [job.refresh() for job in jobs]
+
+
+def kick(ws: Workspace) -> str | None:
+    """Put the workspace's next waiting job on the queue if none of its jobs is queued there or running."""
+    with _locked(ws):
+        records = _records(ws)
+        if any(r["state"] == "running" or (r["state"] == "queued" and r.get("dispatched")) for r in records):
+            return None
+        waiting = [r for r in records if r["state"] == "queued"]
+        if not waiting:
+            return None
+        record = waiting[0]
+        ticket = _queue_dir(record["queue"]) / f"{time.time_ns():020d}-{ws.id}-{record['id']}"
+        ticket.parent.mkdir(parents=True, exist_ok=True)
+        ticket.touch()
+        record.update(dispatched=True, ticket=ticket.name)
+        _write(_record_path(ws, record["id"]), record)
+    from core.worker import enqueue  # here, not at the top: the worker imports this module
+
+    try:
+        enqueue(record["queue"], ws.id, record["id"])
+    except Exception as exc:  # the queue itself is unreachable (Redis down): say so on the job
+        update(ws, record["id"], state="failed", error=f"the job queue cannot be reached: {exc}",
+               error_code="queue_down", dispatched=False)
+        _unqueue(record)
+    return record["id"]
+
+
+def _unqueue(record: dict) -> None:
+    if record.get("ticket"):
+        (_queue_dir(record["queue"]) / record["ticket"]).unlink(missing_ok=True)
+
+
+def queue_position(job: Job) -> int:
+    """1 = next to start. Jobs queued before it on its device's queue, plus its own workspace's waiting jobs."""
+    tickets = sorted(os.listdir(_queue_dir(job._r["queue"]))) if _queue_dir(job._r["queue"]).is_dir() else []
+    if job._r.get("dispatched") and job._r.get("ticket") in tickets:
+        return tickets.index(job._r["ticket"]) + 1
+    ahead = [r for r in _records(job.ws) if r["state"] == "queued" and r.get("created", 0) < job.created]
+    return len(tickets) + len([r for r in ahead if not r.get("dispatched")]) + 1
+
+
+def _check_alive(ws: Workspace, record: dict) -> dict:
+    """A running job whose worker stopped beating was killed: mark it interrupted (resumable)."""
+    if record.get("state") != "running":
+        return record
+    try:
+        last = beat_path(ws, record["id"]).stat().st_mtime
+    except OSError:
+        last = record.get("started") or record.get("created", 0.0)
+    if time.time() - last < STALE_AFTER_S:
+        return record
+    with _locked(ws):
+        fresh = _read(_record_path(ws, record["id"])) or record
+        if fresh.get("state") == "running":
+            fresh.update(state="interrupted", error="its worker process stopped (killed or crashed)",
+                         error_code="worker_lost")
+            _write(_record_path(ws, record["id"]), fresh)
+    kick(ws)
+    return fresh
+
+
+def list_jobs(ws: Workspace) -> list[Job]:
+    """The workspace's jobs, newest first; running jobs whose worker died are marked interrupted on the way."""
+    return [Job(ws, _check_alive(ws, r)) for r in reversed(_records(ws))]
+
+
+def get(ws: Workspace, job_id: str) -> Job | None:
+    if not JOB_ID.fullmatch(job_id or ""):
+        return None
+    record = _read(_record_path(ws, job_id))
+    return Job(ws, _check_alive(ws, record)) if record else None
+
+
+# ---- worker pools -----------------------------------------------------------------------------------------
+
+def pool_file() -> Path:
+    return settings.home() / "workers" / f"{socket.gethostname()}-{os.getpid()}.json"
+
+
+def pools(queue: str | None = None) -> list[dict]:
+    """Worker pools that beat recently (on any machine sharing MNIST_LAB_HOME), optionally for one queue."""
+    folder = settings.home() / "workers"
+    if not folder.is_dir():
+        return []
+    alive = []
+    for path in folder.glob("*.json"):
+        info = _read(path)
+        if info and time.time() - info.get("time", 0) < 3 * POOL_BEAT_S and queue in (None, info.get("queue")):
+            alive.append(info)
+    return alive

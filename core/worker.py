@@ -1,0 +1,232 @@
+"""The worker side: the Huey queues, the task a worker process runs, and a pool of worker processes.
+
+One queue per device ("cpu", "cuda", "mps"): a job that asked for CUDA waits for a worker started with
+`python -m core worker --device cuda`. The queue is SqliteHuey in MNIST_LAB_HOME by default (nothing to
+install) and RedisHuey when MNIST_LAB_QUEUE names a Redis server (several machines); the task is the same.
+
+A task trains one job and writes its run folder as it goes: every event is appended to metrics.jsonl, the
+weights and a checkpoint (weights, optimizer, batch order, clocks) are written at each epoch end and on a
+pause, so a killed worker loses at most one epoch and a paused job frees its worker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import torch
+
+from core import jobs, settings, workspaces
+from core.config import TrainConfig
+from core.errors import LabError
+from core.runs import history_entry, tensors_bytes, write_file
+
+QUEUES = ("cpu", "cuda", "mps")
+CHECKPOINT = "checkpoint.pt"
+_hueys: dict[str, object] = {}
+_immediate = False  # tests: tasks run at once, in the caller's process (Huey's immediate mode)
+
+
+def set_immediate(on: bool) -> None:
+    """Run tasks synchronously in this process (unit tests); forgets the queues made so far."""
+    global _immediate
+    _immediate = on
+    _hueys.clear()
+
+
+def huey_for(queue: str):
+    """The Huey instance of one device's queue, with the training task registered on it."""
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}; one of {', '.join(QUEUES)}")
+    if queue not in _hueys:
+        from huey import MemoryHuey, RedisHuey, SqliteHuey
+
+        name = f"mnist-lab-{queue}"
+        url = settings.queue_url()
+        if _immediate:
+            huey = MemoryHuey(name, immediate=True)
+        elif url:
+            huey = RedisHuey(name, url=url)
+        else:
+            settings.home().mkdir(parents=True, exist_ok=True)
+            huey = SqliteHuey(name, filename=str(settings.home() / "queue.db"))
+        huey.train_job = huey.task(name="train_job")(run_job)
+        _hueys[queue] = huey
+    return _hueys[queue]
+
+
+def enqueue(queue: str, workspace_id: str, job_id: str) -> None:
+    huey_for(queue).train_job(workspace_id, job_id)
+
+
+# ---- checkpoints ------------------------------------------------------------------------------------------
+
+def read_checkpoint(run_dir: Path) -> dict | None:
+    path = Path(run_dir) / CHECKPOINT
+    if not path.is_file():
+        return None
+    # weights_only: tensors, numbers, lists and dicts; nothing is unpickled beyond that
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def _write_checkpoint(run_dir: Path, config: TrainConfig, state: dict, lines: int) -> None:
+    """The weights (model.safetensors, what the pages load) and everything needed to go on (checkpoint.pt)."""
+    tmp = run_dir / f".{CHECKPOINT}.{os.getpid()}.tmp"
+    torch.save({"state": state, "lines": lines}, tmp)
+    os.replace(tmp, run_dir / CHECKPOINT)
+    write_file(run_dir / "model.safetensors", tensors_bytes(config, state["model"]))
+
+
+def truncate_events(run_dir: Path, lines: int) -> list[dict]:
+    """Keep the first `lines` events of metrics.jsonl (those the checkpoint had seen); returns them."""
+    path = Path(run_dir) / "metrics.jsonl"
+    kept = [json.loads(line) for line in path.read_text().splitlines() if line.strip()][:lines]
+    write_file(path, "".join(json.dumps(e) + "\n" for e in kept).encode())
+    return kept
+
+
+def _continued_events(source: Path, lines: int) -> list[dict]:
+    """A run's events up to its checkpoint, without its end: the new run's curve goes on from them."""
+    events = [json.loads(line) for line in (source / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    return [e for e in events[:lines] if e.get("kind") not in ("final", "diverged")]
+
+
+# ---- the task ---------------------------------------------------------------------------------------------
+
+_data_cache: dict[str, object] = {}
+
+
+def dataset():
+    """MNIST for this worker process, decoded once (honours MNIST_LAB_SUBSET, as the app does)."""
+    key = str(settings.subset())
+    if key not in _data_cache:
+        from core.data import load_mnist
+
+        data = load_mnist()
+        sub = settings.subset()
+        _data_cache.clear()
+        _data_cache[key] = data.subset(*sub) if sub else data
+    return _data_cache[key]
+
+
+def _take(ws: workspaces.Workspace, job_id: str) -> dict | None:
+    """Mark the job running if it is still queued (it may have been stopped while it waited)."""
+    with jobs._locked(ws):
+        record = jobs._read(jobs._record_path(ws, job_id))
+        if record is None:
+            return None
+        jobs._unqueue(record)
+        if record["state"] != "queued":
+            return None
+        record.update(state="running", dispatched=False, started=record.get("started") or time.time(),
+                      worker=f"{socket.gethostname()}:{os.getpid()}")
+        jobs.clear_control(ws, job_id)
+        jobs.beat_path(ws, job_id).touch()
+        jobs._write(jobs._record_path(ws, job_id), record)
+        return record
+
+
+def _prepare(ws: workspaces.Workspace, record: dict, config: TrainConfig) -> tuple[dict | None, int]:
+    """The run folder ready to be appended to, and the state to resume from (None: from scratch)."""
+    run_dir = ws.runs_dir / record["run"]
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_file(run_dir / "config.json", json.dumps(config.to_dict(), indent=2).encode())
+    checkpoint = read_checkpoint(run_dir) if record.get("resume") else None
+    if checkpoint is not None:
+        return checkpoint["state"], len(truncate_events(run_dir, checkpoint["lines"]))
+    if record.get("continue_of"):
+        source = ws.runs_dir / record["continue_of"]
+        checkpoint = read_checkpoint(source)
+        if checkpoint is None:
+            raise LabError(f"run {record['continue_of']} has no checkpoint to continue from", "no_checkpoint",
+                           name=record["continue_of"])
+        events = _continued_events(source, checkpoint["lines"])
+        write_file(run_dir / "metrics.jsonl", "".join(json.dumps(e) + "\n" for e in events).encode())
+        return checkpoint["state"], len(events)
+    for stale in ("metrics.jsonl", "model.safetensors", CHECKPOINT):  # resume without a checkpoint: start over
+        (run_dir / stale).unlink(missing_ok=True)
+    (run_dir / "metrics.jsonl").touch()
+    return None, 0
+
+
+def run_job(workspace_id: str, job_id: str) -> str:
+    """The Huey task: train one job of one workspace, writing its run folder as it goes; returns its state."""
+    from core import training
+
+    ws = workspaces.Workspace(workspace_id, settings.home() / "workspaces" / workspace_id)
+    record = _take(ws, job_id)
+    if record is None:
+        return "skipped"
+    state, fields = "failed", {}
+    try:
+        torch.set_num_threads(1)  # one single-threaded job per worker process: N workers share the cores
+        config = TrainConfig.from_dict(record["config"])
+        run_dir = ws.runs_dir / record["run"]
+        resume, lines = _prepare(ws, record, config)
+        control = jobs.Control(ws, job_id)
+        control.is_set()  # the first beat, before the data loads
+        data = dataset()
+        if not record.get("total"):
+            fields["total"] = jobs._epochs_total(config, len(data.train_labels))
+            jobs.update(ws, job_id, **fields)
+        events = training.train(config, data, stop=control, resume=resume, checkpoints=config.family != "knn")
+        with open(run_dir / "metrics.jsonl", "a") as out:
+            for event in events:
+                kind = event["kind"]
+                if kind == "checkpoint":
+                    _write_checkpoint(run_dir, config, event["state"], lines)
+                    continue
+                if kind == "paused":
+                    state = "paused"
+                    break
+                out.write(json.dumps(history_entry(event)) + "\n")
+                out.flush()
+                lines += 1
+                if kind == "final":
+                    state = jobs.FINAL_STATE.get(event["status"], "finished")
+                    if event["model"] is not None:
+                        from core.runs import state_dict
+
+                        write_file(run_dir / "model.safetensors", tensors_bytes(config, state_dict(event["model"])))
+        fields.update(error=None, error_code=None)
+    except Exception as exc:  # anything: the page must only ever see a state and a message
+        state = "failed"
+        fields.update(error=" ".join(str(exc).split()) or type(exc).__name__,
+                      error_code=getattr(exc, "code", "") or "", error_params=getattr(exc, "params", {}))
+    finally:
+        jobs.update(ws, job_id, state=state, ended=None if state == "paused" else time.time(),
+                    resume=state == "paused", **fields)
+        jobs.clear_control(ws, job_id)
+        jobs.kick(ws)  # the workspace's next waiting job
+    return state
+
+
+# ---- a pool of worker processes ---------------------------------------------------------------------------
+
+def _beat_pool(path: Path, info: dict, stop: threading.Event) -> None:
+    while not stop.is_set():
+        write_file(path, json.dumps({**info, "time": time.time()}).encode())
+        stop.wait(jobs.POOL_BEAT_S)
+
+
+def run_pool(workers: int, queue: str = "cpu") -> None:
+    """Process workers taking jobs from one device's queue until SIGINT/SIGTERM (python -m core worker)."""
+    huey = huey_for(queue)
+    path = jobs.pool_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    info = {"host": socket.gethostname(), "pid": os.getpid(), "workers": workers, "queue": queue,
+            "started": time.time()}
+    stop = threading.Event()
+    beat = threading.Thread(target=_beat_pool, args=(path, info, stop), daemon=True, name="pool-beat")
+    beat.start()
+    consumer = huey.create_consumer(workers=workers, worker_type="process", periodic=False,
+                                    check_worker_health=True, health_check_interval=1)
+    try:
+        consumer.run()
+    finally:
+        stop.set()
+        path.unlink(missing_ok=True)
