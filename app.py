@@ -1,19 +1,24 @@
-"""MNIST Lab's entry point: page config, language, navigation. Nothing else."""
+"""MNIST Lab's entry point: page config, workspace, language, navigation. Nothing else."""
 
 import streamlit as st
 
-from ui.state import data_problem, harvest_jobs, language_ui, t
-from ui.widgets import jobs_sidebar_ui, no_data_ui
+from ui.state import data_problem, keep_query_params, language_ui, open_workspace, t
+from ui.widgets import jobs_sidebar_ui, no_data_ui, workspace_refused_ui, workspace_sidebar_ui
 
-st.set_page_config(page_title="MNIST Lab", page_icon="🔢", layout="wide")
+st.set_page_config(page_title="MNIST Lab", page_icon="🔢", layout="wide", initial_sidebar_state="auto")
+workspace = open_workspace()
 language_ui()
+if workspace is None:  # a link with a malformed or unknown workspace id: say so, offer a fresh one
+    st.navigation([st.Page(workspace_refused_ui, title=t("ws.refused.title"), icon="🔑")]).run()
+    st.stop()
+keep_query_params()
 
 problem = data_problem()
 if problem:  # offline with no MNIST: a friendly page that says how to get it, not an error
     st.navigation([st.Page(lambda: no_data_ui(problem), title=t("nodata.title"), icon="📦")]).run()
     st.stop()
 
-harvest_jobs()
+workspace_sidebar_ui()
 jobs_sidebar_ui()
 
 PAGES = {

@@ -457,6 +457,31 @@ def _check_alive(ws: Workspace, record: dict) -> dict:
     return fresh
 
 
+def rename_run(ws: Workspace, old: str, new: str) -> None:
+    """The run folder `old` was renamed to `new`: the jobs that made it follow (a continued run's source too)."""
+    with _locked(ws):
+        for record in _records(ws):
+            changed = False
+            if record.get("run") == old:
+                record.update(run=new, name=new)
+                changed = True
+            if record.get("continue_of") == old:
+                record["continue_of"] = new
+                changed = True
+            if changed:
+                _write(_record_path(ws, record["id"]), record)
+
+
+def forget_run(ws: Workspace, name: str) -> None:
+    """The run folder `name` was deleted: drop the ended jobs that made it, with their flag files."""
+    with _locked(ws):
+        for record in _records(ws):
+            if record.get("run") == name and record.get("state") in ENDED:
+                for path in (_record_path(ws, record["id"]), _control_path(ws, record["id"]),
+                             beat_path(ws, record["id"])):
+                    path.unlink(missing_ok=True)
+
+
 def list_jobs(ws: Workspace) -> list[Job]:
     """The workspace's jobs, newest first; running jobs whose worker died are marked interrupted on the way."""
     return [Job(ws, _check_alive(ws, r)) for r in reversed(_records(ws))]

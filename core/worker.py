@@ -38,6 +38,10 @@ def set_immediate(on: bool) -> None:
     _hueys.clear()
 
 
+def is_immediate() -> bool:
+    return _immediate
+
+
 def huey_for(queue: str):
     """The Huey instance of one device's queue, with the training task registered on it."""
     if queue not in QUEUES:
@@ -213,20 +217,45 @@ def _beat_pool(path: Path, info: dict, stop: threading.Event) -> None:
         stop.wait(jobs.POOL_BEAT_S)
 
 
-def run_pool(workers: int, queue: str = "cpu") -> None:
-    """Process workers taking jobs from one device's queue until SIGINT/SIGTERM (python -m core worker)."""
-    huey = huey_for(queue)
+# An idle SQLite worker polls the queue; Huey's default back-off reaches 10 s, too slow for a click.
+POLL = {"initial_delay": 0.1, "backoff": 1.15, "max_delay": 0.5}
+
+
+def _announce(workers: int, queue: str, kind: str):
+    """Start beating the pool's file (pages check it before queueing); returns the function that stops it."""
     path = jobs.pool_file()
     path.parent.mkdir(parents=True, exist_ok=True)
-    info = {"host": socket.gethostname(), "pid": os.getpid(), "workers": workers, "queue": queue,
+    info = {"host": socket.gethostname(), "pid": os.getpid(), "workers": workers, "queue": queue, "kind": kind,
             "started": time.time()}
     stop = threading.Event()
-    beat = threading.Thread(target=_beat_pool, args=(path, info, stop), daemon=True, name="pool-beat")
-    beat.start()
-    consumer = huey.create_consumer(workers=workers, worker_type="process", periodic=False,
-                                    check_worker_health=True, health_check_interval=1)
+    threading.Thread(target=_beat_pool, args=(path, info, stop), daemon=True, name="pool-beat").start()
+
+    def done() -> None:
+        stop.set()
+        path.unlink(missing_ok=True)
+
+    return done
+
+
+def run_pool(workers: int, queue: str = "cpu") -> None:
+    """Process workers taking jobs from one device's queue until SIGINT/SIGTERM (python -m core worker)."""
+    consumer = huey_for(queue).create_consumer(workers=workers, worker_type="process", periodic=False,
+                                               check_worker_health=True, health_check_interval=1, **POLL)
+    done = _announce(workers, queue, "process")
     try:
         consumer.run()
     finally:
-        stop.set()
-        path.unlink(missing_ok=True)
+        done()
+
+
+def serve_in_threads(workers: int = 1, queue: str = "cpu"):
+    """Worker threads in this process (page tests, where a test must reach into the training); returns stop()."""
+    consumer = huey_for(queue).create_consumer(workers=workers, worker_type="thread", periodic=False, **POLL)
+    consumer.start()
+    done = _announce(workers, queue, "thread")
+
+    def stop() -> None:
+        done()
+        consumer.stop(graceful=True)
+
+    return stop

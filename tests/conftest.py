@@ -61,28 +61,62 @@ def tiny_cnn_run(small_mnist):
 
 
 @pytest.fixture(autouse=True)
-def fresh_job_manager():
-    """Each test starts with the process-wide job manager empty: AppTest sessions share one session id,
-    so a job left by one page test would otherwise be harvested as a run by the next."""
-    import core.jobs
+def lab_home(tmp_path, monkeypatch):
+    """Each test gets its own data folder (workspaces, queue) and runs jobs in Huey's immediate mode: a job
+    submitted from a page trains right there, so page tests see its run. Worker tests start real pools."""
+    from core import worker
 
+    home = tmp_path / "lab-home"
+    monkeypatch.setenv("MNIST_LAB_HOME", str(home))
+    worker.set_immediate(True)
+    yield home
+    worker.set_immediate(False)
+
+
+@pytest.fixture
+def thread_workers(lab_home):
+    """A real SqliteHuey queue in the test's data folder with a consumer of one worker thread in this process:
+    jobs run in the background while the test clicks Pause or Stop, and monkeypatches reach the training."""
+    from core import jobs, worker, workspaces
+
+    worker.set_immediate(False)
+    stop = worker.serve_in_threads(1)
     yield
-    with core.jobs._manager_lock:
-        old, core.jobs._manager = core.jobs._manager, None
-    if old is not None:
-        old.shutdown()
-        for job in old.jobs():
-            job.wait(30)
+    for ws in workspaces.all_workspaces():  # nothing may keep the consumer busy at teardown
+        for job in jobs.list_jobs(ws):
+            if not job.done:
+                job.stop()
+                job.wait(60)
+    stop()
+
+
+def new_workspace(runs: dict | None = None):
+    """A workspace in the test's data folder holding `runs` (saved as the Train page would have left them)."""
+    from core import workspaces
+    from core.runs import save_run
+
+    ws = workspaces.create()
+    for name, run in (runs or {}).items():
+        save_run(run, ws.runs_dir / name)
+    return ws
+
+
+def workspace_runs(at) -> list[str]:
+    """The names of the runs in the AppTest session's workspace, oldest first (as the pages list them)."""
+    from core import settings, workspaces
+
+    ws = workspaces.Workspace(at.session_state["ws_id"], settings.home() / "workspaces" / at.session_state["ws_id"])
+    folders = [d for d in ws.runs_dir.iterdir() if (d / "model.safetensors").exists()]
+    return [d.name for d in sorted(folders, key=lambda d: (d / "config.json").stat().st_mtime)]
 
 
 def open_view(view: str, runs: dict | None = None, lang: str = "en", **state):
-    """AppTest of the whole app (app.py) switched to views/<view>.py, with runs and session state preset."""
+    """AppTest of the whole app (app.py) switched to views/<view>.py, in a workspace holding `runs`."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["lang"] = lang
-    if runs is not None:
-        at.session_state["runs"] = runs
+    at.query_params["ws"] = new_workspace(runs).id
+    at.query_params["lang"] = lang
     for key, value in state.items():
         at.session_state[key] = value
     at.run()

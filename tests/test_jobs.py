@@ -1,289 +1,234 @@
-"""Background training jobs: real MNIST subset, real training, real threads."""
+"""Training jobs of a workspace (core.jobs) with the real task (core.worker.run_job) and real training.
+
+Most tests use Huey's immediate mode: the task runs in this process as soon as it is queued. The queue tests use
+the real SqliteHuey with no worker consuming it, so that jobs stay queued. Real worker processes: test_worker.py.
+"""
 
 from __future__ import annotations
 
-import ast
-import os
-import time
+import json
 
 import pytest
+import torch
 
-os.environ.setdefault("MNIST_DATA_DIR", "/work/shared/data/mnist")
+from core import jobs, worker, workspaces
+from core.config import ConfigError, TrainConfig
+from core.jobs import JobError
+from core.runs import list_run_dirs, load_run
 
-from core import jobs as jobs_module  # noqa: E402
-from core.config import TrainConfig  # noqa: E402
-from core.data import load_mnist  # noqa: E402
-from core.jobs import JobManager, default_max_jobs  # noqa: E402
-from core.runs import Run  # noqa: E402
-from core.training import evaluate  # noqa: E402
-from tests.conftest import slow_knn_search  # noqa: E402
-
-pytestmark = pytest.mark.timeout(60)
-
-# 2000 training images, 64 per batch: 32 steps an epoch, well under a second on one core.
-QUICK = TrainConfig(arch="mlp:32", lr=3e-3, epochs=2, batch_size=64, train_subset=2000, eval_subset=200, device="cpu")
-# Long enough (500 epochs, about a minute) to pause, stop or queue behind; always stopped early.
-LONG = QUICK.replace(epochs=500)
+# 3000 training images (MNIST_LAB_SUBSET below), 47 steps an epoch: a fraction of a second per job.
+QUICK = TrainConfig(arch="mlp:32", epochs=2, batch_size=64, lr=3e-3, device="cpu", eval_subset=300)
 
 
-@pytest.fixture(scope="module")
-def data():
-    return load_mnist(download=False).subset(train=2000, test=500)
+@pytest.fixture(autouse=True)
+def fresh_job_manager():
+    """Overrides conftest's fixture of this name, which still tears down the removed thread JobManager."""
+    yield
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch):
+    """Each test has its own data folder (workspaces, queue.db, queue tickets) and the SQLite queue."""
+    monkeypatch.setenv("MNIST_LAB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MNIST_LAB_SUBSET", "3000,1000")
+    monkeypatch.delenv("MNIST_LAB_QUEUE", raising=False)
+    monkeypatch.delenv("MNIST_LAB_QUEUE_PER_WORKSPACE", raising=False)
+    worker.set_immediate(False)  # forget Huey instances bound to another test's folder
+    yield tmp_path / "home"
+    worker.set_immediate(False)
 
 
 @pytest.fixture
-def jm():
-    manager = JobManager(max_jobs=1, reap_interval=0)
-    yield manager
-    manager.shutdown()
-    for job in manager.jobs():
-        job.wait(10)
+def immediate():
+    """Tasks run synchronously in this process; the task sets torch to one thread, which is put back after."""
+    threads = torch.get_num_threads()
+    worker.set_immediate(True)
+    yield
+    worker.set_immediate(False)
+    torch.set_num_threads(threads)
 
 
-def wait_until(predicate, timeout: float = 10.0, every: float = 0.02) -> bool:
-    """Poll like the Train page's fragment does; True once `predicate()` holds."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(every)
-    return predicate()
+@pytest.fixture
+def ws():
+    return workspaces.create()
 
 
-def steps(job) -> int:
-    return sum(1 for e in job.history() if e["kind"] == "step")
+def events(job) -> list[dict]:
+    return [json.loads(line) for line in (job.run_dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
 
 
-def accuracy(run: Run, data) -> float:
-    return evaluate(run.model, data.images("test"), data.labels("test"))["test_acc"]
+def final(job) -> dict:
+    return next(e for e in reversed(events(job)) if e["kind"] == "final")
 
 
-def test_job_finishes_with_a_model_that_reads_digits(jm, data):
-    job = jm.submit(QUICK, data, name="quick")
-    assert job.state in ("running", "finished")
-    assert job.wait(30)
-    assert job.state == "finished" and job.done and job.error is None
-    run = job.result
-    assert isinstance(run, Run) and run.name == "quick" and run.config == QUICK
-    assert run.status == "finished"
-    assert accuracy(run, data) > 0.7
-    # history: every event of the run, without the model object
-    history = job.history()
-    assert history == run.history and history[-1]["kind"] == "final"
-    assert all("model" not in e for e in history)
-    assert steps(job) == 2 * 32
+def test_job_trains_and_writes_its_run(immediate, ws):
+    """A submitted job trains: finished, its run folder holds all four files, and the accuracy is real."""
+    job = jobs.submit(ws, QUICK, name="first try")
+    assert job.state == "finished", job.error
+    assert job.done and job.error is None
+    assert job.run_dir == ws.runs_dir / "first-try"
+    for name in ("config.json", "metrics.jsonl", "model.safetensors", "checkpoint.pt"):
+        assert (job.run_dir / name).is_file(), name
+    assert TrainConfig.from_dict(json.loads((job.run_dir / "config.json").read_text())) == QUICK
+    history = events(job)
+    assert history[0]["kind"] == "eval" and history[0]["test_acc"] < 0.3  # the untrained model
+    assert final(job)["status"] == "finished"
+    assert final(job)["test_acc"] > 0.8  # mlp:32, 2 epochs on 3000 images: about 87%
+    steps = [e for e in history if e["kind"] == "step"]
+    assert [e["step"] for e in steps] == list(range(1, 2 * 47 + 1))
+    assert steps[-1]["loss"] < steps[0]["loss"] / 3
     latest = job.latest()
-    assert latest["state"] == "finished" and latest["seen"] == latest["total"] == 2 * 2000
-    assert latest["fraction"] == 1.0 and latest["eta_s"] == 0.0 and latest["queue_position"] is None
-    assert latest["test_acc"] == pytest.approx(run.test_acc) and latest["loss"] is not None
-    assert job.history(since=len(history) - 1) == history[-1:]
+    assert latest["state"] == "finished" and latest["fraction"] == 1.0 and latest["total"] == 2 * 3000
+    assert latest["test_acc"] == final(job)["test_acc"] and latest["eta_s"] == 0.0
+    assert latest["queue_position"] is None
 
 
-def test_history_grows_while_running_and_latest_reports_progress(jm, data):
-    job = jm.submit(LONG, data)
-    assert wait_until(lambda: steps(job) >= 5)
-    first = len(job.history())
-    snap = job.latest()
-    assert wait_until(lambda: len(job.history()) > first + 5)
-    assert job.history(since=first)[0] == job.history()[first]  # `since` hands only what is new
-    assert snap["state"] == "running" and snap["total"] == 500 * 2000
-    assert 0 < snap["seen"] < snap["total"] and 0 < snap["fraction"] < 1
-    assert snap["images_per_s"] > 0 and snap["eta_s"] > 0 and snap["elapsed_s"] > 0
-    assert snap["epoch"] > 0 and snap["loss"] is not None and snap["test_acc"] is not None
-    assert job.latest()["seen"] > snap["seen"]
-    job.stop()
-    assert job.wait(15)
+def test_result_is_the_saved_run(immediate, ws):
+    """job.result is the run on disk: load_run gives the same accuracy, history and predictions."""
+    job = jobs.submit(ws, QUICK)
+    result = job.result
+    assert result is not None and result.origin == "trained"
+    saved = load_run(job.run_dir)
+    assert saved.test_acc == result.test_acc == final(job)["test_acc"]
+    assert saved.history == result.history == events(job)
+    images = torch.rand(5, 1, 28, 28)
+    with torch.no_grad():
+        assert torch.equal(saved.model(images), result.model(images))
+    assert list_run_dirs(ws.runs_dir) == [job.run_dir]
+    assert [j.id for j in jobs.list_jobs(ws)] == [job.id]
+    assert jobs.get(ws, job.id).state == "finished"
+    assert jobs.get(ws, "../../x") is None and jobs.get(ws, "0" * 12) is None
 
 
-def test_pause_really_pauses_and_resume_continues(jm, data):
-    job = jm.submit(LONG, data)
-    assert wait_until(lambda: steps(job) >= 3)
-    job.pause()
-    assert job.state == "paused"
-    time.sleep(0.15)  # the step in flight when pause() was called may still land
-    held = steps(job)
-    eta_before = job.latest()["eta_s"]
-    time.sleep(0.6)
-    assert steps(job) == held, "a paused job kept training"
-    assert job.state == "paused"
-    # paused time is not training time: the ETA does not grow while nothing happens
-    assert job.latest()["eta_s"] == pytest.approx(eta_before, rel=0.05)
-    job.resume()
-    assert job.state == "running"
-    assert wait_until(lambda: steps(job) > held + 3)
-    job.stop()
-    assert job.wait(15) and job.state == "stopped"
+def test_several_jobs_run_one_after_another(immediate, ws):
+    """submit_many queues them all; each ends in turn (the next is queued when one ends), each in its own run."""
+    a, b, c = jobs.submit_many(ws, [(QUICK, "same"), (QUICK.replace(seed=1), "same"), (QUICK.replace(lr=1e-2), None)])
+    assert [j.refresh().state for j in (a, b, c)] == ["finished"] * 3
+    assert [a.name, b.name, c.name] == ["same", "same-2", "mlp-32"]
+    assert a.result.test_acc != b.result.test_acc  # another seed: another run
+    assert [j.id for j in jobs.list_jobs(ws)] == [c.id, b.id, a.id]  # newest first
+    assert len(list_run_dirs(ws.runs_dir)) == 3
 
 
-def test_stop_keeps_the_model_trained_so_far(jm, data):
-    job = jm.submit(LONG, data)
-    assert wait_until(lambda: steps(job) >= 25)
-    job.stop()
-    assert job.wait(15)
-    assert job.state == "stopped" and job.error is None
-    run = job.result
-    assert run is not None and run.status == "stopped"
-    final = job.history()[-1]
-    assert final["kind"] == "final" and final["status"] == "stopped"
-    assert 25 <= final["steps"] < 500 * 32
-    assert accuracy(run, data) > 0.3  # chance is 0.1: the kept model learned something
+def test_bad_config_is_refused_before_anything_is_written(ws):
+    """A config that cannot work raises ConfigError at submit, and leaves no job and no run behind."""
+    for bad in (QUICK.replace(lr=0), QUICK.replace(arch="mlp:"), QUICK.replace(optimizer="rmsprop")):
+        with pytest.raises(ConfigError):
+            jobs.submit(ws, bad)
+        with pytest.raises(ConfigError):
+            jobs.submit_many(ws, [(QUICK, "fine"), (bad, "bad")])
+    assert list(ws.jobs_dir.glob("*.json")) == []
+    assert list(ws.runs_dir.iterdir()) == []
 
 
-def test_stopping_a_paused_job_wakes_it_and_keeps_the_model(jm, data):
-    job = jm.submit(LONG, data)
-    assert wait_until(lambda: steps(job) >= 3)
-    job.pause()
-    job.stop()
-    assert job.wait(15) and job.state == "stopped" and job.result is not None
+def test_queue_positions_and_limit(ws):
+    """With nobody consuming the queue jobs stay queued at positions 1, 2, ...; the 5th is refused (queue_full)."""
+    queued = [jobs.submit(ws, QUICK.replace(seed=i), name=f"run{i}", n_train=3000) for i in range(4)]
+    assert [j.state for j in queued] == ["queued"] * 4
+    assert [j.latest()["queue_position"] for j in queued] == [1, 2, 3, 4]
+    assert queued[0].latest()["fraction"] == 0.0 and queued[0].latest()["total"] == 2 * 3000
+    with pytest.raises(JobError) as err:
+        jobs.submit(ws, QUICK, name="one too many")
+    assert err.value.code == "queue_full"
+    assert err.value.params["limit"] == 4 and err.value.params["live"] == 4
+    assert len(list(ws.jobs_dir.glob("*.json"))) == 4
+    assert not (ws.runs_dir / "one-too-many").exists()
 
 
-def test_queue_is_fifo_and_the_next_job_starts_when_a_slot_frees(jm, data):
-    first = jm.submit(LONG, data, owner="a", name="first")
-    second = jm.submit(QUICK, data, owner="b", name="second")
-    third = jm.submit(QUICK, data, owner="b", name="third")
-    assert first.state == "running"
-    assert second.state == "queued" and second.latest()["queue_position"] == 1
-    assert third.latest()["queue_position"] == 2
-    assert jm.queue() == [second, third]
-    assert second.history() == [] and second.latest()["seen"] == 0 and second.latest()["eta_s"] is None
-    assert [j.name for j in jm.jobs()] == ["third", "second", "first"]  # newest first
-    assert jm.jobs(owner="b") == [third, second] and jm.get(first.id) is first
+def test_queue_limit_is_all_or_nothing_and_configurable(ws, monkeypatch):
+    """MNIST_LAB_QUEUE_PER_WORKSPACE sets the limit; a batch that does not fit is refused whole."""
+    monkeypatch.setenv("MNIST_LAB_QUEUE_PER_WORKSPACE", "1")
+    jobs.submit(ws, QUICK)
+    with pytest.raises(JobError) as err:
+        jobs.submit_many(ws, [(QUICK, "a"), (QUICK, "b")])
+    assert err.value.code == "queue_full"
+    assert len(list(ws.jobs_dir.glob("*.json"))) == 1
+    jobs.submit(ws, QUICK)
+    with pytest.raises(JobError):
+        jobs.submit(ws, QUICK)
 
-    # stopping a queued job takes it out of the queue: nothing trained, nothing to keep
-    third.stop()
-    assert third.state == "stopped" and third.wait(0) and third.result is None
-    assert jm.queue() == [second] and second.latest()["queue_position"] == 1
 
-    assert wait_until(lambda: steps(first) >= 2)
+def test_queue_is_fair_between_workspaces(ws):
+    """Each workspace has one job on the queue at a time: another workspace's first job goes before our second."""
+    mine = [jobs.submit(ws, QUICK, name=f"mine{i}") for i in range(3)]
+    theirs = jobs.submit(workspaces.create(), QUICK, name="theirs")
+    assert theirs.latest()["queue_position"] == 2
+    assert [j.refresh().latest()["queue_position"] for j in mine] == [1, 3, 4]
+
+
+def test_stop_a_queued_job(ws):
+    """Stopping a queued job ends it at once as stopped, with no run; the next one moves up the queue."""
+    first, second = jobs.submit(ws, QUICK, name="first"), jobs.submit(ws, QUICK, name="second")
     first.stop()
-    assert first.wait(15)
-    assert second.state in ("running", "finished")  # started as soon as the slot was free
-    assert second.latest()["queue_position"] is None and jm.queue() == []
-    assert second.wait(30) and second.state == "finished" and second.result is not None
-
-    jm.forget(first.id)
-    assert jm.get(first.id) is None and first not in jm.jobs()
-
-
-def test_two_slots_run_two_jobs_at_once(data):
-    jm = JobManager(max_jobs=2, reap_interval=0)
+    assert first.state == "stopped" and first.refresh().state == "stopped"
+    assert first.result is None
+    assert not (first.run_dir / "model.safetensors").exists()
+    assert list_run_dirs(ws.runs_dir) == []
+    assert second.refresh().state == "queued" and second.latest()["queue_position"] == 1
+    # The stopped job's task is still in queue.db; a worker that takes it later skips it.
+    assert worker.run_job(ws.id, first.id) == "skipped"
+    assert first.refresh().state == "stopped"
+    # ...and the queued one, taken by a worker, trains (the task run here, in this process).
+    threads = torch.get_num_threads()
     try:
-        a, b = jm.submit(LONG, data), jm.submit(LONG, data)
-        assert a.state == b.state == "running" and jm.queue() == []
-        assert wait_until(lambda: steps(a) >= 2 and steps(b) >= 2)
+        assert worker.run_job(ws.id, second.id) == "finished"
     finally:
-        jm.shutdown()
-    assert a.wait(15) and b.wait(15) and a.state == b.state == "stopped"
+        torch.set_num_threads(threads)
+    assert second.refresh().state == "finished" and second.result.test_acc > 0.8
 
 
-def test_reaper_stops_jobs_whose_owner_is_gone(data):
-    owner_here = [True]
-    jm = JobManager(max_jobs=1, reap_interval=0.2)
-    try:
-        job = jm.submit(LONG, data, owner="tab-1", alive=lambda: owner_here[0])
-        assert wait_until(lambda: steps(job) >= 2)
-        time.sleep(0.5)  # a few reaper passes with the owner present change nothing
-        assert job.state == "running"
-        owner_here[0] = False
-        assert job.wait(0.2 * 2 + 5), "the reaper did not stop an orphaned job"
-        assert job.state == "stopped" and job.result is not None
-        # once ended, an orphaned job is dropped: nobody is left to collect its model
-        assert wait_until(lambda: jm.get(job.id) is None, timeout=2)
-    finally:
-        jm.shutdown()
+def test_pause_and_resume_are_refused_when_they_cannot_apply(immediate, ws):
+    """pause() of a job that is not running and resume() of one that is not paused/interrupted change nothing."""
+    job = jobs.submit(ws, QUICK)
+    job.pause()
+    job.resume()
+    assert job.refresh().state == "finished"
+    assert not (ws.jobs_dir / f"{job.id}.control").exists()
 
 
-def test_reap_counts_and_treats_a_broken_owner_check_as_gone(jm, data):
-    def broken() -> bool:
-        raise RuntimeError("session registry is gone")
-
-    running = jm.submit(LONG, data, owner="x", alive=broken)
-    queued = jm.submit(LONG, data, owner="y", alive=lambda: False)
-    kept = jm.submit(LONG, data, owner="z", alive=lambda: True)
-    assert jm.reap() == 2
-    assert queued.state == "stopped" and queued.result is None
-    assert running.wait(15) and running.state == "stopped"
-    assert jm.reap() == 0  # nothing new to stop; the ended ones are dropped
-    assert jm.get(running.id) is None and jm.get(kept.id) is kept
-    jm.stop_owner("z")
-    assert kept.wait(15) and kept.state == "stopped"
-
-
-def test_invalid_config_fails_at_once_without_taking_a_slot(jm, data):
-    bad = jm.submit(QUICK.replace(lr=-1.0), data)
-    assert bad.state == "failed" and bad.done and bad.result is None
-    assert bad.error.startswith("ConfigError: learning rate must be > 0")
-    assert "\n" not in bad.error and bad.latest()["error"] == bad.error
-    good = jm.submit(QUICK, data)  # the slot is still free
-    assert good.state in ("running", "finished") and good.wait(30)
-
-
-def test_a_job_that_raises_ends_failed_and_frees_its_slot(jm, data):
-    broken = jm.submit(QUICK, None)  # no dataset: train() raises inside the thread
-    assert broken.wait(15)
-    assert broken.state == "failed" and broken.result is None
-    assert broken.error.startswith("AttributeError:") and "\n" not in broken.error
-    after = jm.submit(QUICK, data)
-    assert after.wait(30) and after.state == "finished"
+def test_continue_training_goes_on_from_the_run(immediate, ws):
+    """continue_of: the new run starts with the old run's events (without its end) and goes on for more epochs."""
+    old = jobs.submit(ws, QUICK.replace(epochs=1), name="short")
+    assert old.state == "finished"
+    old_events = events(old)
+    more = jobs.submit(ws, QUICK.replace(epochs=3), name="longer", continue_of=old.name)
+    assert more.state == "finished", more.error
+    assert more.run_dir != old.run_dir and events(old) == old_events  # the old run is left as it was
+    new_events = events(more)
+    kept = [e for e in old_events if e["kind"] != "final"]
+    assert new_events[:len(kept)] == kept
+    steps = [e for e in new_events if e["kind"] == "step"]
+    assert [e["step"] for e in steps] == list(range(1, 3 * 47 + 1))  # one curve, no restart, no repeat
+    assert steps[-1]["epoch"] == 3.0
+    assert [e["seen"] for e in steps] == sorted(e["seen"] for e in steps)
+    first_new = steps[47]
+    old_steps = [e for e in old_events if e["kind"] == "step"]
+    assert first_new["loss"] < old_steps[0]["loss"] / 2  # it goes on from trained weights, not from scratch
+    assert first_new["seconds"] >= old_steps[-1]["seconds"]  # the clock goes on too
+    assert sum(e["kind"] == "final" for e in new_events) == 1
+    assert final(more)["test_acc"] >= final(old)["test_acc"] - 0.02
+    assert more.result.test_acc == final(more)["test_acc"]
 
 
-def test_a_crash_mid_training_keeps_the_events_so_far(jm, data, monkeypatch):
-    real_train = jobs_module.training.train
-
-    def crashing(config, data, stop=None):
-        for event in real_train(config, data, stop):
-            yield event
-            if event["kind"] == "step" and event["step"] == 5:
-                raise RuntimeError("out of memory\nwhile doing step 6")
-
-    monkeypatch.setattr(jobs_module.training, "train", crashing)
-    job = jm.submit(QUICK, data)
-    assert job.wait(15)
-    assert job.state == "failed" and job.error == "RuntimeError: out of memory while doing step 6"
-    assert steps(job) == 5 and job.result is None
+def test_continue_of_a_run_without_checkpoint_fails_with_a_reason(immediate, ws):
+    """Continuing a run that has no checkpoint ends the job as failed with error code no_checkpoint."""
+    (ws.runs_dir / "imported").mkdir(parents=True)
+    job = jobs.submit(ws, QUICK, name="more", continue_of="imported")
+    assert job.state == "failed"
+    assert job.error_code == "no_checkpoint" and "imported" in job.error
+    assert job.result is None
 
 
-def test_diverging_job_ends_diverged_with_a_run(jm, data):
-    job = jm.submit(QUICK.replace(loss="mse", optimizer="sgd", lr=1e6), data)
-    assert job.wait(15)
-    assert job.state == "diverged" and job.result is not None and job.result.status == "diverged"
-    assert any(e["kind"] == "diverged" for e in job.history())
-
-
-def test_default_max_jobs_honours_the_environment(monkeypatch):
-    monkeypatch.delenv("MNIST_LAB_MAX_JOBS", raising=False)
-    assert default_max_jobs() == max(1, os.cpu_count() or 1)
-    monkeypatch.setenv("MNIST_LAB_MAX_JOBS", "3")
-    assert default_max_jobs() == 3
-    assert JobManager(reap_interval=0).max_jobs == 3
-    for bad in ("0", "-2", "abc", "1.5"):
-        monkeypatch.setenv("MNIST_LAB_MAX_JOBS", bad)
-        with pytest.raises(ValueError, match="MNIST_LAB_MAX_JOBS") as info:
-            default_max_jobs()
-        assert repr(bad) in str(info.value)
-    with pytest.raises(ValueError, match="at least 1"):
-        JobManager(max_jobs=0)
-
-
-def test_manager_is_a_process_wide_singleton():
-    assert jobs_module.manager() is jobs_module.manager()
-    assert jobs_module.manager().max_jobs >= 1
-
-
-def test_core_jobs_does_not_import_streamlit():
-    tree = ast.parse(open(jobs_module.__file__, encoding="utf-8").read())
-    names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
-    names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
-    assert not [n for n in names if n.split(".")[0] == "streamlit"]
-
-
-def test_stopping_a_knn_job_mid_search_ends_it_at_once_with_nothing_to_keep(jm, data, monkeypatch):
-    # 10 of the 500 test images per chunk: a 50-chunk search of ~2.5 s, so there is time to press Stop
-    searching, chunks = slow_knn_search(monkeypatch, 4 * 21 * 784 * 10)
-    job = jm.submit(TrainConfig(arch="knn", knn_features="pixels", train_subset=2000, device="cpu"), data)
-    assert searching.wait(10) and wait_until(lambda: len(chunks) >= 2)
-    pressed = time.monotonic()
-    job.stop()
-    assert job.wait(5) and time.monotonic() - pressed < 1.0
-    assert job.state == "stopped" and job.result is None and len(chunks) < 50
-    assert [e["kind"] for e in job.history()] == ["final"]  # no curve, no accuracy: nothing was measured
+# core/training.py: the epoch-end checkpoint (`self._checkpoint(epoch + 1, 0)`) stores `g_epoch`, the batch-order
+# generator's state *before* the finished epoch's shuffle, so a run resumed from it (continue_of, or a job whose
+# worker was killed) replays that epoch's batch order instead of drawing the next one. Remove the mark once fixed.
+@pytest.mark.xfail(strict=True, reason="epoch-end checkpoint replays the finished epoch's batch order")
+def test_continued_run_equals_one_trained_in_one_go(immediate, ws):
+    """1 epoch continued to 2 (constant learning rate) gives exactly the run trained for 2 epochs at once."""
+    whole = jobs.submit(ws, QUICK, name="whole")
+    half = jobs.submit(ws, QUICK.replace(epochs=1), name="half")
+    rest = jobs.submit(ws, QUICK, name="rest", continue_of=half.name)
+    assert rest.state == "finished"
+    losses = [[e["loss"] for e in events(j) if e["kind"] == "step"] for j in (whole, rest)]
+    assert losses[0] == losses[1]
+    assert final(rest)["test_acc"] == final(whole)["test_acc"]

@@ -7,39 +7,43 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.jobs import manager
+from core import jobs, workspaces
 from core.presets import PRESETS
-from tests.conftest import slow_knn_search
+from tests.conftest import slow_knn_search, workspace_runs
 from ui.i18n.train import EN, ZH, ZH_SOURCES
 
 ROOT = Path(__file__).resolve().parents[1]
-OWNER = "test session id"  # AppTest's fixed session id: the owner of every job a page test starts
-
-
-def _forget_jobs() -> None:
-    """Stop and drop this process's AppTest jobs, so that each test starts with an idle page."""
-    for job in manager().jobs(owner=OWNER):
-        job.stop()
-        job.wait(60)
-        manager().forget(job.id)
 
 
 @pytest.fixture
-def at():
-    _forget_jobs()
+def at(thread_workers):
+    """The Train page of a fresh workspace, with a real queue and one worker thread behind it."""
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     app.run()
     app.switch_page("views/train.py")
     app.run()
     assert not app.exception
     yield app
-    _forget_jobs()
 
 
-def _latest_job():
-    jobs = manager().jobs(owner=OWNER)
-    assert jobs, "no job was submitted"
-    return jobs[0]
+def _workspace(at: AppTest) -> workspaces.Workspace:
+    return workspaces.open_id(at.session_state["ws_id"])
+
+
+def _latest_job(at: AppTest):
+    found = jobs.list_jobs(_workspace(at))
+    assert found, "no job was submitted"
+    return found[0]
+
+
+def _wait_state(job, *states, timeout: float = 30.0) -> str:
+    """Poll the job's record until it reaches one of `states` (the worker thread changes it)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while job.refresh().state not in states and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return job.state
 
 
 def _tiny_mlp(at: AppTest, epochs: int = 1, batch: int = 1024) -> None:
@@ -115,7 +119,7 @@ def test_start_trains_in_the_background_and_the_run_appears(at):
     _tiny_mlp(at)
     at.button(key="train_start").click().run()
     assert not at.exception
-    job = _latest_job()
+    job = _latest_job(at)
     assert job.config.arch == "mlp:32" and job.config.epochs == 1 and job.config.batch_size == 1024
     assert job.wait(60) and job.state == "finished"
     # widget changes never touch the job: the page still shows it
@@ -123,9 +127,8 @@ def test_start_trains_in_the_background_and_the_run_appears(at):
     history = job.history()
     kinds = {e["kind"] for e in history}
     assert {"eval", "step", "final"} <= kinds and history[0]["step"] == 0
-    runs = at.session_state["runs"]
-    assert job.name in runs and runs[job.name].test_acc is not None
-    assert at.success and f"{runs[job.name].test_acc:.2%}" in at.success[0].value
+    assert workspace_runs(at) == [job.name] and job.result.test_acc is not None
+    assert at.success and f"{job.result.test_acc:.2%}" in at.success[0].value
     assert len(at.get("plotly_chart")) == 2  # loss and accuracy
     assert not at.button(key="train_start").disabled  # free to train again
 
@@ -133,28 +136,33 @@ def test_start_trains_in_the_background_and_the_run_appears(at):
 def test_pause_resume_and_stop_keep_the_model(at):
     _tiny_mlp(at, epochs=30, batch=1)
     at.button(key="train_start").click().run()
-    job = _latest_job()
+    job = _latest_job(at)
     assert at.button(key="train_start").disabled  # one run at a time
+    assert _wait_state(job, "running") == "running"
+    at.run()
     at.button(key="train_pause").click().run()
-    assert job.state == "paused" and at.button(key="train_pause").label == EN["train.resume"]
+    assert _wait_state(job, "paused") == "paused"  # checkpointed, its worker free for others
+    at.run()
+    assert at.button(key="train_pause").label == EN["train.resume"]
     at.button(key="train_pause").click().run()
-    assert job.state == "running"
+    assert _wait_state(job, "running") == "running"
+    at.run()
     at.button(key="train_stop").click().run()
     assert job.wait(60) and job.state == "stopped"
     at.run()
-    run = at.session_state["runs"][job.name]
-    assert run.status == "stopped" and run.test_acc is not None
+    run = job.result
+    assert run.status == "stopped" and run.test_acc is not None and workspace_runs(at) == [job.name]
     assert any("Stopped" in i.value for i in at.info)
 
 
 def test_leaving_the_page_and_coming_back_shows_the_same_job(at):
     _tiny_mlp(at, epochs=30, batch=1)
     at.button(key="train_start").click().run()
-    job = _latest_job()
+    job = _latest_job(at)
     at.switch_page("views/home.py").run()
     at.switch_page("views/train.py").run()
     assert not at.exception
-    assert manager().jobs(owner=OWNER) == [job] and not job.done  # neither restarted nor killed
+    assert [j.id for j in jobs.list_jobs(_workspace(at))] == [job.id] and not job.refresh().done  # not restarted
     assert any(job.name in m.value for m in at.markdown)
     assert at.button(key="train_start").disabled and not at.button(key="train_stop").disabled
 
@@ -163,19 +171,14 @@ def test_a_queued_job_shows_its_place(at, small_mnist):
     from core.config import TrainConfig
 
     busy = TrainConfig(arch="mlp:32", epochs=50, batch_size=1, device="cpu")
-    blockers = [manager().submit(busy, small_mnist, owner="someone else") for _ in range(manager().max_jobs)]
-    try:
-        _tiny_mlp(at)
-        at.button(key="train_start").click().run()
-        assert _latest_job().state == "queued"
-        assert any("position 1" in i.value for i in at.info)
-        at.button(key="train_stop").click().run()  # leaves the queue: nothing trained, nothing to keep
-        assert _latest_job().state == "stopped" and any(EN["train.unqueued"][2:] in i.value for i in at.info)
-    finally:
-        for job in blockers:
-            job.stop()
-            job.wait(60)
-            manager().forget(job.id)
+    blocker = jobs.submit(workspaces.create(), busy, name="someone-else")  # another student holds the worker
+    assert _wait_state(blocker, "running") == "running"
+    _tiny_mlp(at)
+    at.button(key="train_start").click().run()
+    assert _latest_job(at).state == "queued"
+    assert any("position 1" in i.value for i in at.info)
+    at.button(key="train_stop").click().run()  # leaves the queue: nothing trained, nothing to keep
+    assert _latest_job(at).state == "stopped" and any(EN["train.unqueued"][2:] in i.value for i in at.info)
 
 
 def test_a_diverged_run_says_why_and_what_to_change(at):
@@ -184,7 +187,7 @@ def test_a_diverged_run_says_why_and_what_to_change(at):
     at.radio(key="train_optimizer").set_value("momentum")
     at.select_slider(key="train_lr").set_value(10.0).run()
     at.button(key="train_start").click().run()
-    job = _latest_job()
+    job = _latest_job(at)
     assert job.wait(60) and job.state == "diverged"
     at.run()
     assert at.error and "learning rate" in at.error[0].value
@@ -195,7 +198,7 @@ def test_a_diverged_run_says_why_and_what_to_change(at):
 def test_knn_shows_accuracy_against_k(at):
     at.selectbox(key="train_preset").set_value("knn-blocks").run()
     at.button(key="train_start").click().run()
-    job = _latest_job()
+    job = _latest_job(at)
     assert job.wait(60) and job.state == "finished"
     at.run()
     assert not at.exception
@@ -206,7 +209,7 @@ def test_knn_stopped_mid_search_says_there_is_nothing_to_keep(at, monkeypatch):
     searching, _ = slow_knn_search(monkeypatch, 4 * 3000 * 20)  # ~20 test images per chunk (3000 train)
     at.selectbox(key="train_preset").set_value("knn-blocks").run()
     at.button(key="train_start").click().run()
-    job = _latest_job()
+    job = _latest_job(at)
     assert searching.wait(30)
     at.button(key="train_stop").click().run()
     assert job.wait(10) and job.state == "stopped" and job.result is None
@@ -215,8 +218,7 @@ def test_knn_stopped_mid_search_says_there_is_nothing_to_keep(at, monkeypatch):
 
 
 def test_language_switch_shows_chinese(at):
-    at.session_state["lang"] = "zh"
-    at.run()
+    at.segmented_control(key="lang_switch").set_value("zh").run()
     assert not at.exception
     assert at.button(key="train_start").label == ZH["train.start"]
     assert at.button(key="train_stop").label == ZH["train.stop"]

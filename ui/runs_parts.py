@@ -1,16 +1,18 @@
-"""What the Runs page does to this session's runs: rename, delete, upload, save, reload from disk.
+"""What the Runs page does to a workspace's runs on disk: rename, delete, upload, save to the shared folder.
 
-Plain functions on the session's dict of runs (name -> Run), so that tests can call them directly.
-Runs loaded from disk are shared between sessions (cached once per server), so nothing here changes
-a Run in place: a renamed run is a new Run object with the same model and history.
+Plain functions on a runs folder (the workspace's `runs/`), so that tests can call them directly. Only
+the workspace's own runs change; the server's shared runs are read-only for every workspace.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import os
+import shutil
 from pathlib import Path
 
-from core.runs import FILES, Run, RunError, list_run_dirs, load_run, run_from_zip, safe_name
+from core import jobs
+from core.runs import FILES, Run, run_from_zip, safe_name, save_run
+from core.workspaces import Workspace
 
 
 class ActionError(Exception):
@@ -31,34 +33,59 @@ def unique_name(existing, base: str) -> str:
     return f"{base}-{i}"
 
 
-def rename_run(runs: dict[str, Run], old: str, wanted: str) -> str:
-    """Rename run `old` to the safe form of `wanted`, keeping the order of `runs`; returns the new name."""
-    if old not in runs:
-        raise ActionError("runs.rename.gone", name=old)
+def _taken(ws: Workspace) -> set[str]:
+    return {d.name for d in ws.runs_dir.iterdir()} if ws.runs_dir.is_dir() else set()
+
+
+def _own_folder(ws: Workspace, name: str) -> Path:
+    """The workspace's folder of run `name`; ActionError if it is not one of the workspace's own runs."""
+    folder = ws.runs_dir / safe_name(name)
+    if safe_name(name) != name or not folder.is_dir():
+        raise ActionError("runs.readonly", name=name)
+    return folder
+
+
+def _busy(ws: Workspace, name: str) -> bool:
+    return any(job.name == name and not job.done for job in jobs.list_jobs(ws))
+
+
+def rename_run(ws: Workspace, old: str, wanted: str) -> str:
+    """Rename the workspace's run `old` to the safe form of `wanted`; returns the new name."""
+    folder = _own_folder(ws, old)
     if not wanted.strip():
         raise ActionError("runs.rename.empty")
     new = safe_name(wanted)
     if new == old:
         return old
-    if new in runs:
+    if new in _taken(ws):
         raise ActionError("runs.rename.taken", name=new)
-    items = [(new, dataclasses.replace(run, name=new)) if name == old else (name, run) for name, run in runs.items()]
-    runs.clear()  # the same dict object: session state and every page keep pointing at it
-    runs.update(items)
+    if _busy(ws, old):
+        raise ActionError("runs.busy", name=old)
+    os.rename(folder, ws.runs_dir / new)
+    jobs.rename_run(ws, old, new)
     return new
 
 
-def delete_run(runs: dict[str, Run], name: str) -> Run | None:
-    """Remove a run from the session (its folder on disk, if any, stays); returns it, or None if absent."""
-    return runs.pop(name, None)
+def delete_run(ws: Workspace, name: str) -> bool:
+    """Remove the workspace's run `name` (its folder and the job that made it); False if there was none."""
+    try:
+        folder = _own_folder(ws, name)
+    except ActionError:
+        return False
+    if _busy(ws, name):
+        raise ActionError("runs.busy", name=name)
+    shutil.rmtree(folder)
+    jobs.forget_run(ws, name)
+    return True
 
 
-def add_uploaded_run(runs: dict[str, Run], filename: str, blob: bytes) -> str:
-    """Validate an uploaded zip and add the run it holds; returns its name. Raises RunError, adding nothing."""
+def add_uploaded_run(ws: Workspace, filename: str, blob: bytes) -> str:
+    """Validate an uploaded zip and save the run it holds into the workspace; returns its name there."""
     stem = safe_name(Path(filename).stem) if filename else "uploaded"
-    run = run_from_zip(blob, name=stem)  # raises before anything is added
-    name = unique_name(runs, run.name)
-    runs[name] = dataclasses.replace(run, name=name)
+    run = run_from_zip(blob, name=stem)  # raises RunError before anything is written
+    name = unique_name(_taken(ws), run.name)
+    run.name = name
+    save_run(run, ws.runs_dir / name)
     return name
 
 
@@ -70,31 +97,3 @@ def folder_for(run: Run, root: str | Path) -> Path:
 def folder_taken(folder: Path) -> bool:
     """True when `folder` already holds something a save would overwrite."""
     return folder.exists() and (not folder.is_dir() or any((folder / f).exists() for f in FILES))
-
-
-def disk_key(root: str | Path, name: str) -> str | None:
-    """Identifies one saved version of a run folder (name plus weights' mtime); None if there is none."""
-    try:
-        return f"{name}@{(Path(root) / name / 'model.safetensors').stat().st_mtime_ns}"
-    except OSError:
-        return None
-
-
-def reload_from_disk(runs: dict[str, Run], root: str | Path, skip: set[str], loader=load_run) -> list[str]:
-    """Add run folders under `root` that this session does not have yet; returns the names added.
-
-    A folder is skipped when a run of that name is already in the session, or when its current version
-    is in `skip` (folders this session deleted or renamed away, so a reload does not bring them back).
-    Folders that fail to load are skipped too (half-written, foreign); newest folders come first on
-    disk, the session keeps oldest first, so they are added oldest first.
-    """
-    added = []
-    for folder in reversed(list_run_dirs(root)):
-        if folder.name in runs or disk_key(root, folder.name) in skip:
-            continue
-        try:
-            runs[folder.name] = loader(folder)
-        except (RunError, OSError):
-            continue
-        added.append(folder.name)
-    return added

@@ -1,22 +1,30 @@
-"""Session state shared by every page: language, the dataset, this session's runs and jobs."""
+"""What every page shares: the workspace (from the URL), the language, the dataset, the runs and the jobs.
+
+Nothing a student makes lives in session state: runs and jobs are read from the workspace's folder on
+every page run (cheaply: runs are cached by their files' times), so a reload, a second tab or a restarted
+server shows the same things. Session state only remembers which workspace this tab has open, because
+Streamlit drops the URL's query parameters when the user changes page (app.py writes them back).
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
 
+from core import jobs, settings
+from core import workspaces as wss
 from core.data import MNIST, DataError, load_mnist
-from core.runs import Run, load_run
-from ui import runs_parts
+from core.runs import Run, list_run_dirs, load_run, safe_name, save_run
 from ui.i18n import LANGS
 from ui.i18n import reason as translate_reason
 from ui.i18n import t as translate
 
-RUNS_DIR = Path(os.environ.get("MNIST_LAB_RUNS_DIR", "runs"))  # `python -m core train --out runs/NAME` lands here
+RUNS_DIR = settings.runs_dir()  # the server's shared runs, read-only here (`python -m core train --out runs/NAME`)
+WS_PARAM, LANG_PARAM = "ws", "lang"
 
+
+# ---- language ---------------------------------------------------------------------------------------------
 
 def lang() -> str:
     return st.session_state.get("lang", "en")
@@ -32,27 +40,118 @@ def reason(exc: BaseException) -> str:
     return translate_reason(exc, lang())
 
 
-def language_ui() -> str:
-    """The language switch in the sidebar; the choice lives in session state, so every page keeps it."""
-    st.session_state.setdefault("lang", "en")
-    return st.sidebar.segmented_control(
-        "🌐 " + t("app.language"), options=list(LANGS), format_func=LANGS.get, key="lang",
-        selection_mode="single",
-    ) or "en"
+def _browser_lang() -> str | None:
+    try:
+        locale = st.context.locale or ""
+    except Exception:  # AppTest and old servers: no browser to ask
+        return None
+    return "zh" if locale.lower().startswith("zh") else "en" if locale else None
 
+
+def resolve_lang(ws: wss.Workspace | None) -> str:
+    """?lang= when given, else this tab's choice, else the workspace's, else the browser's, else English."""
+    asked = st.query_params.get(LANG_PARAM)
+    if asked in LANGS and asked != st.session_state.get("lang_url_seen"):  # a new link, not our own echo
+        st.session_state["lang_url_seen"] = asked
+        return asked
+    if st.session_state.get("lang") in LANGS:
+        return st.session_state["lang"]
+    saved = ws.settings().get("lang") if ws is not None else None
+    return saved if saved in LANGS else _browser_lang() or "en"
+
+
+def _lang_changed() -> None:
+    choice = st.session_state.get("lang_switch")
+    if choice in LANGS:
+        st.session_state["lang"] = choice
+        ws = current_workspace()
+        if ws is not None:
+            ws.set_setting("lang", choice)
+
+
+def language_ui() -> str:
+    """The language switch in the sidebar: it sets the tab's language, the URL's and the workspace's."""
+    ws = current_workspace()
+    chosen = resolve_lang(ws)
+    if st.session_state.get("lang") != chosen:
+        st.session_state["lang"] = chosen
+        if ws is not None and st.query_params.get(LANG_PARAM) in LANGS:
+            ws.set_setting("lang", chosen)  # a teacher's ?lang=zh link makes Chinese the workspace's language
+    st.session_state["lang_switch"] = chosen
+    st.sidebar.segmented_control(
+        "🌐 " + t("app.language"), options=list(LANGS), format_func=LANGS.get, key="lang_switch",
+        selection_mode="single", on_change=_lang_changed,
+    )
+    return chosen
+
+
+# ---- workspace --------------------------------------------------------------------------------------------
+
+def current_workspace() -> wss.Workspace | None:
+    wid = st.session_state.get("ws_id")
+    if not wid:
+        return None
+    return wss.Workspace(wid, settings.home() / "workspaces" / wid)
+
+
+def workspace() -> wss.Workspace:
+    """The open workspace (app.py has opened one before any page runs)."""
+    ws = current_workspace()
+    if ws is None:  # a page run on its own (tests): open what the URL says, or a new one
+        ws = open_workspace()
+        if ws is None:
+            raise wss.WorkspaceError("no workspace is open", "ws_unknown")
+    return ws
+
+
+def open_workspace() -> wss.Workspace | None:
+    """The URL's workspace, else the one this tab had, else a new one; None (and the reason kept) if refused."""
+    wid = st.query_params.get(WS_PARAM)
+    st.session_state.pop("ws_refused", None)
+    if wid:
+        if wid == st.session_state.get("ws_id"):
+            return current_workspace()
+        try:
+            ws = wss.open_id(wid)
+        except wss.WorkspaceError as exc:
+            st.session_state["ws_refused"] = exc
+            return None
+    elif st.session_state.get("ws_id"):
+        return current_workspace()
+    else:
+        ws = wss.create()
+    st.session_state["ws_id"] = ws.id
+    return ws
+
+
+def keep_query_params() -> None:
+    """Write the workspace and language back into the URL (navigation drops them) so a reload keeps both."""
+    ws = current_workspace()
+    if ws is not None and st.query_params.get(WS_PARAM) != ws.id:
+        st.query_params[WS_PARAM] = ws.id
+    if st.query_params.get(LANG_PARAM) != lang():
+        st.query_params[LANG_PARAM] = lang()
+    st.session_state["lang_url_seen"] = lang()
+
+
+def switch_workspace(ws: wss.Workspace) -> None:
+    st.session_state["ws_id"] = ws.id
+    st.query_params[WS_PARAM] = ws.id
+    for key in [k for k in st.session_state if k.startswith(("train_events", "compare_experiment", "home_job"))]:
+        del st.session_state[key]
+
+
+# ---- data -------------------------------------------------------------------------------------------------
 
 @st.cache_resource(show_spinner="Loading MNIST (downloaded once on first start) · 正在加载 MNIST（首次启动时下载）…")
-def _dataset(subset: str) -> MNIST:
+def _dataset(subset: tuple[int, int] | None) -> MNIST:
     """Decoded once per server process and shared read-only by every session."""
     data = load_mnist()
-    if subset:  # MNIST_LAB_SUBSET="train,test": a small dataset for tests and slow machines
-        n_train, n_test = (int(v) for v in subset.split(","))
-        data = data.subset(n_train, n_test)
-    return data
+    return data.subset(*subset) if subset else data
 
 
 def dataset() -> MNIST:
-    return _dataset(os.environ.get("MNIST_LAB_SUBSET", ""))
+    return _dataset(settings.subset())
 
 
 def data_problem() -> str | None:
@@ -64,59 +163,78 @@ def data_problem() -> str | None:
     return None
 
 
-def session_id() -> str:
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
+# ---- runs -------------------------------------------------------------------------------------------------
 
-    ctx = get_script_run_ctx()
-    return ctx.session_id if ctx else ""
-
-
-def session_alive(sid: str) -> Callable[[], bool]:
-    """A check the job reaper calls: False once this browser session is gone (tab closed, expired)."""
-
-    def alive() -> bool:
-        from streamlit.runtime import Runtime
-
-        if not Runtime.exists():  # AppTest and scripts: no server, no sessions to lose
-            return True
-        return Runtime.instance().is_active_session(sid)
-
-    return alive
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _disk_run(path: str, stamp: tuple[int, int], origin: str) -> Run:
+    run = load_run(path)
+    run.origin = origin
+    return run
 
 
-# ---- runs -------------------------------------------------------------------------------------------
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _disk_run(path: str, mtime: float) -> Run:
-    return load_run(path)
+def _stamp(folder: Path) -> tuple[int, int]:
+    return ((folder / "model.safetensors").stat().st_mtime_ns, (folder / "metrics.jsonl").stat().st_mtime_ns)
 
 
-def load_disk_run(folder: Path) -> Run:
-    """A run folder under RUNS_DIR, loaded once per process (and per version of its weights) for every session."""
-    return _disk_run(str(folder), (folder / "model.safetensors").stat().st_mtime)
+def load_disk_run(folder: Path, origin: str = "disk") -> Run:
+    """A run folder, loaded once per process (and per version of its files) for every session."""
+    return _disk_run(str(folder), _stamp(folder), origin)
+
+
+def _ended(run: Run) -> bool:
+    return bool(run.final)
+
+
+def _load_runs(root: Path, origin: str) -> list[Run]:
+    """Ended runs under `root`, oldest first (a run still training is a job, shown on the Train page)."""
+    found = []
+    for folder in list_run_dirs(root):
+        try:
+            run = load_disk_run(folder, origin)
+        except (OSError, ValueError):  # half-written or foreign: not listed
+            continue
+        if _ended(run):
+            found.append(((folder / "config.json").stat().st_mtime, run))
+    return [run for _, run in sorted(found, key=lambda pair: pair[0])]
 
 
 def runs() -> dict[str, Run]:
-    """This session's runs by name, oldest first; runs saved with the command line under RUNS_DIR included."""
-    if "runs" not in st.session_state:
-        st.session_state["runs"] = {}
-        runs_parts.reload_from_disk(st.session_state["runs"], RUNS_DIR, skip=set(), loader=load_disk_run)
-    return st.session_state["runs"]
+    """The workspace's runs (oldest first), then the server's shared runs that no workspace run shadows."""
+    mine = {run.name: run for run in _load_runs(workspace().runs_dir, "trained")}
+    shared = {run.name: run for run in _load_runs(RUNS_DIR, "disk") if run.name not in mine}
+    return {**shared, **mine}
+
+
+def is_mine(run: Run) -> bool:
+    """True for a run of this workspace (it may be renamed or deleted); shared runs are read-only."""
+    return (workspace().runs_dir / run.name).is_dir() and run.origin != "disk"
 
 
 def unique_name(base: str) -> str:
-    """`base`, or `base-2`, `base-3`, ... whichever no run of this session has yet."""
-    return runs_parts.unique_name(runs(), base)
+    """`base`, or `base-2`, `base-3`, ... whichever no run or job of the workspace has yet."""
+    taken = set(runs()) | {job.name for job in my_jobs()}
+    runs_dir = workspace().runs_dir
+    if runs_dir.is_dir():
+        taken |= {d.name for d in runs_dir.iterdir()}
+    base = safe_name(base)
+    if base not in taken:
+        return base
+    i = 2
+    while f"{base}-{i}" in taken:
+        i += 1
+    return f"{base}-{i}"
 
 
 def add_run(run: Run) -> str:
+    """Save a run made in the page (fine-tuning, uploads) into the workspace; returns its name there."""
     run.name = unique_name(run.name)
-    runs()[run.name] = run
+    run.origin = "trained"
+    save_run(run, workspace().runs_dir / run.name)
     return run.name
 
 
 def run_picker_ui(key: str = "run", label_key: str = "runs.pick", container=st) -> Run | None:
-    """A select box over this session's runs (newest first); None with a hint when there are none."""
+    """A select box over the runs (newest first); None with a hint when there are none."""
     available = runs()
     if not available:
         container.info(t("runs.none"))
@@ -134,21 +252,23 @@ def run_label(run: Run) -> str:
     return f"{run.name} · {run.config.arch} · {acc:.1%}" if acc is not None else f"{run.name} · {run.config.arch}"
 
 
-# ---- jobs -------------------------------------------------------------------------------------------
+# ---- jobs -------------------------------------------------------------------------------------------------
 
-def my_jobs() -> list:
-    from core.jobs import manager
+def my_jobs() -> list[jobs.Job]:
+    """The workspace's jobs, newest first (from disk: any tab, any server process sees the same)."""
+    return jobs.list_jobs(workspace())
 
-    return manager().jobs(owner=session_id())
+
+def workers_ready(queue: str = "cpu") -> bool:
+    """True when a worker pool serving `queue` is alive somewhere (it beats every few seconds), or when
+    tasks run in this process (Huey's immediate mode, for tests)."""
+    from core.worker import is_immediate
+
+    return is_immediate() or bool(jobs.pools(queue))
 
 
-def harvest_jobs() -> list[str]:
-    """Turn this session's ended jobs into runs (once each); returns the names added."""
-    harvested = st.session_state.setdefault("harvested_jobs", set())
-    added = []
-    for job in my_jobs():
-        if job.done and job.id not in harvested:
-            harvested.add(job.id)
-            if job.result is not None:
-                added.append(add_run(job.result))
-    return added
+def submit(configs: list, names: list[str], continue_of: str | None = None) -> list[jobs.Job]:
+    """Queue jobs for this workspace; JobError (queue full) or ConfigError are for the caller to show."""
+    n_train = len(dataset().train_labels)
+    items = list(zip(configs, names, strict=True))
+    return jobs.submit_many(workspace(), items, n_train=n_train, continue_of=continue_of)

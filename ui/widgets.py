@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from core import workspaces as wss
+from ui import state
 from ui.figures.draw import pixelated
-from ui.state import harvest_jobs, my_jobs, t
+from ui.state import my_jobs, t
 
 
 def no_data_ui(reason: str) -> None:
@@ -14,21 +16,94 @@ def no_data_ui(reason: str) -> None:
     st.markdown(t("nodata.body", reason=reason))
 
 
+def _open_code(key: str) -> None:
+    """on_click of Open: the workspace a typed code names, or a friendly reason next to the field."""
+    try:
+        ws = wss.open_code(st.session_state.get(key, ""))
+    except wss.WorkspaceError as exc:
+        st.session_state["ws_code_error"] = exc
+        return
+    st.session_state.pop("ws_code_error", None)
+    st.session_state.pop("ws_refused", None)
+    st.session_state[key] = ""
+    state.switch_workspace(ws)
+
+
+def _new_workspace() -> None:
+    st.session_state.pop("ws_refused", None)
+    state.switch_workspace(wss.create())
+
+
+def open_code_ui(key: str) -> None:
+    """A code field with its Open button, and the reason when the code opens nothing."""
+    st.text_input(t("ws.open"), key=key, placeholder=t("ws.open.placeholder"), help=t("ws.open.help"),
+                  max_chars=20)
+    st.button(t("ws.open.button"), key=f"{key}_go", on_click=_open_code, args=(key,))
+    error = st.session_state.get("ws_code_error")
+    if error is not None:
+        st.warning(state.reason(error))
+
+
+def workspace_refused_ui() -> None:
+    """The page shown for a link whose workspace id is malformed or unknown: why, and two ways on."""
+    st.title("🔑 " + t("ws.refused.title"))
+    refused = st.session_state.get("ws_refused")
+    st.warning(t("ws.refused.body", reason=state.reason(refused) if refused else "?"))
+    st.button(t("ws.new"), key="ws_refused_new", type="primary", on_click=_new_workspace, help=t("ws.new.help"))
+    open_code_ui("ws_refused_code")
+
+
+def workspace_link(ws) -> str:
+    try:
+        base = (st.context.url or "").split("?")[0]
+    except Exception:  # AppTest: no browser URL
+        base = ""
+    return f"{base}?ws={ws.id}"
+
+
+def workspace_sidebar_ui() -> None:
+    """The workspace's link to copy, its short code, opening another by code, and a new one."""
+    ws = state.workspace()
+    with st.sidebar.expander("🔑 " + t("ws.title"), expanded=False):
+        st.caption(t("ws.body"))
+        st.markdown(t("ws.code", code=wss.pretty_code(ws.code)))
+        st.code(workspace_link(ws), language=None, wrap_lines=True)
+        open_code_ui("ws_code")
+        st.button(t("ws.new"), key="ws_new", on_click=_new_workspace, help=t("ws.new.help"))
+
+
 @st.fragment(run_every=1.0)
 def jobs_sidebar_ui() -> None:
-    """This session's training jobs in the sidebar, on every page; also collects the ones that ended."""
-    if harvest_jobs():
-        st.rerun()  # a job just became a run: let the page list it
+    """The workspace's unfinished jobs in the sidebar, on every page, from any tab; a finished one reruns the page."""
+    jobs = my_jobs()
+    live = {job.id for job in jobs if not job.done}
+    seen = st.session_state.get("sidebar_live_jobs", set())
+    st.session_state["sidebar_live_jobs"] = live
+    if seen - live:
+        st.rerun()  # a job just ended: its run is on disk now, let the page list it
     box = st.sidebar.container()  # drawn on every run, so a job started mid-run has a place to appear
-    for job in my_jobs():
+    for job in jobs:
         if job.done:
             continue
-        info = job.latest()
         with box:
-            if info.get("queue_position"):
-                st.caption(t("sidebar.job.queued", pos=info["queue_position"]))
+            if job.state == "queued":
+                st.caption(t("sidebar.job.queued", pos=job.latest().get("queue_position") or 1))
+            elif job.state in ("paused", "interrupted"):
+                st.caption(t(f"sidebar.job.{job.state}", name=job.name))
             else:
+                info = job.latest()
                 st.progress(min(max(info.get("fraction") or 0.0, 0.0), 1.0), text=t("sidebar.job", name=job.name))
+
+
+def no_workers_ui(queue: str = "cpu") -> bool:
+    """A warning on pages that train when no worker pool would take the job; True if one would."""
+    if state.workers_ready(queue):
+        return True
+    if queue == "cpu":
+        st.warning(t("jobs.no_workers"), icon="⚠️")
+    else:
+        st.warning(t("jobs.no_workers.device", device=queue.upper()), icon="⚠️")
+    return False
 
 
 def digit_image(image: np.ndarray, size: int = 112) -> np.ndarray:

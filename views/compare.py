@@ -3,7 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from core.config import TrainConfig
+from core import jobs as core_jobs
+from core.config import ConfigError, TrainConfig
+from core.errors import LabError
 from core.experiments import (
     DEFAULT_ARCH,
     DEFAULT_SUBSET,
@@ -16,8 +18,9 @@ from ui.figures.compare import LABELS, X_AXES, compare_figure
 from ui.figures.report import comparison_report_html
 from ui.i18n import CATALOGS
 from ui.i18n.readings import shared_summary, summarize
-from ui.state import dataset, harvest_jobs, lang, run_label, runs, session_alive, session_id, t, unique_name
+from ui.state import dataset, lang, reason, run_label, runs, submit, t, workspace
 from ui.train_form import SUBSET_CHOICES
+from ui.widgets import no_workers_ui
 
 EXP_KEY = "compare_experiment"  # {"key": experiment key, "jobs": [[label, job id], ...]} of the latest experiment
 RUNS_KEY = "compare_runs"  # the multiselect's value: names of the runs compared
@@ -150,24 +153,23 @@ def base_ui() -> TrainConfig:
 
 
 def _start(exp_key: str, base: TrainConfig) -> None:
-    """on_click of an experiment's button: queue one job per config and remember their ids."""
-    from core.jobs import manager
-
-    exp, sid, data = EXPERIMENTS[exp_key], session_id(), dataset()
-    jobs = []
-    for label, config in exp.configs(base):
-        job = manager().submit(config, data, owner=sid, name=unique_name(exp.run_name(config)),
-                               alive=session_alive(sid))
-        jobs.append([label, job.id])
-    st.session_state[EXP_KEY] = {"key": exp_key, "jobs": jobs}
+    """on_click of an experiment's button: queue one job per config, all or none, and remember their ids
+    in the workspace (a reload or another tab finds the experiment again)."""
+    exp = EXPERIMENTS[exp_key]
+    pairs = exp.configs(base)
+    try:  # core.jobs makes each name unique in the workspace
+        started = submit([config for _, config in pairs], [exp.run_name(config) for _, config in pairs])
+    except (LabError, ConfigError) as exc:
+        st.session_state["compare_refused"] = exc
+        return
+    current = {"key": exp_key, "jobs": [[label, job.id] for (label, _), job in zip(pairs, started, strict=True)]}
+    workspace().set_setting(EXP_KEY, current)
 
 
 def experiment_jobs() -> list[tuple[str, object]]:
     """(label, job) of the current experiment, leaving out jobs the server no longer knows."""
-    from core.jobs import manager
-
-    current = st.session_state.get(EXP_KEY) or {}
-    pairs = [(label, manager().get(job_id)) for label, job_id in current.get("jobs", [])]
+    current = workspace().settings().get(EXP_KEY) or {}
+    pairs = [(label, core_jobs.get(workspace(), job_id)) for label, job_id in current.get("jobs", [])]
     return [(label, job) for label, job in pairs if job is not None]
 
 
@@ -177,7 +179,7 @@ def _stop(pairs: list) -> None:
 
 
 def _forget() -> None:
-    st.session_state.pop(EXP_KEY, None)
+    workspace().set_setting(EXP_KEY, None)
 
 
 def _select(names: list[str]) -> None:
@@ -244,7 +246,7 @@ def live_experiment_ui() -> None:
 
 
 def experiment_ui() -> None:
-    current = st.session_state.get(EXP_KEY)
+    current = workspace().settings().get(EXP_KEY)
     if not current:
         return
     st.subheader(t("compare.exp.current", name=t(f"compare.exp.{current['key']}.name")))
@@ -257,7 +259,6 @@ def experiment_ui() -> None:
     if not all(job.done for _, job in pairs):
         live_experiment_ui()
         return
-    harvest_jobs()  # app.py does this on every rerun too; here it makes sure the names below are the runs' names
     experiment_body(pairs)
     names = [job.result.name for _, job in pairs if job.result is not None]
     if names:
@@ -272,6 +273,10 @@ def experiments_ui() -> None:
     st.markdown(t("compare.exp.intro"))
     base = base_ui()
     busy = any(not job.done for _, job in experiment_jobs())
+    no_workers_ui()
+    refused = st.session_state.pop("compare_refused", None)
+    if refused is not None:
+        st.error(t("train.refused", reason=reason(refused)))
     cards_ui(base, busy)
     experiment_ui()
 

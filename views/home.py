@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import jobs
+from core.errors import LabError
 from core.presets import get_preset
 from ui.figures import data as dataviz
-from ui.state import dataset, run_picker_ui, runs, session_alive, session_id, t, unique_name
+from ui.state import dataset, reason, run_picker_ui, runs, submit, t, unique_name, workspace
 
 QUICK_PRESET = "mlp-adam"  # the quick model: the preset's 784-128-64-10 network for a single epoch
 FRESH_ARCH = "mlp:128,64"  # the untrained network shown when the session has no run
@@ -25,20 +27,20 @@ def steps_ui() -> None:
 
 def quick_train_ui(n_train: int) -> None:
     """One button that trains a small model in the background; the sidebar and the Train page show it."""
-    from core.jobs import manager
-
     config = get_preset(QUICK_PRESET).config.replace(epochs=1)
-    job = manager().get(st.session_state.get("home_job", ""))
+    job = jobs.get(workspace(), workspace().settings().get("home_job", ""))
     running = job is not None and not job.done
     with st.container(border=True):
         st.markdown(f"#### {t('home.quick.title')}")
         st.markdown(t("home.quick.body", arch=config.arch, n=n_train))
         if st.button(t("home.quick.button"), key="home_train", type="primary", icon="🚀", disabled=running,
                      help=t("home.quick.help")):
-            sid = session_id()
-            job = manager().submit(config, dataset(), owner=sid, name=unique_name("quick-mlp"),
-                                   alive=session_alive(sid))
-            st.session_state["home_job"] = job.id
+            try:
+                job = submit([config], [unique_name("quick-mlp")])[0]
+            except LabError as exc:
+                st.error(t("train.refused", reason=reason(exc)))
+                return
+            workspace().set_setting("home_job", job.id)
             st.rerun()  # a full run that already knows the job, so the sidebar shows its progress bar
         if running:
             st.info(t("home.quick.running", name=job.name, pct=job.latest().get("fraction") or 0.0))
@@ -46,7 +48,7 @@ def quick_train_ui(n_train: int) -> None:
             st.error(t("home.quick.failed", error=job.error))
         elif job is not None and job.result is not None and job.result.name in runs():
             st.success(t("home.quick.done", name=job.result.name))
-        if st.session_state.get("home_job"):
+        if job is not None:
             st.page_link("views/train.py", label=t("home.quick.watch"), icon="🏋️")
 
 

@@ -1,4 +1,4 @@
-"""Runs: this session's runs in a table; rename, delete, download, save to the server, upload, reload."""
+"""Runs: the workspace's runs and the server's shared ones in a table; rename, delete, download, save, upload."""
 
 from __future__ import annotations
 
@@ -6,37 +6,16 @@ import streamlit as st
 
 import ui.state as state
 from core.runs import RunError, run_to_zip, save_run, summary
-from ui.runs_parts import (
-    ActionError,
-    add_uploaded_run,
-    delete_run,
-    disk_key,
-    folder_for,
-    folder_taken,
-    reload_from_disk,
-    rename_run,
-)
+from ui.runs_parts import ActionError, add_uploaded_run, delete_run, folder_for, folder_taken, rename_run
 from ui.state import t
 
 PICK = "runs_run"  # the select box of the selected run
 FLASH = "runs_flash"  # messages left by a callback for the next run of the page: [(kind, text)]
-SKIP = "runs_disk_skip"  # disk folder versions this session deleted/renamed away (reload leaves them out)
 STATUSES = ("finished", "stopped", "diverged", "target")
 
 
 def flash(kind: str, text: str) -> None:
     st.session_state.setdefault(FLASH, []).append((kind, text))
-
-
-def skip_set() -> set[str]:
-    return st.session_state.setdefault(SKIP, set())
-
-
-def forget_disk_folder(name: str) -> None:
-    """A folder named like a run that leaves the session stays out of later reloads (until it is rewritten)."""
-    key = disk_key(state.RUNS_DIR, name)
-    if key:
-        skip_set().add(key)
 
 
 # ---- callbacks (run before the page script, so they may set widget state) ---------------------------------
@@ -51,12 +30,11 @@ def forget(key: str) -> None:
 
 def on_rename(old: str) -> None:
     try:
-        new = rename_run(state.runs(), old, st.session_state.get("runs_new_name", ""))
+        new = rename_run(state.workspace(), old, st.session_state.get("runs_new_name", ""))
     except ActionError as exc:
         flash("error", t(exc.key, **exc.values))
         return
     if new != old:
-        forget_disk_folder(old)
         st.session_state[PICK] = new
         flash("success", t("runs.rename.done", old=old, new=new))
     st.session_state["runs_new_name"] = ""
@@ -64,8 +42,12 @@ def on_rename(old: str) -> None:
 
 def on_delete(name: str) -> None:
     st.session_state.pop("runs_confirm_delete", None)
-    if delete_run(state.runs(), name) is not None:
-        forget_disk_folder(name)
+    try:
+        deleted = delete_run(state.workspace(), name)
+    except ActionError as exc:
+        flash("error", t(exc.key, **exc.values))
+        return
+    if deleted:
         flash("success", t("runs.delete.done", name=name))
 
 
@@ -83,15 +65,14 @@ def on_save(name: str, overwrite: bool = False) -> None:
     except OSError as exc:
         flash("error", t("runs.save.failed", folder=folder, msg=exc.strerror or exc))
         return
-    if folder.name != name:  # saved under its safe name: a reload must not list it twice
-        forget_disk_folder(folder.name)
     flash("success", t("runs.save.done", name=name, folder=folder))
 
 
 def on_reload() -> None:
-    added = reload_from_disk(state.runs(), state.RUNS_DIR, skip_set(), loader=state.load_disk_run)
-    if added:
-        flash("success", t("runs.reload.added", n=len(added), names=", ".join(added)))
+    """The table reads the folders on every run; this only says what the shared folder holds now."""
+    shared = [run.name for run in state.runs().values() if run.origin == "disk"]
+    if shared:
+        flash("success", t("runs.reload.added", n=len(shared), names=", ".join(shared)))
     else:
         flash("info", t("runs.reload.none", folder=state.RUNS_DIR))
 
@@ -101,7 +82,7 @@ def on_upload(key: str) -> None:
     if uploaded is None:
         return
     try:
-        name = add_uploaded_run(state.runs(), uploaded.name, uploaded.getvalue())
+        name = add_uploaded_run(state.workspace(), uploaded.name, uploaded.getvalue())
     except RunError as exc:
         flash("error", t("runs.upload.bad", file=uploaded.name, msg=state.reason(exc)))
         return
@@ -180,12 +161,17 @@ def selected_ui() -> None:
     if run is None:
         return
     left, middle, right = st.columns(3, gap="large")
+    mine = state.is_mine(run)
     with left:
-        rename_ui(run)
+        if mine:
+            rename_ui(run)
+        else:
+            st.info(t("runs.shared", folder=state.RUNS_DIR))
     with middle:
         keep_ui(run)
     with right:
-        delete_ui(run)
+        if mine:
+            delete_ui(run)
     with st.expander(t("runs.settings")):
         st.json(run.config.to_dict())
 

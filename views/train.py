@@ -2,30 +2,46 @@
 
 import streamlit as st
 
-from core.config import TrainConfig
+from core.config import ConfigError, TrainConfig
+from core.errors import LabError
+from core.jobs import device_queue
 from ui.figures.train import accuracy_figure, knn_figure, loss_figure
-from ui.state import dataset, harvest_jobs, my_jobs, session_alive, session_id, t, unique_name
+from ui.i18n import CATALOGS
+from ui.state import my_jobs, reason, submit, t, unique_name
 from ui.train_controls import PRESET_KEY, key, train_controls_ui
 from ui.train_form import LR_CHOICES, divergence_tips, format_duration, lower_lr, nearest, run_name, summary
+from ui.widgets import no_workers_ui
 
 LIVE_EVERY = 1.0  # seconds between redraws: at 0.5 s a watched mlp-adam run took 9 s instead of 6-8 on 2 cores
+CHANCE = 0.2  # ten digits: guessing scores about 10%; a run that ends below this has not learned
+MORE_EPOCHS = (1, 2, 5, 10)
 
-harvest_jobs()  # app.py does this on every rerun too; here it guarantees the final view can name its run
 st.title("🏋️ " + t("nav.train"))
 st.markdown(t("train.intro"))
 
 
+def _submit(configs: list[TrainConfig], names: list[str], continue_of: str | None = None) -> None:
+    """Queue jobs; a refusal (queue full, bad settings) is kept to be shown in the reader's language."""
+    try:
+        submit(configs, names, continue_of=continue_of)
+        st.session_state.pop("train_refused", None)
+    except (LabError, ConfigError) as exc:
+        st.session_state["train_refused"] = exc
+
+
 def _start(config: TrainConfig, preset: str) -> None:
     """on_click of Start: submit the job before the page redraws, so the button is already disabled."""
-    from core.jobs import manager
+    _submit([config], [unique_name(run_name(config, preset))])
 
-    sid = session_id()
-    name = unique_name(run_name(config, preset))
-    manager().submit(config, dataset(), owner=sid, name=name, alive=session_alive(sid))
+
+def _continue(job, more: int) -> None:
+    """on_click of Continue: the same settings for `more` epochs, from the run's last checkpoint, as a new run."""
+    config = job.config
+    _submit([config.replace(epochs=config.epochs + more)], [unique_name(f"{job.name}-more")], continue_of=job.name)
 
 
 def _toggle_pause(job) -> None:
-    if job.state == "paused":
+    if job.refresh().state in ("paused", "interrupted"):
         job.resume()
     else:
         job.pause()
@@ -37,36 +53,36 @@ def _set_lr(lr: float) -> None:
 
 
 def start_ui(config: TrainConfig | None, preset: str) -> None:
-    """The Start button and a one-line summary of what it will train."""
+    """The Start button, a one-line summary of what it will train, and why it would wait or was refused."""
     jobs = my_jobs()
-    busy = bool(jobs) and not jobs[0].done
+    busy = bool(jobs) and jobs[0].state in ("queued", "running")
     help_text = t("train.start.busy") if busy else t("train.start.help")
     st.button(t("train.start"), key="train_start", type="primary", disabled=config is None or busy,
               on_click=_start, args=(config, preset), help=help_text, width="stretch")
     if config is not None:
         st.caption(t("train.will_train", summary=summary(config)))
+        no_workers_ui(device_queue(config))
+    refused = st.session_state.pop("train_refused", None)
+    if refused is not None:
+        st.error(t("train.refused", reason=reason(refused)))
 
 
 def _events(job) -> list[dict]:
-    """The job's history, read incrementally (only new events are copied on each redraw)."""
-    cached = st.session_state.get("train_events")
-    if not cached or cached[0] != job.id:
-        cached = (job.id, [])
-        st.session_state["train_events"] = cached
-    cached[1].extend(job.history(since=len(cached[1])))
-    return cached[1]
+    """The job's events so far (core.jobs reads metrics.jsonl incrementally: only new lines are parsed)."""
+    return job.history()
 
 
 def buttons_ui(job) -> None:
     """Pause/resume and stop-and-keep; disabled when there is nothing to pause or stop."""
     state = job.state if job else None
     left, right = st.columns(2)
-    paused = state == "paused"
-    can_pause = state in ("running", "paused") and job.config.family != "knn"  # kNN has no steps to pause between
+    paused = state in ("paused", "interrupted")
+    can_pause = state in ("running", "paused", "interrupted") and job.config.family != "knn"  # kNN: no steps
     left.button(t("train.resume") if paused else t("train.pause"), key="train_pause",
-                disabled=not can_pause, on_click=_toggle_pause, args=(job,),
+                disabled=not can_pause or job.stop_requested, on_click=_toggle_pause, args=(job,),
                 help=t("train.pause.help"), width="stretch")
-    right.button(t("train.stop"), key="train_stop", disabled=state not in ("queued", "running", "paused"),
+    right.button(t("train.stop"), key="train_stop",
+                 disabled=state not in ("queued", "running", "paused", "interrupted"),
                  on_click=lambda: job.stop(), help=t("train.stop.help"), width="stretch")
 
 
@@ -77,6 +93,9 @@ def status_ui(job, events: list[dict]) -> None:
     st.markdown(t("train.job", name=job.name, summary=summary(cfg)))
     if state == "queued":
         st.info(t("train.queued", pos=info.get("queue_position") or 1))
+        return
+    if state == "interrupted":
+        st.warning(t("train.interrupted", reason=t("error.worker_lost"), epoch=f"{info.get('epoch') or 0:.2f}"))
         return
     if state in ("running", "paused"):
         if cfg.family == "knn":
@@ -95,7 +114,8 @@ def status_ui(job, events: list[dict]) -> None:
     secs = run.seconds if run is not None and run.seconds is not None else info.get("elapsed_s")
     acc_text = f"{acc:.2%}" if acc is not None else "–"
     if state == "failed":
-        st.error(t("train.failed", msg=job.error or "?"))
+        known = f"error.{job.error_code}" in CATALOGS["en"]
+        st.error(t("train.failed", msg=t(f"error.{job.error_code}", **job.error_params) if known else job.error or "?"))
         return
     if state == "diverged":
         reason = next((e["reason"] for e in events if e["kind"] == "diverged"), "")
@@ -107,6 +127,9 @@ def status_ui(job, events: list[dict]) -> None:
         st.info(t("train.knn.stopped" if cfg.family == "knn" and events else "train.unqueued"))  # events: it ran
     elif state == "stopped":
         st.info(t("train.stopped", acc=acc_text, time=format_duration(secs)))
+    elif acc is not None and acc < CHANCE:  # finished, but no better than guessing: never a green success
+        st.warning(t("train.chance", acc=acc_text, time=format_duration(secs)))
+        st.markdown(t("train.tips.chance") + "\n" + "\n".join(f"- {t(k, **v)}" for k, v in divergence_tips(cfg)))
     elif run is not None and run.status == "target":
         st.success(t("train.done.target", acc=acc_text, time=format_duration(secs)))
     else:
@@ -114,6 +137,16 @@ def status_ui(job, events: list[dict]) -> None:
     if run is not None:
         st.markdown(t("train.saved", name=run.name))
         st.page_link("views/runs.py", label=t("train.to_runs"), icon="🗂️")
+        if state in ("finished", "stopped") and cfg.family != "knn":
+            continue_ui(job)
+
+
+def continue_ui(job) -> None:
+    """Train the finished or stopped run for more epochs, from its weights and optimizer state, as a new run."""
+    more, go = st.columns([1, 2], vertical_alignment="bottom")
+    n = more.selectbox(t("train.more.epochs"), MORE_EPOCHS, key="train_more_epochs", help=t("train.more.help"))
+    go.button(t("train.more", n=n), key="train_more", on_click=_continue, args=(job, n), help=t("train.more.help"),
+              disabled=any(j.state in ("queued", "running") for j in my_jobs()))
 
 
 def metrics_ui(info: dict, with_loss: bool = True) -> None:
@@ -159,10 +192,10 @@ def job_view(job, events: list[dict]) -> None:
 
 @st.fragment(run_every=LIVE_EVERY)
 def live_ui() -> None:
-    """Redrawn every second while the session's latest job trains; hands over to a full rerun when it ends."""
+    """Redrawn every second while the workspace's latest job trains; a full rerun draws the end once."""
     jobs = my_jobs()
-    if not jobs or jobs[0].done:
-        st.rerun()  # the job ended: a full rerun collects the run and draws the final view once
+    if not jobs or jobs[0].done or jobs[0].state == "interrupted":
+        st.rerun()  # the job ended: a full rerun draws the final view once
     job_view(jobs[0], _events(jobs[0]))
 
 
@@ -171,11 +204,11 @@ with controls:
     config, preset = train_controls_ui()
 with view:
     start_ui(config, preset)
-    latest = next(iter(my_jobs()), None)  # the session's latest job, whatever the controls say now
+    latest = next(iter(my_jobs()), None)  # the workspace's latest job, whatever the controls say now
     if latest is None:
         buttons_ui(None)
         st.info(t("train.idle"))
-    elif latest.done:
+    elif latest.done or latest.state == "interrupted":
         job_view(latest, _events(latest))
     else:
         live_ui()

@@ -11,7 +11,7 @@ EN = {
     "compare.tab.experiments": "🧪 One-click experiments",
     # comparing runs
     "compare.pick": "Runs to compare",
-    "compare.pick.help": "Choose two or more runs of this session (trained here, loaded or uploaded).",
+    "compare.pick.help": "Choose two or more runs of this workspace (trained here, loaded or uploaded).",
     "compare.pick.none": "Choose at least one run above to see its curves.",
     "compare.none": "No runs yet. Train some on the Train page, or start a one-click experiment in the next tab.",
     "compare.x": "Horizontal axis",
@@ -157,7 +157,7 @@ ZH = {
     "compare.tab.runs": "📊 比较训练记录",
     "compare.tab.experiments": "🧪 一键实验",
     "compare.pick": "要比较的训练记录",
-    "compare.pick.help": "选择本会话中的两个或更多训练记录（在这里训练、加载或上传的）。",
+    "compare.pick.help": "选择本工作区中的两个或更多训练记录（在这里训练、加载或上传的）。",
     "compare.pick.none": "请在上面至少选择一个训练记录，才能看到它的曲线。",
     "compare.none": "还没有训练记录。请在“训练”页训练几个，或在下一个标签页开始一个一键实验。",
     "compare.x": "横轴",

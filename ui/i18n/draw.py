@@ -115,7 +115,7 @@ EN = {
     ),
     "draw.ft.knn": "A kNN learns by remembering: fine-tuning simply adds the drawings to its memory.",
     "draw.ft.go": "Fine-tune a copy",
-    "draw.ft.go.help": "Train a copy on the class drawings and add it to this session's runs.",
+    "draw.ft.go.help": "Train a copy on the class drawings and add it to this workspace's runs.",
     "draw.ft.running": "Fine-tuning and testing on MNIST...",
     "draw.ft.done": (
         "New run **{name}**: class drawings {before} → {after}, MNIST test accuracy {test_before} → {test_after}."
@@ -228,7 +228,7 @@ ZH = {
     "draw.ft.replay.help": "每批手写图都会加入同样数量的随机 MNIST 训练图像，让模型学会你们的字迹，同时不忘记 MNIST。",
     "draw.ft.knn": "kNN 靠记忆来学习：微调就是把这些手写图加入它的记忆。",
     "draw.ft.go": "微调一个副本",
-    "draw.ft.go.help": "在班级手写图上训练一个副本，并把它加入本会话的训练记录。",
+    "draw.ft.go.help": "在班级手写图上训练一个副本，并把它加入本工作区的训练记录。",
     "draw.ft.running": "正在微调，并在 MNIST 上测试……",
     "draw.ft.done": (
         "新的训练记录 **{name}**：班级手写图 {before} → {after}，MNIST 测试准确率 {test_before} → {test_after}。"

@@ -16,6 +16,17 @@ EN = {
     "error.image_unreadable": "the file is not an image that can be read (use PNG or JPEG)",
     "error.class_set_empty": "the class test set is empty: save some drawings first",
     "error.fine_tune_unsupported": "this kind of model cannot be fine-tuned",
+    "error.ws_malformed": "the workspace id in the link is malformed",
+    "error.ws_unknown": "no workspace with this id exists on this server",
+    "error.ws_code_malformed": "{code} is not a workspace code (8 letters and digits, like k7mp-3xqa)",
+    "error.ws_code_unknown": "no workspace has the code {code} on this server",
+    "error.queue_full": "this workspace already has {live} jobs running or waiting (at most {limit}): wait for "
+                        "one to finish or stop one",
+    "error.queue_down": "the job queue cannot be reached",
+    "error.worker_lost": "its worker process stopped (killed or crashed); resume it to go on from its last "
+                         "epoch checkpoint",
+    "error.no_checkpoint": "run {name} has no checkpoint to continue from",
+    "error.setting_bad": "the server setting {name} has a value it cannot use ({value})",
 }
 
 ZH = {
@@ -34,4 +45,13 @@ ZH = {
     "error.image_unreadable": "该文件不是可读取的图像（请使用 PNG 或 JPEG）",
     "error.class_set_empty": "班级测试集是空的：请先保存一些手写数字",
     "error.fine_tune_unsupported": "这种模型无法微调",
+    "error.ws_malformed": "链接中的工作区编号格式不对",
+    "error.ws_unknown": "这台服务器上没有这个编号的工作区",
+    "error.ws_code_malformed": "{code} 不是工作区代码（应为 8 位字母和数字，例如 k7mp-3xqa）",
+    "error.ws_code_unknown": "这台服务器上没有代码为 {code} 的工作区",
+    "error.queue_full": "这个工作区已有 {live} 个任务在运行或排队（最多 {limit} 个）：请等一个完成，或停止一个",
+    "error.queue_down": "无法连接任务队列",
+    "error.worker_lost": "它的训练进程停止了（被终止或崩溃）；点“继续”即可从最近一轮的检查点接着训练",
+    "error.no_checkpoint": "训练记录 {name} 没有可继续训练的检查点",
+    "error.setting_bad": "服务器设置 {name} 的值无法使用（{value}）",
 }

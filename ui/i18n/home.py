@@ -23,7 +23,7 @@ EN = {
         "training set it reaches about 95% test accuracy. The sidebar shows its progress on every page."
     ),
     "home.quick.button": "Train a small model now",
-    "home.quick.help": "Starts a real training job (preset mlp-adam, 1 epoch) in the background for this session.",
+    "home.quick.help": "Starts a real training job (preset mlp-adam, 1 epoch) in the background for this workspace.",
     "home.quick.running": "**{name}** is training ({pct:.0%}). Watch it on the Train page.",
     "home.quick.done": "**{name}** is trained: it is now in your runs, and the probabilities below use it.",
     "home.quick.failed": "The training job failed: {error}",
@@ -127,7 +127,7 @@ ZH = {
         "侧边栏会在每一页显示训练进度。"
     ),
     "home.quick.button": "立即训练一个小模型",
-    "home.quick.help": "为本会话在后台启动一个真正的训练任务（预设 mlp-adam，1 轮）。",
+    "home.quick.help": "为本工作区在后台启动一个真正的训练任务（预设 mlp-adam，1 轮）。",
     "home.quick.running": "**{name}** 正在训练（{pct:.0%}）。请在“训练”页观看。",
     "home.quick.done": "**{name}** 训练完成：它已加入你的训练记录，下面的概率就来自它。",
     "home.quick.failed": "训练任务失败：{error}",

@@ -7,7 +7,7 @@ EN = {
         "it trained) and its **weights**. Weights are stored as *safetensors*, plain numbers that cannot "
         "hide code; nothing is ever unpickled, so loading a run from someone else is safe."
     ),
-    "runs.table": "This session's runs",
+    "runs.table": "This workspace's runs",
     "runs.table.caption": "Newest first. Every other page (Evaluate, Draw, Inside, Compare) picks from these runs.",
     "runs.empty": "No runs yet: train one on the Train page, upload one below, or reload the server's runs folder.",
     "runs.col.name": "Name",
@@ -36,7 +36,7 @@ EN = {
     "runs.rename.done": "Renamed **{old}** to **{new}**.",
     "runs.rename.empty": "Type a new name first.",
     "runs.rename.taken": "There is already a run called **{name}**: choose another name.",
-    "runs.rename.gone": "The run **{name}** is no longer in this session.",
+    "runs.rename.gone": "The run **{name}** is no longer in this workspace.",
     "runs.download": "Download (.zip)",
     "runs.download.help": (
         "A zip with config.json (settings), metrics.jsonl (learning curve) and model.safetensors (weights). "
@@ -50,8 +50,8 @@ EN = {
     "runs.save.failed": "Could not save to `{folder}`: {msg}",
     "runs.cancel": "Cancel",
     "runs.delete": "Delete",
-    "runs.delete.help": "Remove the run from this session (a copy saved on the server stays there).",
-    "runs.delete.confirm": "Delete **{name}** from this session? This cannot be undone.",
+    "runs.delete.help": "Remove the run from this workspace (a copy saved on the server stays there).",
+    "runs.delete.confirm": "Delete **{name}** from this workspace? This cannot be undone.",
     "runs.delete.yes": "Yes, delete",
     "runs.delete.done": "Deleted **{name}**.",
     "runs.folder.title": "Runs on the server",
@@ -61,8 +61,12 @@ EN = {
         "(see `python -m core presets` for the recipes), then press **Reload runs from disk**."
     ),
     "runs.reload": "Reload runs from disk",
-    "runs.reload.help": "Look in the server's runs folder for runs this session does not have yet.",
-    "runs.reload.added": "Loaded {n} new run(s): {names}.",
+    "runs.reload.help": "List the runs in the server's shared runs folder again (new ones appear by themselves too).",
+    "runs.reload.added": "The server's runs folder holds {n} run(s): {names}.",
+    "runs.readonly": "**{name}** belongs to the server's shared runs folder: it can be used and downloaded, "
+                     "not renamed or deleted here.",
+    "runs.busy": "**{name}** is still training: stop it on the Train page first.",
+    "runs.shared": "A shared run from the server's folder `{folder}`: every workspace sees it, read-only.",
     "runs.reload.none": "No new runs in `{folder}`.",
     "runs.upload.title": "Upload a run",
     "runs.upload.label": "A run zip downloaded from MNIST Lab",
@@ -80,7 +84,7 @@ ZH = {
         "学习率……）、它的**学习曲线**（训练过程中的每次评估）以及它的**权重**。权重以 *safetensors* 格式保存，"
         "只是纯粹的数字，无法藏匿代码；本应用从不使用 pickle 反序列化，所以加载别人给的记录是安全的。"
     ),
-    "runs.table": "本会话的训练记录",
+    "runs.table": "本工作区的训练记录",
     "runs.table.caption": "最新的在最上面。其他页面（评估、手写、网络内部、对比）都从这些记录中选择。",
     "runs.empty": "还没有训练记录：请在“训练”页训练一个，在下方上传一个，或从服务器的记录文件夹重新加载。",
     "runs.col.name": "名称",
@@ -109,7 +113,7 @@ ZH = {
     "runs.rename.done": "已将 **{old}** 重命名为 **{new}**。",
     "runs.rename.empty": "请先输入新名称。",
     "runs.rename.taken": "已经有一条名为 **{name}** 的记录，请换一个名称。",
-    "runs.rename.gone": "记录 **{name}** 已不在本会话中。",
+    "runs.rename.gone": "记录 **{name}** 已不在本工作区中。",
     "runs.download": "下载（.zip）",
     "runs.download.help": (
         "一个 zip 压缩包，包含 config.json（设置）、metrics.jsonl（学习曲线）和 model.safetensors（权重）。"
@@ -123,8 +127,8 @@ ZH = {
     "runs.save.failed": "无法保存到 `{folder}`：{msg}",
     "runs.cancel": "取消",
     "runs.delete": "删除",
-    "runs.delete.help": "从本会话中移除这条记录（服务器上保存的副本不受影响）。",
-    "runs.delete.confirm": "要从本会话中删除 **{name}** 吗？此操作无法撤销。",
+    "runs.delete.help": "从本工作区中移除这条记录（服务器上保存的副本不受影响）。",
+    "runs.delete.confirm": "要从本工作区中删除 **{name}** 吗？此操作无法撤销。",
     "runs.delete.yes": "是的，删除",
     "runs.delete.done": "已删除 **{name}**。",
     "runs.folder.title": "服务器上的训练记录",
@@ -134,8 +138,11 @@ ZH = {
         "然后点击**从磁盘重新加载**。"
     ),
     "runs.reload": "从磁盘重新加载",
-    "runs.reload.help": "在服务器的记录文件夹中查找本会话还没有的记录。",
-    "runs.reload.added": "新加载了 {n} 条记录：{names}。",
+    "runs.reload.help": "重新列出服务器共享记录文件夹中的记录（新记录也会自动出现）。",
+    "runs.reload.added": "服务器的记录文件夹中有 {n} 条记录：{names}。",
+    "runs.readonly": "**{name}** 属于服务器的共享记录文件夹：可以使用和下载，但不能在这里重命名或删除。",
+    "runs.busy": "**{name}** 还在训练中：请先在“训练”页停止它。",
+    "runs.shared": "来自服务器文件夹 `{folder}` 的共享记录：每个工作区都能看到，只读。",
     "runs.reload.none": "`{folder}` 中没有新的记录。",
     "runs.upload.title": "上传训练记录",
     "runs.upload.label": "从 MNIST 实验室下载的记录 zip 文件",

@@ -115,7 +115,7 @@ EN = {
     "train.stop": "⏹ Stop and keep model",
     "train.stop.help": "End training now. The model learned so far is evaluated on the full test set and kept "
                        "as a run.",
-    "train.idle": "No training yet in this session. Press **Start training**: the loss curve and the test "
+    "train.idle": "No training yet in this workspace. Press **Start training**: the loss curve and the test "
                   "accuracy will appear here and move as the network learns.",
     "train.job": "**{name}** · {summary}",
     "train.queued": "⏳ Waiting for a free slot: position {pos} in the queue. Other people are training right now; "
@@ -141,6 +141,17 @@ EN = {
     "train.tip.ce": "use **cross-entropy** loss, whose gradients stay well behaved.",
     "train.tip.apply": "Set the learning rate to {lr}",
     "train.tip.apply.help": "Changes only the learning rate on the left; press Start to try again.",
+    "train.refused": "Not started: {reason}.",
+    "train.interrupted": "⚠️ Interrupted at epoch {epoch}: {reason}. Nothing is lost up to its last checkpoint: "
+                         "press Resume to go on, or Stop to keep the model from that checkpoint.",
+    "train.chance": "⚠️ Finished, but the network did not learn: test accuracy **{acc}** ({time}) is about what "
+                    "guessing gives (10% for ten digits). The loss barely moved: the steps were too small, too "
+                    "large, or the settings cannot fit the data.",
+    "train.tips.chance": "**What to try next time:**",
+    "train.more": "Continue for {n} more epoch(s)",
+    "train.more.epochs": "More epochs",
+    "train.more.help": "Trains this run further from its saved weights and optimizer state, as a new run whose "
+                       "curves go on from this one's. This run stays as it is.",
     "train.saved": "It is now the run **{name}**: compare it, look at its mistakes or draw a digit for it.",
     "train.to_runs": "Open the Runs page",
     # charts
@@ -271,7 +282,7 @@ ZH = {
     "train.pause.help": "在两步之间暂停训练；继续时从停下的地方接着训练。",
     "train.stop": "⏹ 停止并保留模型",
     "train.stop.help": "立即结束训练。目前学到的模型会在完整测试集上评估，并保存为一条训练记录。",
-    "train.idle": "本会话还没有训练。点击**开始训练**：损失曲线和测试准确率会出现在这里，并随着网络的学习而变化。",
+    "train.idle": "本工作区还没有训练。点击**开始训练**：损失曲线和测试准确率会出现在这里，并随着网络的学习而变化。",
     "train.job": "**{name}** · {summary}",
     "train.queued": "⏳ 正在等待空闲名额：排在队列第 {pos} 位。其他人正在训练，轮到你时会自动开始。",
     "train.knn.running": "⏳ 正在计算每张测试图像到每张训练图像的距离……",
@@ -294,6 +305,16 @@ ZH = {
     "train.tip.ce": "使用**交叉熵**损失，它的梯度更稳定。",
     "train.tip.apply": "把学习率设为 {lr}",
     "train.tip.apply.help": "只修改左侧的学习率；再点击“开始训练”重新尝试。",
+    "train.refused": "没有开始：{reason}。",
+    "train.interrupted": "⚠️ 在第 {epoch} 轮中断：{reason}。到最近一个检查点为止的一切都还在："
+                         "点“继续”接着训练，或点“停止”保留那个检查点的模型。",
+    "train.chance": "⚠️ 训练结束了，但网络没有学会：测试准确率 **{acc}**（{time}）和随便猜差不多"
+                    "（十个数字猜中的概率是 10%）。损失几乎没有变化：步子太小、太大，或者这些设置无法拟合数据。",
+    "train.tips.chance": "**下次可以试试：**",
+    "train.more": "再训练 {n} 轮",
+    "train.more.epochs": "追加轮数",
+    "train.more.help": "从这次训练保存的权重和优化器状态接着训练，作为一个新的训练记录，"
+                       "曲线从这次的末尾接下去。这次的记录保持不变。",
     "train.saved": "它现在是训练记录 **{name}**：可以对比它、查看它的错误，或者写一个数字让它识别。",
     "train.to_runs": "打开“训练记录”页",
     "train.logy": "对数刻度",
