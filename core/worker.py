@@ -6,7 +6,8 @@ install) and RedisHuey when MNIST_LAB_QUEUE names a Redis server (several machin
 
 A task trains one job and writes its run folder as it goes: every event is appended to metrics.jsonl, the
 weights and a checkpoint (weights, optimizer, batch order, clocks) are written at each epoch end and on a
-pause, so a killed worker loses at most one epoch and a paused job frees its worker.
+pause, so a killed worker loses at most one epoch and a paused job frees its worker. Checkpoints are
+safetensors with JSON metadata: nothing is ever unpickled.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from core.errors import LabError
 from core.runs import history_entry, tensors_bytes, write_file
 
 QUEUES = ("cpu", "cuda", "mps")
-CHECKPOINT = "checkpoint.pt"
+CHECKPOINT = "checkpoint.safetensors"  # tensors as safetensors, the rest as JSON in its metadata
 _hueys: dict[str, object] = {}
 _immediate = False  # tests: tasks run at once, in the caller's process (Huey's immediate mode)
 
@@ -69,19 +70,60 @@ def enqueue(queue: str, workspace_id: str, job_id: str) -> None:
 
 # ---- checkpoints ------------------------------------------------------------------------------------------
 
+def _flatten(state: dict, lines: int) -> tuple[dict[str, torch.Tensor], dict]:
+    """A checkpoint as named tensors plus JSON (no pickle anywhere): the optimizer's tensors are split out."""
+    tensors = {f"model/{k}": v.detach().cpu().contiguous() for k, v in state["model"].items()}
+    if state["g_epoch"] is not None:
+        tensors["g_epoch"] = state["g_epoch"]
+    opt = None
+    if state["opt"] is not None:
+        opt = {"state": {}, "param_groups": state["opt"]["param_groups"]}
+        for idx, entries in state["opt"]["state"].items():
+            opt["state"][str(idx)] = {}
+            for name, value in entries.items():
+                if torch.is_tensor(value):
+                    tensors[f"opt/{idx}/{name}"] = value.detach().cpu().contiguous()
+                else:
+                    opt["state"][str(idx)][name] = value
+    rest = {k: v for k, v in state.items() if k not in ("model", "opt", "g_epoch")}
+    return tensors, {**rest, "opt": opt, "lines": lines}
+
+
+def _unflatten(tensors: dict[str, torch.Tensor], meta: dict) -> dict:
+    state = {k: v for k, v in meta.items() if k not in ("opt", "lines")}
+    state["model"] = {k[len("model/"):]: v for k, v in tensors.items() if k.startswith("model/")}
+    state["g_epoch"] = tensors.get("g_epoch")
+    state["opt"] = None
+    if meta.get("opt") is not None:
+        opt_state = {int(idx): dict(entries) for idx, entries in meta["opt"]["state"].items()}
+        for key, value in tensors.items():
+            if key.startswith("opt/"):
+                _, idx, name = key.split("/", 2)
+                opt_state.setdefault(int(idx), {})[name] = value
+        groups = [{**g, "betas": tuple(g["betas"])} if "betas" in g else g for g in meta["opt"]["param_groups"]]
+        state["opt"] = {"state": opt_state, "param_groups": groups}
+    return state
+
+
 def read_checkpoint(run_dir: Path) -> dict | None:
+    """{"state": what train(resume=...) takes, "lines": events metrics.jsonl held then}; None if there is none."""
     path = Path(run_dir) / CHECKPOINT
     if not path.is_file():
         return None
-    # weights_only: tensors, numbers, lists and dicts; nothing is unpickled beyond that
-    return torch.load(path, map_location="cpu", weights_only=True)
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    with safe_open(str(path), framework="pt") as f:
+        meta = json.loads(f.metadata()["state"])
+    return {"state": _unflatten(load_file(str(path)), meta), "lines": meta["lines"]}
 
 
 def _write_checkpoint(run_dir: Path, config: TrainConfig, state: dict, lines: int) -> None:
-    """The weights (model.safetensors, what the pages load) and everything needed to go on (checkpoint.pt)."""
-    tmp = run_dir / f".{CHECKPOINT}.{os.getpid()}.tmp"
-    torch.save({"state": state, "lines": lines}, tmp)
-    os.replace(tmp, run_dir / CHECKPOINT)
+    """The weights (model.safetensors, what the pages load) and everything needed to go on (the checkpoint)."""
+    from safetensors.torch import save
+
+    tensors, meta = _flatten(state, lines)
+    write_file(run_dir / CHECKPOINT, save(tensors, metadata={"state": json.dumps(meta)}))
     write_file(run_dir / "model.safetensors", tensors_bytes(config, state["model"]))
 
 

@@ -168,12 +168,18 @@ def test_shared_summary_names_what_is_common_and_leaves_out_the_compared_choice(
 
 
 def test_jobs_running_side_by_side_still_share_initial_weights(small_mnist):
-    from core.jobs import JobManager
+    """Worker threads (serve_in_threads) train side by side: one must not reseed another's initial weights."""
+    import threading
 
     for seed in range(3):
-        jobs_ = JobManager(max_jobs=4, reap_interval=0)
         base = base_config(train_subset=200, seed=seed).replace(device="cpu")
-        jobs = [jobs_.submit(c, small_mnist) for _, c in EXPERIMENTS["lr"].configs(base)]
-        assert all(job.wait(60) for job in jobs)
-        first = {next(e["loss"] for e in job.history() if e["kind"] == "step") for job in jobs}
+        histories = []
+        threads = [threading.Thread(target=lambda c=c, out=histories: out.append(train_run(c, small_mnist).history))
+                   for _, c in EXPERIMENTS["lr"].configs(base)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(60)
+        assert len(histories) == 4
+        first = {next(e["loss"] for e in history if e["kind"] == "step") for history in histories}
         assert len(first) == 1

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.config import TrainConfig
-from tests.conftest import open_view, train_run
+from tests.conftest import open_view, train_run, workspace_runs
 
 
 @pytest.fixture(autouse=True)
@@ -68,32 +68,31 @@ def test_no_runs_says_where_to_get_some():
     assert at.button(key="compare_start_loss")  # the experiments are there without any run
 
 
-def _new_jobs(before: set[str]) -> list:
-    from core.jobs import manager
+def _jobs(at: AppTest) -> list:
+    from core import jobs, workspaces
 
-    return [j for j in manager().jobs() if j.id not in before]
+    return jobs.list_jobs(workspaces.open_id(at.session_state["ws_id"]))
 
 
-def test_starting_an_experiment_queues_its_jobs_and_stop_ends_them(tiny_run):
-    from core.jobs import manager
+def test_starting_an_experiment_queues_its_jobs_and_stop_ends_them(tiny_run, thread_workers):
+    from core import workspaces
 
     at = open_page({tiny_run.name: tiny_run})
-    before = {j.id for j in manager().jobs()}
     at.selectbox(key="compare_subset").set_value(1000).run()
     at.button(key="compare_start_lr").click().run()
     assert not at.exception
-    new = _new_jobs(before)
+    new = _jobs(at)
     try:
         assert sorted(j.name for j in new) == ["lr-0.0001", "lr-0.001", "lr-0.01", "lr-0.1"]
         assert {j.config.seed for j in new} == {0} and {j.config.train_subset for j in new} == {1000}
-        current = at.session_state["compare_experiment"]
+        current = workspaces.open_id(at.session_state["ws_id"]).settings()["compare_experiment"]  # kept on disk
         assert current["key"] == "lr" and {jid for _, jid in current["jobs"]} == {j.id for j in new}
         assert "Experiment: Learning-rate sweep" in [s.value for s in at.subheader]
         assert at.button(key="compare_start_loss").disabled  # one experiment at a time
         states = list(at.dataframe[-1].value["State"])
         assert len(states) == 4
-        if manager().max_jobs < 4:  # the server's job limit: the others wait, with their place in the queue
-            assert any("waiting in the queue (position" in s for s in states)
+        # one job of a workspace trains at a time: the others wait, with their place in the queue
+        assert any("waiting in the queue (position" in s for s in states)
         at.button(key="compare_exp_stop").click().run()
         assert all(job.wait(60) for job in new)
         assert {job.state for job in new} <= {"stopped", "finished"}
@@ -105,12 +104,11 @@ def test_starting_an_experiment_queues_its_jobs_and_stop_ends_them(tiny_run):
     assert not at.button(key="compare_start_loss").disabled
 
 
-def test_a_finished_experiment_lists_its_runs(tiny_run):
+def test_a_finished_experiment_lists_its_runs(tiny_run, thread_workers):
     at = open_page({tiny_run.name: tiny_run})
-    before = {j.id for j in _new_jobs(set())}
     at.selectbox(key="compare_subset").set_value(1000).run()
     at.button(key="compare_start_loss").click().run()
-    new = _new_jobs(before)
+    new = _jobs(at)
     try:
         assert sorted(j.name for j in new) == ["loss-ce", "loss-mse"]
         assert all(job.wait(120) for job in new)
@@ -119,7 +117,7 @@ def test_a_finished_experiment_lists_its_runs(tiny_run):
             job.stop()
     at.run()  # the ended jobs become runs; the experiment is drawn finished, with its runs and a reading
     assert not at.exception
-    assert {"loss-ce", "loss-mse"} <= set(at.session_state["runs"])
+    assert {"loss-ce", "loss-mse"} <= set(workspace_runs(at))
     assert "reached" in texts(at, "success")
     spec = json.loads(at.get("plotly_chart")[-1].proto.spec)
     assert {"cross-entropy", "MSE"} <= {tr.get("name") for tr in spec["data"]}

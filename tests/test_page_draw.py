@@ -7,10 +7,13 @@ import io
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import open_view
+from core import workspaces
+from core.runs import load_run
+from tests.conftest import open_view, workspace_runs
 
 CANVAS = "draw_canvas_0"  # ui.canvas: the canvas widget's key before any "Clear"
 
@@ -108,10 +111,11 @@ def test_class_set_accuracy_and_fine_tuning_add_a_run(tiny_run, small_mnist, tmp
     at.button(key="draw_ft_go").click()
     at.run()
     assert not at.exception
-    runs = at.session_state["runs"]
-    assert list(runs) == ["tiny-mlp", "tiny-mlp-class"]
-    assert runs["tiny-mlp"] is tiny_run and runs["tiny-mlp-class"].model is not tiny_run.model
-    assert runs["tiny-mlp-class"].history[-1]["fine_tuned"] == {"drawings": 12, "epochs": 3}
+    assert workspace_runs(at) == ["tiny-mlp", "tiny-mlp-class"]  # saved in the workspace, the original kept
+    copy = load_run(workspaces.open_id(at.session_state["ws_id"]).runs_dir / "tiny-mlp-class")
+    assert not torch.equal(next(iter(copy.model.state_dict().values())),
+                           next(iter(tiny_run.model.state_dict().values())))
+    assert copy.history[-1]["fine_tuned"] == {"drawings": 12, "epochs": 3}
     assert at.session_state["draw_run"] == "tiny-mlp-class"  # the new run is selected
     assert any("tiny-mlp-class" in s.value for s in at.success)
 

@@ -8,14 +8,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import evaluation as ev
+from tests.conftest import new_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def open_page(runs: dict) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["ws"] = new_workspace(runs).id
     at.run()
-    at.session_state["runs"] = runs
     at.switch_page("views/evaluate.py")
     at.run()
     assert not at.exception, at.exception

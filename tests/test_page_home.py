@@ -88,23 +88,23 @@ def test_language_switch_shows_chinese():
     assert at.button(key="home_train").label == "立即训练一个小模型"
 
 
-def test_train_button_starts_a_real_background_job():
-    from core.jobs import manager
+def test_train_button_starts_a_real_background_job(thread_workers):
+    from core import jobs, workspaces
 
     at = open_home(runs={})
-    before = {job.id for job in manager().jobs()}
     at.button(key="home_train").click().run()
     assert not at.exception, at.exception
-    new = [job for job in manager().jobs() if job.id not in before]
+    ws = workspaces.open_id(at.session_state["ws_id"])
+    new = jobs.list_jobs(ws)
     try:
         assert len(new) == 1
         job = new[0]
         assert job.config.arch == "mlp:128,64" and job.config.epochs == 1
-        assert at.session_state["home_job"] == job.id
+        assert ws.settings()["home_job"] == job.id  # remembered in the workspace: a reload finds it
         assert at.button(key="home_train").disabled  # one quick model at a time
         assert "Train page" in text(at)
         deadline = time.monotonic() + 20
-        while job.state == "queued" and time.monotonic() < deadline:
+        while job.refresh().state == "queued" and time.monotonic() < deadline:
             time.sleep(0.2)
         assert job.state in ("running", "finished")
     finally:

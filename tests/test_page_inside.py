@@ -7,13 +7,13 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, new_workspace
 
 
 def open_page(runs: dict, **state) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params["ws"] = new_workspace(runs).id
     at.run()
-    at.session_state["runs"] = runs
     for key, value in state.items():
         at.session_state[key] = value
     at.switch_page("views/inside.py")

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.runs import Run, run_to_zip, save_run
-from tests.conftest import open_view
+from tests.conftest import open_view, workspace_runs
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +30,11 @@ def open_page(runs: dict[str, Run] | None = None, lang: str = "en") -> AppTest:
 
 def table(at: AppTest):
     return at.dataframe[0].value
+
+
+def listed(at: AppTest) -> list[str]:
+    """The runs the page lists, oldest first (the table shows the newest first)."""
+    return list(reversed(list(table(at)["Name"]))) if at.dataframe else []
 
 
 def messages(at: AppTest, kind: str) -> str:
@@ -55,29 +60,27 @@ def test_rename_changes_the_key_keeps_order_and_makes_the_name_safe(tiny_run):
     at.text_input(key="runs_new_name").input("my best/run!").run()
     at.button(key="runs_rename").click().run()
     assert not at.exception
-    runs = at.session_state["runs"]
-    assert list(runs) == ["my-best-run", "tiny-cnn"]
-    assert runs["my-best-run"].name == "my-best-run" and runs["my-best-run"].model is tiny_run.model
-    assert tiny_run.name == "tiny-mlp"  # the shared object was not renamed in place
+    assert listed(at) == ["my-best-run", "tiny-cnn"] == workspace_runs(at)  # the folder itself was renamed
+    assert tiny_run.name == "tiny-mlp"  # the object the test holds was not renamed in place
     assert list(table(at)["Name"]) == ["tiny-cnn", "my-best-run"]
     assert "my-best-run" in messages(at, "success")
     # a name that is taken is refused
     at.text_input(key="runs_new_name").input("tiny-cnn").run()
     at.button(key="runs_rename").click().run()
     assert "already a run called" in messages(at, "error")
-    assert list(at.session_state["runs"]) == ["my-best-run", "tiny-cnn"]
+    assert listed(at) == ["my-best-run", "tiny-cnn"]
 
 
 def test_delete_asks_first_then_removes_the_run(tiny_run):
     at = open_page({tiny_run.name: tiny_run})
     at.button(key="runs_delete").click().run()
-    assert "tiny-mlp" in at.session_state["runs"]  # only asked
+    assert "tiny-mlp" in workspace_runs(at)  # only asked
     at.button(key="runs_delete_no").click().run()
-    assert "tiny-mlp" in at.session_state["runs"] and "Delete **tiny-mlp**" not in messages(at, "warning")
+    assert "tiny-mlp" in workspace_runs(at) and "Delete **tiny-mlp**" not in messages(at, "warning")
     at.button(key="runs_delete").click().run()
     at.button(key="runs_delete_yes").click().run()
     assert not at.exception
-    assert at.session_state["runs"] == {}
+    assert workspace_runs(at) == [] and listed(at) == []
     assert "No runs yet" in messages(at, "info")
 
 
@@ -85,11 +88,10 @@ def test_upload_of_a_valid_zip_adds_the_run(tiny_run):
     at = open_page({tiny_run.name: tiny_run})
     at.file_uploader[0].set_value(("tiny-mlp.zip", run_to_zip(tiny_run), "application/zip")).run()
     assert not at.exception
-    runs = at.session_state["runs"]
-    assert list(runs) == ["tiny-mlp", "tiny-mlp-2"]  # same name inside the zip: made unique
-    assert runs["tiny-mlp-2"].origin == "upload" and runs["tiny-mlp-2"].test_acc == tiny_run.test_acc
+    assert listed(at) == ["tiny-mlp", "tiny-mlp-2"] == workspace_runs(at)  # same name inside the zip: made unique
+    assert table(at).iloc[0]["Test accuracy"] == pytest.approx(tiny_run.test_acc)
     assert "tiny-mlp-2" in messages(at, "success")
-    assert "uploaded" in list(table(at)["From"])
+    assert list(table(at)["From"]) == ["trained here", "trained here"]  # it is the workspace's run now
 
 
 @pytest.mark.parametrize("blob", [b"\x00not a zip at all" * 10, None], ids=["random-bytes", "wrong-architecture"])
@@ -104,7 +106,7 @@ def test_upload_of_an_invalid_file_shows_an_error_and_adds_nothing(tiny_run, blo
     at = open_page({tiny_run.name: tiny_run})
     at.file_uploader[0].set_value(("bad.zip", blob, "application/zip")).run()
     assert not at.exception
-    assert list(at.session_state["runs"]) == ["tiny-mlp"]
+    assert listed(at) == ["tiny-mlp"] == workspace_runs(at)
     error = messages(at, "error")
     assert "bad.zip" in error and "nothing was added" in error
 
@@ -127,25 +129,23 @@ def test_saved_run_appears_in_a_new_session_and_reload_picks_up_new_folders(tiny
     at.button(key="runs_save_yes").click().run()
     assert not at.exception
 
-    fresh = open_page()  # a new session: runs under RUNS_DIR are loaded on its first call
-    assert list(fresh.session_state["runs"]) == ["tiny-mlp"]
+    fresh = open_page()  # another workspace: the server's shared runs are listed in every one
+    assert listed(fresh) == ["tiny-mlp"] and workspace_runs(fresh) == []
     assert table(fresh).iloc[0]["From"] == "server folder"
 
     save_run(tiny_run, runs_dir / "before-class")  # e.g. `python -m core train --out runs/before-class`
     fresh.button(key="runs_reload").click().run()
-    assert list(fresh.session_state["runs"]) == ["tiny-mlp", "before-class"]
+    assert sorted(listed(fresh)) == ["before-class", "tiny-mlp"]
     assert "before-class" in messages(fresh, "success")
-    fresh.button(key="runs_reload").click().run()
-    assert "No new runs" in messages(fresh, "info")
 
 
-def test_deleted_disk_run_stays_away_on_reload(tiny_run, runs_dir):
+def test_a_shared_run_is_read_only_in_a_workspace(tiny_run, runs_dir):
     save_run(tiny_run, runs_dir / "tiny-mlp")
     at = open_page()
-    at.button(key="runs_delete").click().run()
-    at.button(key="runs_delete_yes").click().run()
-    at.button(key="runs_reload").click().run()
-    assert at.session_state["runs"] == {}
+    assert listed(at) == ["tiny-mlp"]
+    assert not [b for b in at.button if b.key in ("runs_delete", "runs_rename")]  # nothing to click
+    assert "read-only" in messages(at, "info")
+    assert (runs_dir / "tiny-mlp" / "model.safetensors").is_file()
 
 
 def test_page_in_chinese(tiny_run):

@@ -181,26 +181,28 @@ def load_disk_run(folder: Path, origin: str = "disk") -> Run:
     return _disk_run(str(folder), _stamp(folder), origin)
 
 
-def _ended(run: Run) -> bool:
-    return bool(run.final)
-
-
-def _load_runs(root: Path, origin: str) -> list[Run]:
-    """Ended runs under `root`, oldest first (a run still training is a job, shown on the Train page)."""
+def _load_runs(root: Path, origin: str, skip: set[str] = frozenset()) -> list[Run]:
+    """The runs under `root`, oldest first, leaving out the folders named in `skip`."""
     found = []
     for folder in list_run_dirs(root):
+        if folder.name in skip:
+            continue
         try:
             run = load_disk_run(folder, origin)
         except (OSError, ValueError):  # half-written or foreign: not listed
             continue
-        if _ended(run):
-            found.append(((folder / "config.json").stat().st_mtime, run))
+        found.append(((folder / "config.json").stat().st_mtime, run))
     return [run for _, run in sorted(found, key=lambda pair: pair[0])]
 
 
 def runs() -> dict[str, Run]:
-    """The workspace's runs (oldest first), then the server's shared runs that no workspace run shadows."""
-    mine = {run.name: run for run in _load_runs(workspace().runs_dir, "trained")}
+    """The workspace's runs (oldest first), then the server's shared runs that no workspace run shadows.
+
+    A run whose job has not ended (queued, training, paused, interrupted) is not listed yet: the Train
+    page and the sidebar show it, and its weights are only an epoch's checkpoint so far.
+    """
+    training = {job.name for job in my_jobs() if not job.done}
+    mine = {run.name: run for run in _load_runs(workspace().runs_dir, "trained", training)}
     shared = {run.name: run for run in _load_runs(RUNS_DIR, "disk") if run.name not in mine}
     return {**shared, **mine}
 

@@ -1,0 +1,247 @@
+"""A real worker pool (`python -m core worker`, SqliteHuey) trains the jobs this process submits.
+
+One pool with one process worker serves the whole module; each test has its own workspace. The jobs train a
+small CNN for 3 epochs on 12000 images (about 5 s on one core), long enough to pause, stop or kill in the middle.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from core import jobs, worker, workspaces
+from core.config import TrainConfig
+from core.runs import load_run
+
+ROOT = Path(__file__).resolve().parents[1]
+SUBSET = "12000,2000"
+CONFIG = TrainConfig(arch="cnn", epochs=3, batch_size=64, lr=3e-3, device="cpu", eval_subset=500)
+STEPS = 3 * 188  # 12000 / 64 rounded up, per epoch
+
+
+@pytest.fixture(autouse=True)
+def fresh_job_manager():
+    """Overrides conftest's fixture of this name, which still tears down the removed thread JobManager."""
+    yield
+
+
+def wait_for(predicate, timeout: float, every: float = 0.05, what: str = "condition"):
+    """Poll until `predicate()` returns something true; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(every)
+
+
+def children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (read from /proc)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def parent_of(pid: int) -> int:
+    return int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def start_pool(home: Path, cwd: Path, log: Path, env_extra: dict | None = None) -> subprocess.Popen:
+    """`python -m core worker --workers 1` in its own folder, with only the data folder (and queue) in common."""
+    cwd.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MNIST_LAB_")}
+    env.update(MNIST_LAB_HOME=str(home), MNIST_DATA_DIR=os.environ["MNIST_DATA_DIR"], MNIST_LAB_SUBSET=SUBSET,
+               PYTHONPATH=str(ROOT), **(env_extra or {}))
+    with open(log, "wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "core", "worker", "--workers", "1"], cwd=cwd, env=env,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def wait_for_pool(proc: subprocess.Popen, log: Path, timeout: float = 60) -> dict:
+    """The pool's heartbeat (jobs.pools()) once it is up, and its worker process forked."""
+    def up():
+        if proc.poll() is not None:
+            pytest.fail(f"the worker pool exited with {proc.returncode}:\n{log.read_text()}")
+        info = next((p for p in jobs.pools() if p["pid"] == proc.pid), None)
+        return info if info and children(proc.pid) else None
+
+    return wait_for(up, timeout, what="the worker pool to start")
+
+
+def stop_pool(proc: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if it lingers; its worker processes go with it."""
+    kids = children(proc.pid)
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+    for pid in kids:  # a worker left behind by a killed pool
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory):
+    """MNIST_LAB_HOME for this module and one worker pool serving it; yields the pool's Popen."""
+    base = tmp_path_factory.mktemp("pool")
+    home = base / "home"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MNIST_LAB_HOME", str(home))
+        mp.setenv("MNIST_LAB_SUBSET", SUBSET)
+        mp.delenv("MNIST_LAB_QUEUE", raising=False)
+        mp.delenv("MNIST_LAB_QUEUE_PER_WORKSPACE", raising=False)
+        worker.set_immediate(False)  # SqliteHuey in this module's data folder
+        log = base / "worker.log"
+        proc = start_pool(home, base / "cwd", log)
+        try:
+            info = wait_for_pool(proc, log)
+            assert info["workers"] == 1 and info["queue"] == "cpu"
+            yield proc
+        finally:
+            stop_pool(proc)
+            worker.set_immediate(False)
+    assert "Traceback" not in log.read_text(), log.read_text()
+
+
+@pytest.fixture(scope="module")
+def reference(pool):
+    """CONFIG trained without interruption by the pool: the job all the others are compared to."""
+    job = jobs.submit(workspaces.create(), CONFIG, name="reference")
+    assert job.wait(120), job.refresh()
+    return job
+
+
+def events(job) -> list[dict]:
+    return [json.loads(line) for line in (job.run_dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
+
+
+def final_acc(job) -> float:
+    return next(e for e in reversed(events(job)) if e["kind"] == "final")["test_acc"]
+
+
+def steps(job) -> list[int]:
+    return [e["step"] for e in events(job) if e["kind"] == "step"]
+
+
+def started(job, epoch: float = 0.3):
+    """The job is running and has trained past `epoch`."""
+    latest = job.refresh().latest()
+    return job.state == "running" and latest["epoch"] >= epoch
+
+
+def test_worker_trains_a_submitted_job(pool, reference):
+    """A job submitted here is taken by the pool's worker process and trained to a real accuracy."""
+    job = reference
+    assert job.state == "finished", job.error
+    host, pid = job._r["worker"].rsplit(":", 1)
+    assert int(pid) in children(pool.pid)  # trained in the pool's worker process, not here
+    assert final_acc(job) > 0.95  # small CNN, 3 epochs on 12000 images: about 96.5%
+    assert job.result.test_acc == final_acc(job) == load_run(job.run_dir).test_acc
+    assert steps(job) == list(range(1, STEPS + 1))
+    assert (job.run_dir / "checkpoint.pt").is_file()
+    assert job.latest()["fraction"] == 1.0 and job.latest()["total"] == 3 * 12000
+
+
+def test_pause_then_resume_ends_as_if_never_paused(pool, reference):
+    """pause -> paused with a checkpoint, the worker freed; resume -> finished, exactly the uninterrupted run."""
+    ws = workspaces.create()
+    job = jobs.submit(ws, CONFIG, name="paused")
+    wait_for(lambda: started(job), 60, what="the job to train")
+    job.pause()
+    wait_for(lambda: job.refresh().state == "paused", 30, what="the job to pause")
+    assert (job.run_dir / "checkpoint.pt").is_file()
+    assert load_run(job.run_dir).test_acc is not None  # the weights so far can be looked at
+    at_pause = job.latest()
+    assert 0 < at_pause["fraction"] < 1
+    # The worker is free while the job is paused: another job runs meanwhile.
+    other = jobs.submit(workspaces.create(), CONFIG.replace(epochs=1), name="meanwhile")
+    assert other.wait(60) and other.state == "finished"
+    assert job.refresh().state == "paused"
+    job.resume()
+    assert job.wait(120), job.refresh()
+    assert job.state == "finished", job.error
+    assert steps(job) == list(range(1, STEPS + 1))  # the steps after the checkpoint are not repeated
+    assert abs(final_acc(job) - final_acc(reference)) <= 0.005
+    assert final_acc(job) == final_acc(reference)  # same weights, optimizer, batch order: the very same run
+    assert job.result.test_acc == final_acc(job)
+
+
+def test_stop_a_running_job_keeps_its_model(pool, reference):
+    """stop while running -> stopped, with the model trained so far saved and loadable."""
+    job = jobs.submit(workspaces.create(), CONFIG, name="stopped")
+    wait_for(lambda: started(job), 60, what="the job to train")
+    job.stop()
+    assert job.stop_requested
+    assert job.wait(30), job.refresh()
+    assert job.state == "stopped"
+    run = job.result
+    assert run is not None and run.status == "stopped"
+    assert 0 < len(steps(job)) < STEPS
+    assert run.test_acc > 0.5  # a few hundred steps of a CNN already read most digits
+    assert not (job.ws.jobs_dir / f"{job.id}.control").exists()
+
+
+def test_stop_a_paused_job_closes_its_run(pool):
+    """stop of a paused job (nobody is training it) ends it here: stopped, its run closed at the checkpoint."""
+    job = jobs.submit(workspaces.create(), CONFIG, name="paused-then-stopped")
+    wait_for(lambda: started(job), 60, what="the job to train")
+    job.pause()
+    wait_for(lambda: job.refresh().state == "paused", 30, what="the job to pause")
+    job.stop()
+    assert job.state == "stopped" and job.refresh().state == "stopped"
+    history = events(job)
+    assert history[-1]["kind"] == "final" and history[-1]["status"] == "stopped"
+    assert history[-1]["steps"] == len(steps(job))
+    assert job.result is not None and job.result.status == "stopped"
+    job.resume()  # a stopped job stays stopped
+    assert job.refresh().state == "stopped"
+
+
+def test_killed_worker_leaves_an_interrupted_job_that_resumes(pool, reference):
+    """SIGKILL of the worker process mid-training: the job turns interrupted (its beat stops), its files stay
+    readable, and resume() finishes it from the last epoch checkpoint with the accuracy of an uninterrupted run."""
+    job = jobs.submit(workspaces.create(), CONFIG, name="killed")
+    wait_for(lambda: job.refresh().state == "running" and (job.run_dir / "checkpoint.pt").is_file(), 60,
+             what="the first epoch checkpoint")
+    assert job.state == "running"
+    host, pid = job._r["worker"].rsplit(":", 1)
+    assert parent_of(int(pid)) == pool.pid
+    os.kill(int(pid), signal.SIGKILL)
+    killed_at = time.monotonic()
+    wait_for(lambda: job.refresh().state == "interrupted", 30, every=0.5, what="the job to be marked interrupted")
+    assert time.monotonic() - killed_at >= jobs.STALE_AFTER_S - jobs.BEAT_EVERY_S - 1  # not before its beat aged
+    assert job.error_code == "worker_lost"
+    # What the dead worker wrote is intact: every line parses, and the weights of the last epoch end load.
+    lines = (job.run_dir / "metrics.jsonl").read_text().splitlines()
+    assert lines and all(json.loads(line)["kind"] for line in lines)
+    assert load_run(job.run_dir).test_acc > 0.9
+    assert not job.done and job.result is None
+    job.resume()
+    assert job.refresh().state in ("queued", "running", "finished")
+    assert job.wait(120), job.refresh()
+    assert job.state == "finished", job.error
+    assert job._r["worker"] != f"{host}:{pid}"  # the pool replaced its dead worker process
+    assert steps(job) == list(range(1, STEPS + 1))
+    assert abs(final_acc(job) - final_acc(reference)) <= 0.005
+    assert pool.poll() is None and len(children(pool.pid)) == 1
