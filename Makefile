@@ -1,4 +1,5 @@
-# The two commands: `make run` starts the app, `make test` runs the whole suite. Both set up .venv first.
+# The two commands: `make run` starts the app and its worker pool, `make test` runs the whole suite.
+# Both set up .venv first.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -7,7 +8,12 @@ DEV_STAMP := $(VENV)/.dev-installed
 
 .PHONY: run test lint bench clean
 
+# The worker pool (MNIST_LAB_WORKERS process workers, one per core by default) trains the jobs; the app
+# only submits and reads them. Ctrl-C (or the app ending) stops the pool too; running jobs are then
+# marked interrupted and resume from their last epoch checkpoint when a pool runs again.
 run: $(APP_STAMP)
+	$(PY) -m core worker & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m streamlit run app.py
 
 test: $(DEV_STAMP)

@@ -2,39 +2,37 @@
 
 from __future__ import annotations
 
-import time
-
-from tests.e2e.conftest import errors_on, open_page, plotly_trace_lengths, wait_for_app
+from tests.e2e.conftest import (
+    choose_preset,
+    errors_on,
+    go,
+    open_page,
+    plotly_trace_lengths,
+    start_training,
+    train_text,
+    wait_for_runs,
+    wait_until,
+)
 from ui.i18n import t
+
+LOSS_CHART = ".st-key-train_loss_chart"
 
 
 def loss_points(page) -> int:
-    """Points in the first trace (raw loss per step) of the first chart on the Train page."""
-    lengths = plotly_trace_lengths(page)
+    """Points in the first trace (raw loss per step) of the Train page's loss chart."""
+    lengths = plotly_trace_lengths(page, LOSS_CHART)
     return lengths[0][0] if lengths and lengths[0] else 0
 
 
 def wait_for_points(page, more_than: int, timeout: float = 60) -> int:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        n = loss_points(page)
-        if n > more_than:
-            return n
-        page.wait_for_timeout(250)
-    raise AssertionError(f"the loss chart did not grow past {more_than} points in {timeout} s")
-
-
-def go(page, name: str) -> None:
-    page.locator('[data-testid="stSidebarNav"]').get_by_text(t(f"nav.{name}"), exact=True).click()
-    wait_for_app(page)
+    return wait_until(lambda: (n := loss_points(page)) > more_than and n, timeout,
+                      f"the loss chart growing past {more_than} points")
 
 
 def test_train_watch_leave_return_stop_and_find_the_run(page, server):
     open_page(page, server, "train")
-    page.locator('[data-testid="stSelectbox"]').filter(has_text=t("train.preset")).click()
-    page.get_by_role("option", name="cnn-adam", exact=True).click()  # 10 epochs: long enough to watch
-    wait_for_app(page)
-    page.get_by_role("button", name=t("train.start")).click()
+    choose_preset(page, "cnn-adam")  # 10 epochs: long enough to watch
+    start_training(page)
 
     first = wait_for_points(page, 0)
     second = wait_for_points(page, first)  # the chart's data grows while we watch, without any click
@@ -47,12 +45,9 @@ def test_train_watch_leave_return_stop_and_find_the_run(page, server):
     assert third > second and errors_on(page) == []
 
     page.get_by_role("button", name=t("train.stop")).click()
-    stopped = t("train.stopped", acc="", time="").split("**")[0].split(" ", 1)[1].strip()  # without the emoji
-    page.get_by_text(stopped).wait_for(timeout=60_000)
+    page.get_by_text(train_text("train.stopped")).wait_for(timeout=60_000)
 
     go(page, "runs")
-    # the runs table is a canvas grid; its accessible cells carry the text
-    page.wait_for_function(
-        "() => Array.from(document.querySelectorAll('[data-testid^=glide-cell-]'))"
-        ".some(c => c.textContent.trim() === 'cnn-adam')", timeout=30_000)
+    cells = wait_for_runs(page, ["cnn-adam"], timeout=30)
+    assert t("runs.status.stopped") in cells
     assert errors_on(page) == []
