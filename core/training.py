@@ -131,6 +131,13 @@ def divergence_reason(config: TrainConfig, loss: float) -> str:
     )
 
 
+def divergence_event(config: TrainConfig, step: int, loss: float) -> dict:
+    """The diverged event: the English reason (command line) plus a code and values for the pages' languages."""
+    return {"kind": "diverged", "step": step, "reason": divergence_reason(config, loss), "code": "diverged",
+            "params": {"loss": str(loss), "lr": f"{config.lr:g}", "loss_name": config.loss,
+                       "optimizer": config.optimizer}}
+
+
 def train(config: TrainConfig, data: MNIST, stop: Stop | None = None, resume: dict | None = None,
           checkpoints: bool = False) -> Iterator[dict]:
     """Train a learner for `config` on `data`, yielding events (see the module docstring).
@@ -310,7 +317,7 @@ class _Loop:
                 self.step += 1
                 self.seen += len(yb)
                 if not math.isfinite(loss):
-                    yield {"kind": "diverged", "step": self.step, "reason": divergence_reason(cfg, loss)}
+                    yield divergence_event(cfg, self.step, loss)
                     yield self._final("diverged")
                     return
                 self.loss_sum += loss

@@ -115,3 +115,17 @@ def test_figures_of_a_real_run(tiny_run):
     acc = accuracy_figure(tiny_run.history, epochs=tiny_run.config.epochs)
     assert acc.data[0].x[0] == 0.0 and acc.data[0].y[0] == pytest.approx(evals[0]["test_acc"])
     assert acc.data[1].y[-1] == pytest.approx(tiny_run.test_acc)
+
+
+def test_accuracy_axis_zooms_to_the_data_once_the_network_learns():
+    from ui.figures.train import accuracy_figure, accuracy_range
+
+    start = {"kind": "eval", "epoch": 0.0, "test_acc": 0.1, "full": True}
+    climbing = [start] + [{"kind": "eval", "epoch": e, "test_acc": a, "full": False}
+                          for e, a in ((0.5, 0.95), (1.0, 0.97), (1.5, 0.98))]
+    lo, hi = accuracy_range(climbing)
+    assert 0.93 < lo < 0.95 and 0.98 < hi <= 1.005  # 95% -> 98% fills the chart
+    assert accuracy_range([start]) == [0, 1.05]  # nothing learned yet: the whole scale, chance line in view
+    stuck = [start, {"kind": "eval", "epoch": 1.0, "test_acc": 0.11}, {"kind": "eval", "epoch": 2.0, "test_acc": 0.1}]
+    assert accuracy_range(stuck) == [0, 1.05]  # stuck at chance: shown against the whole scale, not magnified
+    assert list(accuracy_figure(climbing).layout.yaxis.range) == [lo, hi]

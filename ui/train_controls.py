@@ -221,7 +221,7 @@ def device_ui(kind: str) -> dict:
                                   **KEEP)
         for d, why in reasons.items():
             if why is not None:
-                st.caption(t("train.device.unavailable", device=_device_name(d), reason=why))
+                st.caption(t("train.device.unavailable", device=_device_name(d), reason=t(f"error.no_{d}")))
     else:
         st.caption(t("train.note.device.scratch"))
     if uses(kind, "seed"):

@@ -118,8 +118,9 @@ def status_ui(job, events: list[dict]) -> None:
         st.error(t("train.failed", msg=t(f"error.{job.error_code}", **job.error_params) if known else job.error or "?"))
         return
     if state == "diverged":
-        reason = next((e["reason"] for e in events if e["kind"] == "diverged"), "")
-        st.error(t("train.diverged", reason=reason))
+        event = next((e for e in events if e["kind"] == "diverged"), {})
+        why = t("error.diverged", **event["params"]) if event.get("code") else event.get("reason", "")
+        st.error(t("train.diverged", reason=why))
         st.markdown(t("train.tips") + "\n" + "\n".join(f"- {t(k, **v)}" for k, v in divergence_tips(cfg)))
         st.button(t("train.tip.apply", lr=f"{lower_lr(cfg):g}"), key="train_apply_lr", on_click=_set_lr,
                   args=(lower_lr(cfg),), help=t("train.tip.apply.help"))

@@ -106,6 +106,17 @@ def loss_figure(history: Sequence[dict], labels: dict | None = None, smoothing: 
     return fig
 
 
+def accuracy_range(evals: list[dict]) -> list[float]:
+    """The y range of an accuracy chart: 0-100% until the network has learned something, then zoomed to the
+    accuracies after the untrained start, so that a climb from 95% to 98% is as visible as one from 20% to 80%."""
+    learned = [e["test_acc"] for e in evals if e.get("epoch", 0) > 0 and e.get("test_acc") is not None]
+    if len(learned) < 2 or max(learned) < 0.3:
+        return [0, 1.05]
+    lo, hi = min(learned), max(learned)
+    pad = max(0.1 * (hi - lo), 0.005)
+    return [max(0.0, lo - pad), min(1.005, hi + pad)]
+
+
 def accuracy_figure(history: Sequence[dict], labels: dict | None = None, epochs: float | None = None,
                     target: float | None = None, height: int = 340) -> go.Figure:
     """Test accuracy against epoch from the untrained model (epoch 0) on; big markers for full-test evaluations."""
@@ -133,7 +144,7 @@ def accuracy_figure(history: Sequence[dict], labels: dict | None = None, epochs:
                      for y, text, _, color in guides],
     )
     _layout(fig, lab["epoch"], lab["accuracy"], height)
-    fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
+    fig.update_yaxes(range=accuracy_range(evals), tickformat=".1%")
     if epochs:
         fig.update_xaxes(range=[-0.05 * epochs, epochs * 1.05])
     return fig

@@ -27,6 +27,10 @@ EN = {
                          "epoch checkpoint",
     "error.no_checkpoint": "run {name} has no checkpoint to continue from",
     "error.setting_bad": "the server setting {name} has a value it cannot use ({value})",
+    "error.diverged": "the loss became {loss} (no longer a finite number): learning rate {lr} is too high for "
+                      "{loss_name} loss with {optimizer}; try a rate 10x smaller",
+    "error.no_cuda": "no CUDA GPU found (or PyTorch built without CUDA)",
+    "error.no_mps": "Apple MPS needs a Mac with Apple silicon",
 }
 
 ZH = {
@@ -54,4 +58,8 @@ ZH = {
     "error.worker_lost": "它的训练进程停止了（被终止或崩溃）；点“继续”即可从最近一轮的检查点接着训练",
     "error.no_checkpoint": "训练记录 {name} 没有可继续训练的检查点",
     "error.setting_bad": "服务器设置 {name} 的值无法使用（{value}）",
+    "error.diverged": "损失变成了 {loss}（不再是有限的数）："
+                      "对于 {optimizer} 优化器和 {loss_name} 损失，学习率 {lr} 太大了；试试小 10 倍的学习率",
+    "error.no_cuda": "没有找到 CUDA 显卡（或者 PyTorch 没有 CUDA 支持）",
+    "error.no_mps": "Apple MPS 需要一台搭载 Apple 芯片的 Mac",
 }
