@@ -158,6 +158,10 @@ def fine_tune(model, config: TrainConfig, images_uint8: np.ndarray, labels: np.n
         raise FineTuneError("the class test set is empty: save some drawings first", "class_set_empty")
     if len(labels) != len(images_uint8):
         raise ValueError(f"{len(images_uint8)} drawings but {len(labels)} labels")
+    weights = model.state_dict().values() if hasattr(model, "state_dict") else []
+    if not all(bool(torch.isfinite(v).all()) for v in weights if torch.is_tensor(v) and v.is_floating_point()):
+        raise FineTuneError("this run diverged (its weights are not finite numbers): nothing to fine-tune",
+                            "diverged_run")
     x, y = to_tensor(images_uint8), torch.from_numpy(labels)
     if isinstance(model, KNN):
         new = copy.deepcopy(model)

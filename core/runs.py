@@ -63,6 +63,21 @@ class Run:
     def status(self) -> str:
         return self.final.get("status", "unknown")
 
+    @property
+    def diverged(self) -> bool:
+        """True when training blew up (its loss became NaN or inf) or its weights are not all finite numbers:
+        such a run is kept for its curve, but it reads nothing, so pages never pick it by default."""
+        if self.status == "diverged":
+            return True
+        if self.__dict__.get("_finite") is None:
+            try:
+                tensors = self.model.state_dict().values()
+                self.__dict__["_finite"] = all(bool(torch.isfinite(v).all()) for v in tensors
+                                               if torch.is_tensor(v) and v.is_floating_point())
+            except Exception:  # a learner without tensors to check
+                self.__dict__["_finite"] = True
+        return not self.__dict__["_finite"]
+
     def evals(self, full_only: bool = False) -> list[dict]:
         return [e for e in self.history if e["kind"] == "eval" and (e.get("full") or not full_only)]
 

@@ -242,14 +242,21 @@ def run_picker_ui(key: str = "run", label_key: str = "runs.pick", container=st) 
         container.info(t("runs.none"))
         return None
     names = list(reversed(available))
-    if st.session_state.get(key) not in names:
-        st.session_state[key] = names[0]
+    if st.session_state.get(key) not in names:  # the newest run that learned; a diverged one only if asked for
+        st.session_state[key] = default_run(available) or names[0]
     name = container.selectbox(t(label_key), names, key=key, help=t("runs.pick.help"),
                                format_func=lambda n: run_label(available[n]))
     return available[name]
 
 
+def default_run(available: dict[str, Run]) -> str | None:
+    """The newest run that did not diverge, or None."""
+    return next((name for name in reversed(available) if not available[name].diverged), None)
+
+
 def run_label(run: Run) -> str:
+    if run.diverged:
+        return f"💥 {run.name} · {run.config.arch} · {t('runs.status.diverged')}"
     acc = run.test_acc
     return f"{run.name} · {run.config.arch} · {acc:.1%}" if acc is not None else f"{run.name} · {run.config.arch}"
 

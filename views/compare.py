@@ -60,7 +60,8 @@ def pick_runs_ui() -> list[str]:
     available = runs()
     names = list(available)
     chosen = st.session_state.get(RUNS_KEY)
-    st.session_state[RUNS_KEY] = names[-2:] if chosen is None else [n for n in chosen if n in available]
+    learned = [n for n in names if not available[n].diverged]  # a diverged run only when chosen by hand
+    st.session_state[RUNS_KEY] = learned[-2:] if chosen is None else [n for n in chosen if n in available]
     return st.multiselect(t("compare.pick"), names, key=RUNS_KEY, help=t("compare.pick.help"),
                           format_func=lambda n: run_label(available[n]), **KEEP)
 

@@ -110,6 +110,10 @@ def steps_ui(pre: Preprocessed) -> None:
 def prediction_ui(run: Run | None, x: torch.Tensor | None) -> np.ndarray | None:
     """The chosen run's reading as a big digit; returns its ten probabilities (None when there is none)."""
     with st.container(key="draw_prediction"):
+        if run is not None and run.diverged:  # NaN weights read nothing: say so instead of "0, nan%"
+            st.metric(t("draw.reads"), "–", help=t("draw.reads.help"))
+            st.warning(t("draw.diverged"))
+            return None
         if run is None or x is None:
             st.metric(t("draw.reads"), "–", help=t("draw.reads.help"))
             if run is not None:  # without runs, the run picker already says how to get one
@@ -132,6 +136,8 @@ def all_runs_ui(x: torch.Tensor) -> None:
     available = runs()
     names, rows, probs = [], [], []
     for name, run in available.items():
+        if run.diverged:  # kept for its curve, but it reads nothing
+            continue
         p = predict_proba(run.model, x)[0].numpy()
         names.append(name)
         probs.append(p)
@@ -250,6 +256,8 @@ def class_set_ui(run: Run | None, pre: Preprocessed | None, known_label: int | N
                     config={"displayModeBar": False})
     rows = []
     for name, r in runs().items():
+        if r.diverged:
+            continue
         ev = class_eval(r, images, labels)
         rows.append({t("draw.col.run"): name, t("draw.col.arch"): r.config.arch,
                      t("draw.col.class_acc"): ev["accuracy"], t("common.accuracy"): r.test_acc})
@@ -283,6 +291,9 @@ def fine_tune_ui(run: Run, images: np.ndarray, labels: np.ndarray, before: dict)
     st.caption(t("draw.ft.intro"))
     if not classset.can_fine_tune(run.model):
         st.info(t("draw.ft.unsupported"))
+        return
+    if run.diverged:
+        st.info(t("draw.ft.diverged"))
         return
     is_knn = isinstance(run.model, KNN)
     c1, c2, c3 = st.columns(3)

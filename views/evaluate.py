@@ -176,7 +176,7 @@ with top_left:
 if run is None:
     st.stop()
 data = dataset()
-if run.status == "diverged":
+if run.diverged:
     st.warning(t("evaluate.diverged"))
 final = predictions_for(run, data)
 labels = final.labels

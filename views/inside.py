@@ -244,6 +244,9 @@ st.markdown(t("inside.intro"))
 run = run_picker_ui(key="inside_run")
 if run is None:
     st.stop()
+if run.diverged:  # NaN or inf weights: no picture or PCA means anything
+    st.warning(t("inside.diverged"))
+    st.stop()
 data = dataset()
 try:
     kind = ins.model_kind(run.model)

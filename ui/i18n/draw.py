@@ -120,6 +120,9 @@ EN = {
     "draw.ft.done": (
         "New run **{name}**: class drawings {before} → {after}, MNIST test accuracy {test_before} → {test_after}."
     ),
+    "draw.diverged": "💥 This run diverged (its weights are no longer numbers), so it reads nothing. Pick a run that "
+                     "learned, or train again with a smaller learning rate.",
+    "draw.ft.diverged": "This run diverged: there is nothing to fine-tune. Pick a run that learned."
 }
 
 ZH = {
@@ -233,4 +236,7 @@ ZH = {
     "draw.ft.done": (
         "新的训练记录 **{name}**：班级手写图 {before} → {after}，MNIST 测试准确率 {test_before} → {test_after}。"
     ),
+    "draw.diverged": "💥 这次训练发散了（权重已不再是数），所以它什么也认不出。"
+                     "请选一个学会了的模型，或用更小的学习率重新训练。",
+    "draw.ft.diverged": "这次训练发散了：没有什么可以微调的。请选一个学会了的模型。",
 }

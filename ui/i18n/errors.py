@@ -31,6 +31,7 @@ EN = {
                       "{loss_name} loss with {optimizer}; try a rate 10x smaller",
     "error.no_cuda": "no CUDA GPU found (or PyTorch built without CUDA)",
     "error.no_mps": "Apple MPS needs a Mac with Apple silicon",
+    "error.diverged_run": "this run diverged (its weights are not finite numbers): there is nothing to fine-tune",
 }
 
 ZH = {
@@ -62,4 +63,5 @@ ZH = {
                       "对于 {optimizer} 优化器和 {loss_name} 损失，学习率 {lr} 太大了；试试小 10 倍的学习率",
     "error.no_cuda": "没有找到 CUDA 显卡（或者 PyTorch 没有 CUDA 支持）",
     "error.no_mps": "Apple MPS 需要一台搭载 Apple 芯片的 Mac",
+    "error.diverged_run": "这次训练发散了（权重不再是有限的数）：没有什么可以微调的",
 }

@@ -127,6 +127,8 @@ EN = {
     "inside.fig.image": "test image",
     "inside.fig.hidden": "hidden layer {i}: {n} units ({act})",
     "inside.error": "This run cannot be looked inside: {msg}",
+    "inside.diverged": "💥 This run diverged: its weights became NaN or infinite, so there is nothing to look at "
+                       "inside. Its curve is still on the Compare page: it shows when the loss blew up."
 }
 
 ZH = {
@@ -244,4 +246,6 @@ ZH = {
     "inside.fig.image": "测试图片",
     "inside.fig.hidden": "隐藏层 {i}：{n} 个单元（{act}）",
     "inside.error": "无法查看这个训练记录的内部：{msg}",
+    "inside.diverged": "💥 这次训练发散了：权重变成了 NaN 或无穷大，网络内部没有什么可看的。"
+                       "它的曲线仍在“对比”页上，可以看到损失是在什么时候爆炸的。",
 }
