@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from core.config import ACTIVATIONS, DEVICES, LOSSES, OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig
+from core.config import ACTIVATIONS, DEVICES, KNN_FEATURES, LOSSES, OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig
 from core.data import DataError
 
 EVAL_KEYS = ("epoch", "step", "seen", "seconds", "train_loss", "test_loss", "test_acc")
@@ -53,23 +53,33 @@ def build_parser() -> Parser:
     s = sub.add_parser("presets", help="list the named recipes")
     s.add_argument("--json", action="store_true", help="one JSON object per preset")
 
-    t = sub.add_parser("train", help="train a model and save the run")
-    src = t.add_mutually_exclusive_group(required=True)
-    src.add_argument("--preset", help="start from a named recipe (see `presets`); other options override it")
-    src.add_argument("--arch", help="architecture: linear | mlp:W1,W2,... | cnn | lenet5 | scratch:H | knn")
-    t.add_argument("--loss", choices=LOSSES, help="ce (cross-entropy), mse (on one-hot) or hinge")
-    t.add_argument("--optimizer", choices=OPTIMIZERS, help="sgd, momentum (0.9) or adam")
-    t.add_argument("--lr", type=_positive_float, help="learning rate (> 0)")
-    t.add_argument("--batch-size", type=_positive_int, help="images per step")
-    t.add_argument("--epochs", type=_positive_int, help="passes over the training set")
-    t.add_argument("--activation", choices=ACTIVATIONS, help="hidden-layer activation for mlp")
-    t.add_argument("--l2", type=float, help="L2 penalty weight (0 = off)")
-    t.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule")
-    t.add_argument("--device", choices=DEVICES, help="auto picks cuda, then mps, then cpu")
-    t.add_argument("--seed", type=int, help="seed for weights and batch order")
-    t.add_argument("--target-accuracy", type=float, help="stop once test accuracy reaches this (0-1)")
-    t.add_argument("--train-subset", type=_positive_int, help="train on the first N images only")
-    t.add_argument("--k", type=_positive_int, help="kNN: neighbours that vote")
+    d = TrainConfig()  # the defaults --help shows; with --preset, the preset's values are the defaults
+    t = sub.add_parser("train", help="train a model and save the run",
+                       description="Train a model and save the run. Start from --preset or --arch (or both: "
+                                   "every option given overrides the preset).")
+    t.add_argument("--preset", help="start from a named recipe (see `presets`); other options override it")
+    t.add_argument("--arch", help=f"architecture: linear | mlp:W1,W2,... | cnn | lenet5 | scratch:H | knn "
+                                  f"(default: {d.arch})")
+    t.add_argument("--loss", choices=LOSSES, help=f"ce (cross-entropy), mse (on one-hot) or hinge (default: {d.loss})")
+    t.add_argument("--optimizer", choices=OPTIMIZERS, help=f"sgd, momentum (0.9) or adam (default: {d.optimizer})")
+    t.add_argument("--lr", type=_positive_float, help=f"learning rate, > 0 (default: {d.lr:g})")
+    t.add_argument("--batch-size", type=_positive_int, help=f"images per step (default: {d.batch_size})")
+    t.add_argument("--epochs", type=_positive_int, help=f"passes over the training set (default: {d.epochs})")
+    t.add_argument("--activation", choices=ACTIVATIONS,
+                   help=f"hidden-layer activation for mlp (default: {d.activation})")
+    t.add_argument("--l2", type=float, help=f"L2 penalty weight, 0 = off (default: {d.l2:g})")
+    t.add_argument("--schedule", choices=SCHEDULES, help=f"learning-rate schedule (default: {d.schedule})")
+    t.add_argument("--device", choices=DEVICES, help=f"auto picks cuda, then mps, then cpu (default: {d.device})")
+    t.add_argument("--seed", type=int, help=f"seed for weights and batch order (default: {d.seed})")
+    t.add_argument("--target-accuracy", type=float, help="stop once test accuracy reaches this, 0-1 (default: off)")
+    t.add_argument("--train-subset", type=_positive_int, help="train on the first N images only (default: all)")
+    t.add_argument("--k", type=_positive_int, help=f"kNN: neighbours that vote (default: {d.k})")
+    t.add_argument("--knn-features", choices=KNN_FEATURES,
+                   help=f"kNN: blocks (ink per grid cell) or pixels (default: {d.knn_features})")
+    t.add_argument("--knn-grid", type=_positive_int, help=f"kNN blocks: grid x grid cells (default: {d.knn_grid})")
+    t.add_argument("--threads", type=_positive_int, default=1,
+                   help="intra-op threads, as the app's jobs use (default: 1; on a busy 2-core machine two "
+                        "threads made mlp-adam ten times slower, one held steady)")
     t.add_argument("--out", required=True, help="folder to save the run in")
 
     e = sub.add_parser("evaluate", help="accuracy, per-class precision/recall and confusion matrix of a run")
@@ -96,18 +106,17 @@ def build_parser() -> Parser:
     return p
 
 
-OVERRIDES = {
-    "arch": "arch", "loss": "loss", "optimizer": "optimizer", "lr": "lr", "batch_size": "batch_size",
-    "epochs": "epochs", "activation": "activation", "l2": "l2", "schedule": "schedule", "device": "device",
-    "seed": "seed", "target_accuracy": "target_accuracy", "train_subset": "train_subset", "k": "k",
-}
+OVERRIDES = ("arch", "loss", "optimizer", "lr", "batch_size", "epochs", "activation", "l2", "schedule", "device",
+             "seed", "target_accuracy", "train_subset", "k", "knn_features", "knn_grid")  # options named as fields
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     from core.presets import get_preset
 
+    if not args.preset and not args.arch:
+        raise CliError("python -m core train: give --preset or --arch (or both)")
     base = get_preset(args.preset).config if args.preset else TrainConfig()
-    changes = {field: getattr(args, opt) for opt, field in OVERRIDES.items() if getattr(args, opt) is not None}
+    changes = {field: getattr(args, field) for field in OVERRIDES if getattr(args, field) is not None}
     return base.replace(**changes).validated()
 
 
@@ -132,11 +141,14 @@ def _progress(event: dict, total: int) -> None:
 
 
 def cmd_train(args) -> None:
+    import torch
+
     from core.data import load_mnist
     from core.runs import Run, history_entry, save_run
     from core.training import train
 
     config = config_from_args(args)
+    torch.set_num_threads(args.threads)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise CliError(f"--out {out} exists and is not a folder")

@@ -150,3 +150,25 @@ def test_a_reader_that_hangs_up_early_gets_no_traceback_and_the_run_is_still_sav
     assert (out / "model.safetensors").exists()
     proc = _read_first_line_then_hang_up("evaluate", "--run", str(trained[0]))
     assert proc.stdout.startswith("run ") and proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_preset_and_arch_together_the_option_wins(tmp_path):
+    out = tmp_path / "knn-pixels"
+    proc = cli("train", "--preset", "knn-blocks", "--knn-features", "pixels", "--k", "5", "--train-subset", "2000",
+               "--device", "cpu", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    config = json.loads((out / "config.json").read_text())
+    assert config["arch"] == "knn" and config["knn_features"] == "pixels" and config["k"] == 5
+    proc = cli("train", "--preset", "mlp-adam", "--arch", "mlp:16", "--epochs", "1", "--train-subset", "2000",
+               "--device", "cpu", "--threads", "1", "--out", str(tmp_path / "m"))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "m" / "config.json").read_text())["arch"] == "mlp:16"
+    proc = cli("train", "--out", str(tmp_path / "none"), check=False)
+    assert proc.returncode == 2 and "--preset or --arch" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_help_shows_every_default():
+    text = cli("train", "--help").stdout.split("options:", 1)[1]
+    for option in ("--lr", "--batch-size", "--epochs", "--loss", "--k", "--knn-features", "--threads"):
+        block = text.split(option, 1)[1].split("\n  --", 1)[0]
+        assert "default" in block, option
