@@ -64,6 +64,18 @@ class TrainConfig:
         head = self.arch.split(":", 1)[0]
         return head if head in ("scratch", "knn") else "torch"
 
+    def settings(self) -> tuple[str, ...]:
+        """The fields this learner actually has: a kNN has no loss, optimizer, rate or epochs; the NumPy
+        network trains with its own quadratic cost and plain SGD; torch models have no k."""
+        knn = ("k", "knn_features") + (("knn_grid",) if self.knn_features == "blocks" else ())
+        if self.family == "knn":
+            return ("arch", *knn, "device", "train_subset", "target_accuracy")
+        names = tuple(f.name for f in dataclasses.fields(self) if f.name not in ("k", "knn_features", "knn_grid"))
+        if self.family == "scratch":
+            skip = ("activation", "loss", "l2", "optimizer", "schedule", "device")
+            return tuple(n for n in names if n not in skip)
+        return names
+
     def validated(self) -> TrainConfig:
         """Return self, or raise ConfigError with a message fit for a user."""
         from core.models import parse_arch  # local: models imports config

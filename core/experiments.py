@@ -94,9 +94,9 @@ EXPERIMENTS: dict[str, Experiment] = {
 
 
 def differing_fields(configs: list[TrainConfig]) -> set[str]:
-    """Names of the TrainConfig fields whose values are not the same in every config."""
+    """Names of the TrainConfig fields whose values are not the same in every config that has the setting."""
     return {f.name for f in dataclasses.fields(TrainConfig)
-            if len({repr(getattr(c, f.name)) for c in configs}) > 1}
+            if len({repr(getattr(c, f.name)) for c in configs if f.name in c.settings()}) > 1}
 
 
 def format_value(value) -> str:
@@ -111,8 +111,14 @@ def format_value(value) -> str:
 def settings_rows(configs: list[TrainConfig]) -> list[dict]:
     """One row per TrainConfig field: {field, values (one string per config), differs}."""
     differ = differing_fields(configs)
-    return [{"field": f.name, "values": [format_value(getattr(c, f.name)) for c in configs],
-             "differs": f.name in differ} for f in dataclasses.fields(TrainConfig)]
+    has = [set(c.settings()) for c in configs]
+    rows = []
+    for f in dataclasses.fields(TrainConfig):
+        if not any(f.name in h for h in has):
+            continue  # a setting none of these learners has (k for MLPs, the optimizer for kNNs)
+        values = [format_value(getattr(c, f.name)) if f.name in h else "–" for c, h in zip(configs, has, strict=True)]
+        rows.append({"field": f.name, "values": values, "differs": f.name in differ})
+    return rows
 
 
 # ---- reading the result ------------------------------------------------------------------------------

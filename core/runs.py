@@ -88,11 +88,15 @@ def history_entry(event: dict) -> dict:
 
 def summary(run: Run) -> dict:
     """One row of the runs table: name, settings, final test accuracy, time, status and origin."""
-    c = run.config
+    c, has = run.config, set(run.config.settings())
+
+    def value(field: str):
+        return getattr(c, field) if field in has else None  # None: this learner has no such setting
+
     return {
-        "name": run.name, "arch": c.arch, "loss": c.loss, "optimizer": c.optimizer, "lr": c.lr,
-        "batch_size": c.batch_size, "epochs": c.epochs, "test_acc": run.test_acc, "seconds": run.seconds,
-        "status": run.status, "origin": run.origin,
+        "name": run.name, "arch": c.arch, "loss": value("loss"), "optimizer": value("optimizer"), "lr": value("lr"),
+        "batch_size": value("batch_size"), "epochs": value("epochs"), "test_acc": run.test_acc,
+        "seconds": run.seconds, "status": run.status, "origin": run.origin,
     }
 
 

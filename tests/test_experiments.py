@@ -183,3 +183,16 @@ def test_jobs_running_side_by_side_still_share_initial_weights(small_mnist):
         assert len(histories) == 4
         first = {next(e["loss"] for e in history if e["kind"] == "step") for history in histories}
         assert len(first) == 1
+
+
+def test_each_learner_shows_only_the_settings_it_has():
+    from core.runs import Run, summary
+
+    knn, mlp, numpy_net = TrainConfig(arch="knn", k=5), TrainConfig(arch="mlp:32"), TrainConfig(arch="scratch:30")
+    assert "loss" not in knn.settings() and "lr" not in knn.settings() and "k" in knn.settings()
+    assert "k" not in mlp.settings() and "optimizer" not in numpy_net.settings() and "lr" in numpy_net.settings()
+    row = summary(Run("knn", knn, model=None))
+    assert row["loss"] is None and row["optimizer"] is None and row["lr"] is None and row["epochs"] is None
+    rows = {r["field"]: r for r in settings_rows([knn, mlp])}
+    assert rows["optimizer"]["values"] == ["–", "adam"] and not rows["optimizer"]["differs"]
+    assert rows["k"]["values"] == ["5", "–"] and rows["arch"]["differs"]

@@ -108,9 +108,10 @@ def table_ui(runs: dict) -> None:
         s = summary(run)
         status = s["status"] if s["status"] in STATUSES else "unknown"
         rows.append({
-            t("runs.col.name"): s["name"], t("runs.col.arch"): s["arch"], t("runs.col.loss"): s["loss"],
-            t("runs.col.optimizer"): s["optimizer"], t("runs.col.lr"): f"{s['lr']:g}",
-            t("runs.col.batch"): s["batch_size"], t("runs.col.epochs"): s["epochs"],
+            t("runs.col.name"): s["name"], t("runs.col.arch"): s["arch"], t("runs.col.loss"): s["loss"] or "–",
+            t("runs.col.optimizer"): s["optimizer"] or "–",
+            t("runs.col.lr"): "–" if s["lr"] is None else f"{s['lr']:g}",
+            t("runs.col.batch"): s["batch_size"], t("runs.col.epochs"): s["epochs"],  # None: shown empty
             t("common.accuracy"): s["test_acc"], t("common.seconds"): s["seconds"],
             t("runs.col.status"): t(f"runs.status.{status}"), t("runs.col.origin"): t(f"runs.origin.{s['origin']}"),
         })
