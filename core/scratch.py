@@ -105,6 +105,13 @@ class ScratchNet:
             self.params[name] -= self.dtype.type(lr) * grads[name]
         return loss, accuracy
 
+    def quadratic_loss(self, images: torch.Tensor, labels: torch.Tensor) -> float:
+        """The mean quadratic cost 0.5 * ||a - y||^2 on normalised images: the test loss evaluate() reports."""
+        a2, _ = self.forward(to_unit_pixels(images))
+        y = np.zeros_like(a2)
+        y[np.arange(len(a2)), labels.detach().cpu().numpy().astype(np.int64)] = 1.0
+        return 0.5 * float(np.sum((a2 - y) ** 2)) / max(1, len(a2))
+
     def predict_proba(self, images: torch.Tensor) -> torch.Tensor:
         """Normalised images [B, 1, 28, 28] -> float32 [B, 10]: sigmoid outputs divided by their row sum."""
         a2, _ = self.forward(to_unit_pixels(images))

@@ -128,3 +128,16 @@ def test_load_state_dict_rejects_bad_states():
     with pytest.raises(ValueError, match="b2"):
         net.load_state_dict(state)
     assert all(np.array_equal(net.params[k], before[k]) for k in before)  # untouched after a rejection
+
+
+def test_evaluate_reports_the_quadratic_test_loss(small_mnist):
+    """The NumPy network's test loss is its own quadratic cost (it used to be missing: None)."""
+    from core.scratch import ScratchNet
+    from core.training import evaluate
+
+    net = ScratchNet(hidden=10, seed=0)
+    x, y = small_mnist.images("test")[:200], small_mnist.labels("test")[:200]
+    result = evaluate(net, x, y, loss=None)
+    a2, _ = net.forward(((x.reshape(len(x), -1) * STD) + MEAN).numpy())
+    onehot = np.eye(10)[y.numpy()]
+    assert result["test_loss"] == pytest.approx(0.5 * np.sum((a2 - onehot) ** 2) / len(x), rel=1e-4)
