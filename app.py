@@ -3,7 +3,13 @@
 import streamlit as st
 
 from ui.state import data_problem, keep_query_params, language_ui, open_workspace, t
-from ui.widgets import jobs_sidebar_ui, no_data_ui, workspace_refused_ui, workspace_sidebar_ui
+from ui.widgets import (
+    fold_sidebar_on_narrow_screens,
+    jobs_sidebar_ui,
+    no_data_ui,
+    workspace_refused_ui,
+    workspace_sidebar_ui,
+)
 
 st.set_page_config(page_title="MNIST Lab", page_icon="🔢", layout="wide", initial_sidebar_state="auto")
 workspace = open_workspace()
@@ -20,6 +26,7 @@ if problem:  # offline with no MNIST: a friendly page that says how to get it, n
 
 workspace_sidebar_ui()
 jobs_sidebar_ui()
+fold_sidebar_on_narrow_screens()
 
 PAGES = {
     "nav.section.learn": [("home", "🏠"), ("data", "🔢")],

@@ -12,6 +12,7 @@ import math
 from core.config import ConfigError, TrainConfig
 from core.models import parse_arch
 from core.presets import PRESETS
+from ui.i18n import t
 
 ARCH_KINDS = ("linear", "mlp", "cnn", "lenet5", "scratch", "knn")
 CUSTOM = "custom"  # the preset picker's "my own settings" entry
@@ -138,8 +139,9 @@ def run_name(config: TrainConfig, preset: str | None = None) -> str:
     return f"{arch}-{config.optimizer}"
 
 
-def summary(config: TrainConfig) -> str:
-    """One line with the settings that matter for this learner, e.g. 'mlp:32 · adam · lr 0.001 · batch 64 · 1 epoch'."""
+def summary(config: TrainConfig, lang: str = "en") -> str:
+    """One line with the settings that matter for this learner, e.g. 'mlp:32 · adam · lr 0.001 · batch 64 · 1 epoch'
+    (the words in `lang`; settings' own names such as adam or lr stay as the controls show them)."""
     if config.family == "knn":
         grid = f" {config.knn_grid}x{config.knn_grid}" if config.knn_features == "blocks" else ""
         return f"knn · k={config.k} · {config.knn_features}{grid} · {config.device}"
@@ -148,7 +150,8 @@ def summary(config: TrainConfig) -> str:
         if config.arch.startswith("mlp"):
             parts.append(config.activation)
         parts += [config.loss + (f"+L2 {config.l2:g}" if config.l2 else ""), config.optimizer]
-    parts += [f"lr {config.lr:g}", f"batch {config.batch_size}", f"{config.epochs} epoch" + "s" * (config.epochs > 1)]
+    epochs = t("train.sum.epochs" if config.epochs > 1 else "train.sum.epoch", lang, n=config.epochs)
+    parts += [f"lr {config.lr:g}", t("train.sum.batch", lang, n=config.batch_size), epochs]
     if config.family == "torch":
         if config.schedule != "constant":
             parts.append(config.schedule)

@@ -106,6 +106,33 @@ def no_workers_ui(queue: str = "cpu") -> bool:
     return False
 
 
+NARROW_PX = 1000  # below this width (tablets, phones) the open sidebar leaves the pages a thin column
+
+# Runs once per browser tab (sessionStorage): a tablet opens with the sidebar folded away, and a student who
+# opens it again by hand keeps it open. Streamlit has no server-side way to know the window's width.
+_FOLD_SCRIPT = """<script>
+const doc = window.parent.document, win = window.parent;
+if (win.innerWidth < NARROW_PX && !win.sessionStorage.getItem("mnistlab-folded")) {
+  win.sessionStorage.setItem("mnistlab-folded", "1");
+  const fold = () => {
+    const button = doc.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    const sidebar = doc.querySelector('[data-testid="stSidebar"]');
+    const open = sidebar && sidebar.getBoundingClientRect().right > 100;
+    if (button && open) { button.click(); } else if (!button) { setTimeout(fold, 100); }
+  };
+  fold();
+}
+</script>""".replace("NARROW_PX", str(NARROW_PX))
+
+
+def fold_sidebar_on_narrow_screens() -> None:
+    """Fold the sidebar once on a narrow screen, so that the Draw canvas and the charts get the full width."""
+    import streamlit.components.v1 as components
+
+    with st.sidebar:
+        components.html(_FOLD_SCRIPT, height=0)
+
+
 def digit_image(image: np.ndarray, size: int = 112) -> np.ndarray:
     """A 28x28 image (uint8 or [0,1] floats) scaled up with nearest-neighbour, crisp on a projector."""
     img = np.asarray(image, dtype=np.float32)

@@ -342,7 +342,7 @@ flash = st.empty()
 if "draw_flash" in st.session_state:
     flash.success(st.session_state.pop("draw_flash"))
 
-col_in, col_out = st.columns([1, 1.75], gap="large")
+col_in, col_out = st.columns([1, 1.4], gap="medium")  # 280 px of canvas fit a folded tablet (820 px)
 with col_in:
     st.subheader(t("draw.input"))
     pixels, known = input_ui()

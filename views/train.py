@@ -7,7 +7,7 @@ from core.errors import LabError
 from core.jobs import device_queue
 from ui.figures.train import accuracy_figure, knn_figure, loss_figure
 from ui.i18n import CATALOGS
-from ui.state import my_jobs, reason, submit, t, unique_name
+from ui.state import lang, my_jobs, reason, submit, t, unique_name
 from ui.train_controls import PRESET_KEY, key, train_controls_ui
 from ui.train_form import LR_CHOICES, divergence_tips, format_duration, lower_lr, nearest, run_name, summary
 from ui.widgets import no_workers_ui
@@ -60,7 +60,7 @@ def start_ui(config: TrainConfig | None, preset: str) -> None:
     st.button(t("train.start"), key="train_start", type="primary", disabled=config is None or busy,
               on_click=_start, args=(config, preset), help=help_text, width="stretch")
     if config is not None:
-        st.caption(t("train.will_train", summary=summary(config)))
+        st.caption(t("train.will_train", summary=summary(config, lang())))
         no_workers_ui(device_queue(config))
     refused = st.session_state.pop("train_refused", None)
     if refused is not None:
@@ -90,7 +90,7 @@ def status_ui(job, events: list[dict]) -> None:
     """Where the job is: queued, a progress bar, or how it ended (and that it is now a run)."""
     info = job.latest()
     state, cfg = info["state"], job.config
-    st.markdown(t("train.job", name=job.name, summary=summary(cfg)))
+    st.markdown(t("train.job", name=job.name, summary=summary(cfg, lang())))
     if state == "queued":
         st.info(t("train.queued", pos=info.get("queue_position") or 1))
         return

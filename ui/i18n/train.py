@@ -142,6 +142,9 @@ EN = {
     "train.tip.apply": "Set the learning rate to {lr}",
     "train.tip.apply.help": "Changes only the learning rate on the left; press Start to try again.",
     "train.refused": "Not started: {reason}.",
+    "train.sum.epoch": "{n} epoch",
+    "train.sum.epochs": "{n} epochs",
+    "train.sum.batch": "batch {n}",
     "train.interrupted": "⚠️ Interrupted at epoch {epoch}: {reason}. Nothing is lost up to its last checkpoint: "
                          "press Resume to go on, or Stop to keep the model from that checkpoint.",
     "train.chance": "⚠️ Finished, but the network did not learn: test accuracy **{acc}** ({time}) is about what "
@@ -306,6 +309,9 @@ ZH = {
     "train.tip.apply": "把学习率设为 {lr}",
     "train.tip.apply.help": "只修改左侧的学习率；再点击“开始训练”重新尝试。",
     "train.refused": "没有开始：{reason}。",
+    "train.sum.epoch": "{n} 轮",
+    "train.sum.epochs": "{n} 轮",
+    "train.sum.batch": "批量 {n}",
     "train.interrupted": "⚠️ 在第 {epoch} 轮中断：{reason}。到最近一个检查点为止的一切都还在："
                          "点“继续”接着训练，或点“停止”保留那个检查点的模型。",
     "train.chance": "⚠️ 训练结束了，但网络没有学会：测试准确率 **{acc}**（{time}）和随便猜差不多"
