@@ -17,7 +17,6 @@ CHANCE = 0.2  # ten digits: guessing scores about 10%; a run that ends below thi
 MORE_EPOCHS = (1, 2, 5, 10)
 
 st.title("🏋️ " + t("nav.train"))
-st.markdown(t("train.intro"))
 
 
 def _submit(configs: list[TrainConfig], names: list[str], continue_of: str | None = None) -> None:
@@ -86,8 +85,9 @@ def buttons_ui(job) -> None:
                  on_click=lambda: job.stop(), help=t("train.stop.help"), width="stretch")
 
 
-def status_ui(job, events: list[dict]) -> None:
-    """Where the job is: queued, a progress bar, or how it ended (and that it is now a run)."""
+def status_ui(job, events: list[dict], compact: bool = False) -> None:
+    """Where the job is: queued, a progress bar, or how it ended (and that it is now a run).
+    `compact`: one progress line with accuracy and loss in it, so the charts fit a projector's screen."""
     info = job.latest()
     state, cfg = info["state"], job.config
     st.markdown(t("train.job", name=job.name, summary=summary(cfg, lang())))
@@ -102,12 +102,17 @@ def status_ui(job, events: list[dict]) -> None:
             st.info(t("train.knn.running"))
         else:
             ips = info.get("images_per_s")
-            st.progress(min(max(info.get("fraction") or 0.0, 0.0), 1.0), text=t(
-                "train.progress", epoch=f"{info.get('epoch') or 0:.2f}", epochs=cfg.epochs,
-                ips=f"{ips:,.0f}" if ips else "–", left=format_duration(info.get("eta_s"))))
+            text = t("train.progress", epoch=f"{info.get('epoch') or 0:.2f}", epochs=cfg.epochs,
+                     ips=f"{ips:,.0f}" if ips else "–", left=format_duration(info.get("eta_s")))
+            if compact:
+                acc, loss = info.get("test_acc"), info.get("loss")
+                text += t("train.progress.numbers", acc=f"{acc:.1%}" if acc is not None else "–",
+                          loss=f"{loss:.3f}" if loss is not None else "–")
+            st.progress(min(max(info.get("fraction") or 0.0, 0.0), 1.0), text=text)
         if state == "paused":
             st.warning(t("train.paused"))
-        metrics_ui(info, with_loss=cfg.family != "knn")
+        if not compact:
+            metrics_ui(info, with_loss=cfg.family != "knn")
         return
     run = job.result
     acc = run.test_acc if run is not None else info.get("test_acc")
@@ -166,23 +171,36 @@ def _plot_labels() -> dict:
     return {n: t(f"train.plot.{n}") for n in names}
 
 
-def charts_ui(job, events: list[dict]) -> None:
-    """Loss per step and accuracy per epoch (kNN: accuracy against k), each under a short explanation."""
+def charts_ui(job, events: list[dict], live: bool = False) -> None:
+    """Loss per step and accuracy per epoch (kNN: accuracy against k), each under a short explanation.
+    `live`: side by side and a little lower, the explanations in the charts' help, so that progress and both
+    charts share one projector screen (1280x720) while the job trains."""
     cfg, labels = job.config, _plot_labels()
     if cfg.family == "knn":
         st.caption(t("train.explain.knn"))
         if any(e["kind"] == "knn" for e in events):
             st.plotly_chart(knn_figure(events, labels, k=cfg.k), key="train_knn_chart", width="stretch")
         return
-    note, switch = st.columns([3, 1], vertical_alignment="center")
-    note.caption(t("train.explain.loss.scratch" if cfg.family == "scratch" else "train.explain.loss",
-                   batch=cfg.batch_size))
-    log_y = switch.toggle(t("train.logy"), key="train_logy", help=t("train.logy.help"))
-    st.plotly_chart(loss_figure(events, labels, log_y=log_y), key="train_loss_chart", width="stretch")
-    acc_note = "train.explain.acc.target" if cfg.target_accuracy else "train.explain.acc"
-    st.caption(t(acc_note, n=f"{cfg.eval_subset:,}", target=f"{cfg.target_accuracy or 0:.1%}"))
-    st.plotly_chart(accuracy_figure(events, labels, epochs=cfg.epochs, target=cfg.target_accuracy),
-                    key="train_acc_chart", width="stretch")
+    loss_note = t("train.explain.loss.scratch" if cfg.family == "scratch" else "train.explain.loss",
+                  batch=cfg.batch_size)
+    acc_note = t("train.explain.acc.target" if cfg.target_accuracy else "train.explain.acc",
+                 n=f"{cfg.eval_subset:,}", target=f"{cfg.target_accuracy or 0:.1%}")
+    height = 300 if live else 340
+    loss_box, acc_box = st.columns(2) if live else (st.container(), st.container())
+    with loss_box:
+        note, switch = st.columns([1, 1] if live else [3, 1], vertical_alignment="center")  # room for the label
+        if not live:
+            note.caption(loss_note)
+        log_y = switch.toggle(t("train.logy"), key="train_logy", help=t("train.logy.help"))
+        st.plotly_chart(loss_figure(events, labels, log_y=log_y, height=height), key="train_loss_chart",
+                        width="stretch")
+    with acc_box:
+        if live:
+            st.caption(t("train.plot.accuracy"), help=acc_note)
+        else:
+            st.caption(acc_note)
+        st.plotly_chart(accuracy_figure(events, labels, epochs=cfg.epochs, target=cfg.target_accuracy, height=height),
+                        key="train_acc_chart", width="stretch")
 
 
 def job_view(job, events: list[dict]) -> None:
@@ -193,23 +211,34 @@ def job_view(job, events: list[dict]) -> None:
 
 @st.fragment(run_every=LIVE_EVERY)
 def live_ui() -> None:
-    """Redrawn every second while the workspace's latest job trains; a full rerun draws the end once."""
+    """Redrawn every second while the workspace's latest job trains, full width above the settings: the
+    buttons, one progress line and both charts on one screen. A full rerun draws the end once."""
     jobs = my_jobs()
     if not jobs or jobs[0].done or jobs[0].state == "interrupted":
         st.rerun()  # the job ended: a full rerun draws the final view once
-    job_view(jobs[0], _events(jobs[0]))
+    job, events = jobs[0], _events(jobs[0])
+    status, buttons = st.columns([3, 2], vertical_alignment="bottom")
+    with status:
+        status_ui(job, events, compact=True)
+    with buttons:
+        buttons_ui(job)
+    charts_ui(job, events, live=True)
 
 
+latest = next(iter(my_jobs()), None)  # the workspace's latest job, whatever the controls say now
+live = latest is not None and not latest.done and latest.state != "interrupted"
+if live:
+    live_ui()
+    st.divider()
+else:
+    st.markdown(t("train.intro"))
 controls, view = st.columns([2, 3], gap="large")
 with controls:
     config, preset = train_controls_ui()
 with view:
     start_ui(config, preset)
-    latest = next(iter(my_jobs()), None)  # the workspace's latest job, whatever the controls say now
     if latest is None:
         buttons_ui(None)
         st.info(t("train.idle"))
-    elif latest.done or latest.state == "interrupted":
+    elif not live:
         job_view(latest, _events(latest))
-    else:
-        live_ui()
