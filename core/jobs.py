@@ -482,6 +482,19 @@ def forget_run(ws: Workspace, name: str) -> None:
                     path.unlink(missing_ok=True)
 
 
+def sweep_interrupted() -> int:
+    """Mark every running job whose worker stopped beating as interrupted, in every workspace (worker pools
+    call this every few seconds, so a killed worker's job is marked even when no page is open)."""
+    from core.workspaces import all_workspaces
+
+    marked = 0
+    for ws in all_workspaces():
+        for record in _records(ws):
+            if record.get("state") == "running" and _check_alive(ws, record).get("state") == "interrupted":
+                marked += 1
+    return marked
+
+
 def list_jobs(ws: Workspace) -> list[Job]:
     """The workspace's jobs, newest first; running jobs whose worker died are marked interrupted on the way."""
     return [Job(ws, _check_alive(ws, r)) for r in reversed(_records(ws))]

@@ -254,8 +254,13 @@ def run_job(workspace_id: str, job_id: str) -> str:
 # ---- a pool of worker processes ---------------------------------------------------------------------------
 
 def _beat_pool(path: Path, info: dict, stop: threading.Event) -> None:
+    """Say the pool is alive, and mark the jobs of workers that died (here or on another machine)."""
     while not stop.is_set():
         write_file(path, json.dumps({**info, "time": time.time()}).encode())
+        try:
+            jobs.sweep_interrupted()
+        except OSError:  # a workspace removed while we looked: the next sweep sees the rest
+            pass
         stop.wait(jobs.POOL_BEAT_S)
 
 
