@@ -170,6 +170,16 @@ class Job:
         return self.ws.runs_dir / self._r["run"]
 
     @property
+    def kind(self) -> str:
+        """train (the Train, Compare and Home pages) or finetune (the Draw page)."""
+        return self._r.get("kind", "train")
+
+    @property
+    def outcome(self) -> dict:
+        """What a fine-tuning job measured: class-set and MNIST accuracy before and after."""
+        return self._r.get("outcome") or {}
+
+    @property
     def created(self) -> float:
         return self._r.get("created", 0.0)
 
@@ -395,6 +405,31 @@ def submit_many(ws: Workspace, items: list[tuple[TrainConfig, str | None]], n_tr
             jobs.append(Job(ws, record))
     kick(ws)
     return [job.refresh() for job in jobs]
+
+
+def submit_fine_tune(ws: Workspace, source: Path, config: TrainConfig, name: str, drawings: Path, epochs: int,
+                     lr: float, replay: bool) -> Job:
+    """Queue a fine-tuning job: a copy of the run in `source` trained a little on the class's drawings in
+    `drawings`, saved as the workspace's run `name`. Like every job, it runs in a worker, never in a page."""
+    with _locked(ws):
+        live = [r for r in _records(ws) if r["state"] in ("queued", "running")]
+        limit = settings.queue_per_workspace()
+        if len(live) + 1 > limit + 1:
+            raise JobError(f"this workspace already has {len(live)} jobs running or waiting; at most {limit + 1} "
+                           "at a time", "queue_full", limit=limit + 1, live=len(live))
+        job_id = secrets.token_hex(6)
+        run = _unique(safe_name(name), _taken_names(ws))
+        (ws.runs_dir / run).mkdir(parents=True)
+        record = {
+            "id": job_id, "name": run, "run": run, "config": config.to_dict(), "state": "queued", "kind": "finetune",
+            "finetune": {"source": str(Path(source).absolute()), "drawings": str(Path(drawings).absolute()),
+                         "epochs": int(epochs), "lr": float(lr), "replay": bool(replay)},
+            "created": time.time(), "dispatched": False, "resume": False, "continue_of": None, "queue": "cpu",
+            "total": 0, "error": None,
+        }
+        _write(_record_path(ws, job_id), record)
+    kick(ws)
+    return Job(ws, record).refresh()
 
 
 def kick(ws: Workspace) -> str | None:

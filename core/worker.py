@@ -199,6 +199,29 @@ def _prepare(ws: workspaces.Workspace, record: dict, config: TrainConfig) -> tup
     return None, 0
 
 
+def _fine_tune(ws: workspaces.Workspace, record: dict) -> dict:
+    """A fine-tuning job: the source run's copy trained on the class drawings, saved as a new run."""
+    from core import classset
+    from core.runs import Run, load_run, save_run
+
+    spec = record["finetune"]
+    source = load_run(spec["source"])
+    images, labels = classset.load_class_set(spec["drawings"])
+    data = dataset()
+    t0 = time.perf_counter()
+    replay = (data.images("train"), data.labels("train")) if spec["replay"] else None
+    model = classset.fine_tune(source.model, source.config, images, labels, epochs=spec["epochs"], lr=spec["lr"],
+                               replay=replay)
+    event = classset.fine_tune_event(model, source.config, data, source.history, len(labels), spec["epochs"],
+                                     time.perf_counter() - t0)
+    save_run(Run(name=record["run"], config=source.config, model=model, history=source.history + [event]),
+             ws.runs_dir / record["run"])
+    return {"source": source.name, "drawings": len(labels),
+            "before": classset.evaluate_images(source.model, images, labels)["accuracy"],
+            "after": classset.evaluate_images(model, images, labels)["accuracy"],
+            "test_before": source.test_acc, "test_after": event["test_acc"]}
+
+
 def run_job(workspace_id: str, job_id: str) -> str:
     """The Huey task: train one job of one workspace, writing its run folder as it goes; returns its state."""
     from core import training
@@ -210,6 +233,11 @@ def run_job(workspace_id: str, job_id: str) -> str:
     state, fields = "failed", {}
     try:
         torch.set_num_threads(1)  # one single-threaded job per worker process: N workers share the cores
+        if record.get("kind") == "finetune":
+            jobs.Control(ws, job_id).is_set()  # a beat: fine-tuning takes seconds, one is enough
+            fields["outcome"] = _fine_tune(ws, record)
+            state = "finished"
+            return state
         config = TrainConfig.from_dict(record["config"])
         run_dir = ws.runs_dir / record["run"]
         resume, lines = _prepare(ws, record, config)

@@ -116,7 +116,7 @@ def test_class_set_accuracy_and_fine_tuning_add_a_run(tiny_run, small_mnist, tmp
     assert not torch.equal(next(iter(copy.model.state_dict().values())),
                            next(iter(tiny_run.model.state_dict().values())))
     assert copy.history[-1]["fine_tuned"] == {"drawings": 12, "epochs": 3}
-    assert at.session_state["draw_run"] == "tiny-mlp-class"  # the new run is selected
+    assert at.session_state["draw_run"] == "tiny-mlp"  # the original stays selected: the copy is the user's to pick
     assert any("tiny-mlp-class" in s.value for s in at.success)
 
 

@@ -15,7 +15,7 @@ import streamlit as st
 from core import jobs, settings
 from core import workspaces as wss
 from core.data import MNIST, DataError, load_mnist
-from core.runs import Run, list_run_dirs, load_run, safe_name, save_run
+from core.runs import Run, list_run_dirs, load_run, safe_name
 from ui.i18n import LANGS
 from ui.i18n import reason as translate_reason
 from ui.i18n import t as translate
@@ -225,14 +225,6 @@ def unique_name(base: str) -> str:
     while f"{base}-{i}" in taken:
         i += 1
     return f"{base}-{i}"
-
-
-def add_run(run: Run) -> str:
-    """Save a run made in the page (fine-tuning, uploads) into the workspace; returns its name there."""
-    run.name = unique_name(run.name)
-    run.origin = "trained"
-    save_run(run, workspace().runs_dir / run.name)
-    return run.name
 
 
 def run_picker_ui(key: str = "run", label_key: str = "runs.pick", container=st) -> Run | None:

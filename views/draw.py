@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import streamlit as st
 import torch
 from torch import nn
 
-from core import classset
+from core import classset, jobs
+from core.errors import LabError
 from core.knn import KNN
 from core.preprocess import Preprocessed, canvas_to_mnist, load_image
 from core.runs import Run
@@ -18,7 +17,7 @@ from core.saliency import gradient_saliency, occlusion_saliency, overlay
 from core.training import predict_proba
 from ui.canvas import clear_canvas, drawing_canvas_ui
 from ui.figures.draw import centred_view, class_counts_bars, probability_bars, runs_heatmap, square_panel
-from ui.state import add_run, dataset, reason, run_picker_ui, runs, t
+from ui.state import RUNS_DIR, dataset, is_mine, reason, run_picker_ui, runs, t, workspace
 from ui.widgets import digit_image
 
 CANVAS_KEY = "draw_canvas"
@@ -297,42 +296,65 @@ def fine_tune_ui(run: Run, images: np.ndarray, labels: np.ndarray, before: dict)
         return
     is_knn = isinstance(run.model, KNN)
     c1, c2, c3 = st.columns(3)
-    epochs = c1.slider(t("draw.ft.epochs"), 1, 100, 20, key="draw_ft_epochs", help=t("draw.ft.epochs.help"),
-                       disabled=is_knn)
-    lr = c2.number_input(t("draw.ft.lr"), min_value=1e-6, max_value=10.0, value=float(run.config.lr),
-                         format="%g", key=f"draw_ft_lr_{run.name}", help=t("draw.ft.lr.help"), disabled=is_knn)
-    replay = c3.checkbox(t("draw.ft.replay"), value=True, key="draw_ft_replay", help=t("draw.ft.replay.help"),
-                         disabled=is_knn)
+    c1.slider(t("draw.ft.epochs"), 1, 100, 20, key="draw_ft_epochs", help=t("draw.ft.epochs.help"),
+              disabled=is_knn)
+    c2.number_input(t("draw.ft.lr"), min_value=1e-6, max_value=10.0, value=float(run.config.lr),
+                    format="%g", key=f"draw_ft_lr_{run.name}", help=t("draw.ft.lr.help"), disabled=is_knn)
+    c3.checkbox(t("draw.ft.replay"), value=True, key="draw_ft_replay", help=t("draw.ft.replay.help"),
+                disabled=is_knn)
     if is_knn:
         st.caption(t("draw.ft.knn"))
-    if not st.button(t("draw.ft.go"), key="draw_ft_go", icon="🛠️", help=t("draw.ft.go.help"), type="primary"):
+    st.button(t("draw.ft.go"), key="draw_ft_go", icon="🛠️", help=t("draw.ft.go.help"), type="primary",
+              on_click=_start_fine_tune, args=(run,),
+              disabled=st.session_state.get("draw_ft_job") is not None)
+    fine_tune_status_ui()
+
+
+def _start_fine_tune(run: Run) -> None:
+    """on_click: queue the fine-tuning job; a worker trains the copy, the page only watches.
+    The settings are read from the widgets' state now (arguments would hold the previous run's values)."""
+    ss = st.session_state
+    epochs, lr = ss.get("draw_ft_epochs", 20), ss.get(f"draw_ft_lr_{run.name}", run.config.lr)
+    replay = ss.get("draw_ft_replay", True)
+    source = workspace().runs_dir / run.name if is_mine(run) else RUNS_DIR / run.name
+    try:
+        job = jobs.submit_fine_tune(workspace(), source, run.config, f"{run.name}-class", classset.class_dir(),
+                                    epochs, lr, replay)
+    except LabError as exc:
+        st.session_state["draw_ft_error"] = exc
         return
-    data = dataset()
-    with st.spinner(t("draw.ft.running")):
-        t0 = time.perf_counter()
-        extra = (data.images("train"), data.labels("train")) if replay else None
-        try:
-            model = classset.fine_tune(run.model, run.config, images, labels, epochs=epochs, lr=lr, replay=extra)
-        except classset.FineTuneError as exc:
-            st.error(reason(exc))
-            return
-        seconds = time.perf_counter() - t0
-        event = classset.fine_tune_event(model, run.config, data, run.history, len(labels), epochs, seconds)
-    new = Run(name=f"{run.name}-class", config=run.config, model=model, history=run.history + [event])
-    name = add_run(new)
-    after = classset.evaluate_images(model, images, labels)
-    st.session_state["draw_pending_run"] = name
-    st.session_state["draw_flash"] = t(
-        "draw.ft.done", name=name, before=f"{before['accuracy']:.0%}", after=f"{after['accuracy']:.0%}",
-        test_before=f"{run.test_acc or 0:.1%}", test_after=f"{event['test_acc']:.1%}",
-    )
-    st.rerun()
+    st.session_state["draw_ft_job"] = job.id
+
+
+@st.fragment(run_every=1.0)
+def fine_tune_status_ui() -> None:
+    """While the worker fine-tunes: a note; when it is done: what it changed (the original stays selected)."""
+    error = st.session_state.pop("draw_ft_error", None)
+    if error is not None:
+        st.error(reason(error))
+    job = jobs.get(workspace(), st.session_state.get("draw_ft_job") or "")
+    if job is None:
+        return
+    if not job.done:
+        st.info(t("draw.ft.running"), icon="⏳")
+        return
+    st.session_state.pop("draw_ft_job", None)
+    if job.state == "failed":
+        st.session_state["draw_flash"] = ("error", reason_of(job))
+    else:
+        o = job.outcome
+        st.session_state["draw_flash"] = ("success", t(
+            "draw.ft.done", name=job.name, before=f"{o['before']:.0%}", after=f"{o['after']:.0%}",
+            test_before=f"{o['test_before'] or 0:.1%}", test_after=f"{o['test_after']:.1%}"))
+    st.rerun()  # the whole page: the new run appears in every list
+
+
+def reason_of(job) -> str:
+    """A failed job's reason in the reader's language (its code's translation, else its message)."""
+    return reason(LabError(job.error or "?", job.error_code, **job.error_params))
 
 
 # ---- the page ---------------------------------------------------------------------------------------
-
-if "draw_pending_run" in st.session_state:  # a fine-tuned run was just added: select it
-    st.session_state["draw_run"] = st.session_state.pop("draw_pending_run")
 
 st.title("✏️ " + t("draw.title"))
 st.markdown(t("draw.intro"))
@@ -340,7 +362,8 @@ st.markdown(t("draw.intro"))
 # canvas would otherwise remount it and wipe the drawing on screen.
 flash = st.empty()
 if "draw_flash" in st.session_state:
-    flash.success(st.session_state.pop("draw_flash"))
+    kind, text = st.session_state.pop("draw_flash")
+    getattr(flash, kind)(text)
 
 col_in, col_out = st.columns([1, 1.4], gap="medium")  # 280 px of canvas fit a folded tablet (820 px)
 with col_in:

@@ -122,7 +122,7 @@ EN = {
     ),
     "draw.diverged": "💥 This run diverged (its weights are no longer numbers), so it reads nothing. Pick a run that "
                      "learned, or train again with a smaller learning rate.",
-    "draw.ft.diverged": "This run diverged: there is nothing to fine-tune. Pick a run that learned."
+    "draw.ft.diverged": "This run diverged: there is nothing to fine-tune. Pick a run that learned.",
 }
 
 ZH = {
