@@ -11,6 +11,7 @@ OPTIMIZERS = ("sgd", "momentum", "adam")
 SCHEDULES = ("constant", "onecycle")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 KNN_FEATURES = ("blocks", "pixels")
+ARCHS = ("linear", "mlp:W1,W2,...", "cnn", "lenet5", "scratch:H", "knn")
 
 
 class ConfigError(ValueError):
@@ -78,8 +79,6 @@ class TrainConfig:
 
     def validated(self) -> TrainConfig:
         """Return self, or raise ConfigError with a message fit for a user."""
-        from core.models import parse_arch  # local: models imports config
-
         parse_arch(self.arch)
         _choice("activation", self.activation, ACTIVATIONS)
         _choice("loss", self.loss, LOSSES)
@@ -111,3 +110,20 @@ class TrainConfig:
 def _choice(what: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise ConfigError(f"unknown {what} {value!r}; choose one of: {', '.join(allowed)}")
+
+
+def parse_arch(spec: str) -> tuple[str, list[int]]:
+    """'mlp:128,64' -> ('mlp', [128, 64]); raise ConfigError for anything unknown."""
+    head, _, rest = spec.strip().partition(":")
+    if head in ("linear", "cnn", "lenet5", "knn") and not rest:
+        return head, []
+    if head in ("mlp", "scratch"):
+        try:
+            widths = [int(w) for w in rest.split(",")] if rest else []
+        except ValueError:
+            widths = []
+        if widths and all(0 < w <= 4096 for w in widths) and (head == "mlp" or len(widths) == 1):
+            return head, widths
+        example = "mlp:128,64" if head == "mlp" else "scratch:30"
+        raise ConfigError(f"architecture {spec!r} needs positive hidden widths, e.g. {example}")
+    raise ConfigError(f"unknown architecture {spec!r}; use one of: {', '.join(ARCHS)}")

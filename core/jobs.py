@@ -455,6 +455,7 @@ def kick(ws: Workspace) -> str | None:
         update(ws, record["id"], state="failed", error=f"the job queue cannot be reached: {exc}",
                error_code="queue_down", dispatched=False)
         _unqueue(record)
+        kick(ws)  # the next waiting job tries too (and says the same if the queue is still down)
     return record["id"]
 
 

@@ -5,27 +5,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from core.config import ConfigError
+from core.config import ConfigError, parse_arch
 
-ARCHS = ("linear", "mlp:W1,W2,...", "cnn", "lenet5", "scratch:H", "knn")
 _ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
-
-
-def parse_arch(spec: str) -> tuple[str, list[int]]:
-    """'mlp:128,64' -> ('mlp', [128, 64]); raise ConfigError for anything unknown."""
-    head, _, rest = spec.strip().partition(":")
-    if head in ("linear", "cnn", "lenet5", "knn") and not rest:
-        return head, []
-    if head in ("mlp", "scratch"):
-        try:
-            widths = [int(w) for w in rest.split(",")] if rest else []
-        except ValueError:
-            widths = []
-        if widths and all(0 < w <= 4096 for w in widths) and (head == "mlp" or len(widths) == 1):
-            return head, widths
-        example = "mlp:128,64" if head == "mlp" else "scratch:30"
-        raise ConfigError(f"architecture {spec!r} needs positive hidden widths, e.g. {example}")
-    raise ConfigError(f"unknown architecture {spec!r}; use one of: {', '.join(ARCHS)}")
 
 
 def mlp(widths: list[int], activation: str = "relu") -> nn.Sequential:

@@ -30,17 +30,6 @@ EMPTY_FRACTION = 5e-4  # fewer inked pixels than this share of the canvas (or 3)
 MIN_STRETCH_LEVEL = 0.25  # contrast stretch maps the ink's level to 1 when the level is above this
 ALPHA_BACKGROUND = 0.5  # border alpha below this (median) means a transparent background: ink = alpha
 
-# What each step shows, one line each, for captions on the teaching page.
-STEP_CAPTIONS = {
-    "ink": "Ink map at the original size: 1 = full ink, 0 = background.",
-    "cropped": "The ink's bounding box (or the whole canvas with crop off).",
-    "fitted": "Resized so the longer side is 20 px (keep_aspect off: stretched to 20x20).",
-    "centred": "Pasted into 28x28 with the centre of mass at (14, 14) (off: the box centred).",
-    "squashed": "fit_20 off: squashed straight to 28x28, no margin, no centring.",
-    "input": "The 28x28 image the network sees.",
-}
-
-
 @dataclass
 class Preprocessed:
     """The steps of one preprocessing run and the final 28x28 image."""

@@ -124,19 +124,21 @@ def write_file(path: Path, blob: bytes) -> None:
 class HistoryTail:
     """metrics.jsonl read incrementally: each call parses only the complete lines added since the last one.
 
-    A file that shrank (a resumed job drops the events after its checkpoint) is read again from the start.
+    A file that shrank or was replaced (a resumed job drops the events after its checkpoint) is read again
+    from the start.
     """
 
     def __init__(self, path: Path) -> None:
-        self.path, self.offset, self.events = Path(path), 0, []
+        self.path, self.offset, self.events, self.inode = Path(path), 0, [], None
 
     def read(self) -> list[dict]:
         try:
-            size = self.path.stat().st_size
+            stat = self.path.stat()
         except OSError:
             return self.events
-        if size < self.offset:
-            self.offset, self.events = 0, []
+        size = stat.st_size
+        if size < self.offset or stat.st_ino != self.inode:  # cut short, or replaced (rewritten aside, renamed)
+            self.offset, self.events, self.inode = 0, [], stat.st_ino
         if size == self.offset:
             return self.events
         with open(self.path, "rb") as f:

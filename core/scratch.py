@@ -120,7 +120,7 @@ class ScratchNet:
         return torch.from_numpy(proba.astype(np.float32))
 
     def state_dict(self) -> dict[str, torch.Tensor]:
-        """Copies of the parameters as torch tensors (so checkpoints use torch.save like the other models)."""
+        """Copies of the parameters as torch tensors (saved as safetensors, like the other models)."""
         return {name: torch.from_numpy(self.params[name].copy()) for name in PARAM_NAMES}
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:

@@ -8,7 +8,7 @@ decides what to show. Event kinds:
   knn      {k, test_acc}                                   (kNN only: accuracy as k changes)
   diverged {step, reason}
   checkpoint {epoch, step, state}     (only with checkpoints=True: everything needed to go on later; the
-                                       state holds tensors, so it is saved with torch.save, never in metrics)
+                                       state holds tensors: core.worker saves it as safetensors, never in metrics)
   paused   {epoch, step, seen}        (the control asked for a pause: a checkpoint came just before; the run
                                        goes on later with train(..., resume=state))
   final    {status: finished|stopped|diverged|target, test_acc, seconds, train_seconds,
@@ -27,10 +27,10 @@ from typing import Protocol
 import torch
 from torch import nn
 
-from core.config import TrainConfig
+from core.config import TrainConfig, parse_arch
 from core.data import MNIST
 from core.losses import compute_loss
-from core.models import build_model, parse_arch, resolve_device
+from core.models import build_model, resolve_device
 from core.optim import LeanStep, make_optimizer
 
 EVAL_SEED = 1234  # fixes which test images the cheap in-epoch evaluations use
@@ -337,8 +337,9 @@ class _Loop:
                             yield self._checkpoint(epoch, i + 1)
                         yield self._final("target")
                         return
-            if self.checkpoints:
-                yield self._checkpoint(epoch + 1, 0)  # at the epoch's end: a killed worker loses at most one epoch
+            if self.checkpoints:  # at the epoch's end: a killed worker loses at most one epoch
+                self.g_epoch = g.get_state()  # the next epoch's shuffle starts from here
+                yield self._checkpoint(epoch + 1, 0)
         yield self._final("finished")
 
 

@@ -222,6 +222,14 @@ def _fine_tune(ws: workspaces.Workspace, record: dict) -> dict:
             "test_before": source.test_acc, "test_after": event["test_acc"]}
 
 
+def _beat_job(ws: workspaces.Workspace, job_id: str, done: threading.Event) -> None:
+    while not done.wait(jobs.BEAT_EVERY_S):
+        try:
+            jobs.beat_path(ws, job_id).touch()
+        except OSError:  # the workspace was removed under a running job: nothing left to show alive
+            return
+
+
 def run_job(workspace_id: str, job_id: str) -> str:
     """The Huey task: train one job of one workspace, writing its run folder as it goes; returns its state."""
     from core import training
@@ -231,6 +239,10 @@ def run_job(workspace_id: str, job_id: str) -> str:
     if record is None:
         return "skipped"
     state, fields = "failed", {}
+    # The heartbeat comes from a thread, so that a long phase without steps (loading MNIST from a slow disk,
+    # evaluating a big model, starting CUDA) never looks like a dead worker; only a dead process stops it.
+    beating = threading.Event()
+    threading.Thread(target=_beat_job, args=(ws, job_id, beating), daemon=True, name=f"beat-{job_id}").start()
     try:
         torch.set_num_threads(1)  # one single-threaded job per worker process: N workers share the cores
         if record.get("kind") == "finetune":
@@ -271,8 +283,13 @@ def run_job(workspace_id: str, job_id: str) -> str:
         state = "failed"
         fields.update(error=" ".join(str(exc).split()) or type(exc).__name__,
                       error_code=getattr(exc, "code", "") or "", error_params=getattr(exc, "params", {}))
+    except BaseException:  # the pool is stopping (Huey turns SIGTERM into KeyboardInterrupt): resumable, not failed
+        state = "interrupted"
+        fields.update(error="its worker pool was stopped", error_code="worker_lost")
+        raise
     finally:
-        jobs.update(ws, job_id, state=state, ended=None if state == "paused" else time.time(),
+        beating.set()
+        jobs.update(ws, job_id, state=state, ended=None if state in ("paused", "interrupted") else time.time(),
                     resume=state == "paused", **fields)
         jobs.clear_control(ws, job_id)
         jobs.kick(ws)  # the workspace's next waiting job

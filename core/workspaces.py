@@ -148,12 +148,12 @@ def open_code(code: str) -> Workspace:
     cleaned = re.sub(r"[\s-]+", "", code or "").lower()
     if len(cleaned) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in cleaned):
         raise WorkspaceError(f"{code!r} is not a workspace code (8 letters and digits, like k7mp-3xqa)",
-                             "ws_code_malformed", code=code)
+                             "ws_code_malformed", given=code)
     try:
         wid = (_codes() / cleaned).read_text().strip()
     except OSError:
         raise WorkspaceError(f"no workspace has the code {code!r} on this server", "ws_code_unknown",
-                             code=code) from None
+                             given=code) from None
     return open_id(wid)
 
 

@@ -21,20 +21,14 @@ QUICK = TrainConfig(arch="mlp:32", epochs=2, batch_size=64, lr=3e-3, device="cpu
 
 
 @pytest.fixture(autouse=True)
-def fresh_job_manager():
-    """Overrides conftest's fixture of this name, which still tears down the removed thread JobManager."""
-    yield
-
-
-@pytest.fixture(autouse=True)
-def home(tmp_path, monkeypatch):
-    """Each test has its own data folder (workspaces, queue.db, queue tickets) and the SQLite queue."""
-    monkeypatch.setenv("MNIST_LAB_HOME", str(tmp_path / "home"))
+def home(lab_home, monkeypatch):
+    """Each test has its own data folder (conftest's lab_home) and the real SQLite queue, with nobody consuming it
+    unless the test asks for immediate mode."""
     monkeypatch.setenv("MNIST_LAB_SUBSET", "3000,1000")
     monkeypatch.delenv("MNIST_LAB_QUEUE", raising=False)
     monkeypatch.delenv("MNIST_LAB_QUEUE_PER_WORKSPACE", raising=False)
-    worker.set_immediate(False)  # forget Huey instances bound to another test's folder
-    yield tmp_path / "home"
+    worker.set_immediate(False)
+    yield lab_home
     worker.set_immediate(False)
 
 
@@ -67,7 +61,7 @@ def test_job_trains_and_writes_its_run(immediate, ws):
     assert job.state == "finished", job.error
     assert job.done and job.error is None
     assert job.run_dir == ws.runs_dir / "first-try"
-    for name in ("config.json", "metrics.jsonl", "model.safetensors", "checkpoint.pt"):
+    for name in ("config.json", "metrics.jsonl", "model.safetensors", worker.CHECKPOINT):
         assert (job.run_dir / name).is_file(), name
     assert TrainConfig.from_dict(json.loads((job.run_dir / "config.json").read_text())) == QUICK
     history = events(job)
@@ -222,7 +216,6 @@ def test_continue_of_a_run_without_checkpoint_fails_with_a_reason(immediate, ws)
 # core/training.py: the epoch-end checkpoint (`self._checkpoint(epoch + 1, 0)`) stores `g_epoch`, the batch-order
 # generator's state *before* the finished epoch's shuffle, so a run resumed from it (continue_of, or a job whose
 # worker was killed) replays that epoch's batch order instead of drawing the next one. Remove the mark once fixed.
-@pytest.mark.xfail(strict=True, reason="epoch-end checkpoint replays the finished epoch's batch order")
 def test_continued_run_equals_one_trained_in_one_go(immediate, ws):
     """1 epoch continued to 2 (constant learning rate) gives exactly the run trained for 2 epochs at once."""
     whole = jobs.submit(ws, QUICK, name="whole")

@@ -24,23 +24,24 @@ ROOT = Path(__file__).resolve().parents[1]
 SUBSET = "12000,2000"
 CONFIG = TrainConfig(arch="cnn", epochs=3, batch_size=64, lr=3e-3, device="cpu", eval_subset=500)
 STEPS = 3 * 188  # 12000 / 64 rounded up, per epoch
+RUNNING: list[subprocess.Popen] = []  # the pools started by start_pool, for the failure messages
 
 
-@pytest.fixture(autouse=True)
-def fresh_job_manager():
-    """Overrides conftest's fixture of this name, which still tears down the removed thread JobManager."""
-    yield
+def pools_status() -> str:
+    return "".join(f"\npool {p.pid} ({'running' if p.poll() is None else f'exited {p.returncode}'}), log:\n"
+                   f"{p.log.read_text()[-2000:]}" for p in RUNNING)
 
 
-def wait_for(predicate, timeout: float, every: float = 0.05, what: str = "condition"):
-    """Poll until `predicate()` returns something true; fail after `timeout` seconds."""
+def wait_for(predicate, timeout: float, every: float = 0.05, what: str = "condition", job=None):
+    """Poll until `predicate()` returns something true; fail after `timeout` seconds, saying what was seen."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}" + (f"; job: {job._r}" if job else "")
+                        + pools_status())
         time.sleep(every)
 
 
@@ -69,15 +70,18 @@ def start_pool(home: Path, cwd: Path, log: Path, env_extra: dict | None = None) 
     env.update(MNIST_LAB_HOME=str(home), MNIST_DATA_DIR=os.environ["MNIST_DATA_DIR"], MNIST_LAB_SUBSET=SUBSET,
                PYTHONPATH=str(ROOT), **(env_extra or {}))
     with open(log, "wb") as out:
-        return subprocess.Popen([sys.executable, "-m", "core", "worker", "--workers", "1"], cwd=cwd, env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "core", "worker", "--workers", "1"], cwd=cwd, env=env,
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    proc.log = log
+    RUNNING.append(proc)
+    return proc
 
 
-def wait_for_pool(proc: subprocess.Popen, log: Path, timeout: float = 60) -> dict:
+def wait_for_pool(proc: subprocess.Popen, timeout: float = 60) -> dict:
     """The pool's heartbeat (jobs.pools()) once it is up, and its worker process forked."""
     def up():
         if proc.poll() is not None:
-            pytest.fail(f"the worker pool exited with {proc.returncode}:\n{log.read_text()}")
+            pytest.fail(f"the worker pool exited with {proc.returncode}:\n{proc.log.read_text()}")
         info = next((p for p in jobs.pools() if p["pid"] == proc.pid), None)
         return info if info and children(proc.pid) else None
 
@@ -99,29 +103,40 @@ def stop_pool(proc: subprocess.Popen) -> None:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+    if proc in RUNNING:
+        RUNNING.remove(proc)
 
 
 @pytest.fixture(scope="module")
 def pool(tmp_path_factory):
-    """MNIST_LAB_HOME for this module and one worker pool serving it; yields the pool's Popen."""
+    """One worker pool for the module, with its data folder; yields the pool's Popen."""
     base = tmp_path_factory.mktemp("pool")
-    home = base / "home"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MNIST_LAB_HOME", str(home))
+    with pytest.MonkeyPatch.context() as mp:  # module scope: conftest's lab_home is not set up yet
+        mp.setenv("MNIST_LAB_HOME", str(base / "home"))
         mp.setenv("MNIST_LAB_SUBSET", SUBSET)
         mp.delenv("MNIST_LAB_QUEUE", raising=False)
         mp.delenv("MNIST_LAB_QUEUE_PER_WORKSPACE", raising=False)
-        worker.set_immediate(False)  # SqliteHuey in this module's data folder
-        log = base / "worker.log"
-        proc = start_pool(home, base / "cwd", log)
+        worker.set_immediate(False)  # the real SqliteHuey in the pool's data folder
+        proc = start_pool(base / "home", base / "cwd", base / "worker.log")
+        proc.home = base / "home"
         try:
-            info = wait_for_pool(proc, log)
-            assert info["workers"] == 1 and info["queue"] == "cpu"
+            info = wait_for_pool(proc)
+            assert info["workers"] == 1 and info["queue"] == "cpu" and info["kind"] == "process"
             yield proc
         finally:
             stop_pool(proc)
             worker.set_immediate(False)
-    assert "Traceback" not in log.read_text(), log.read_text()
+
+
+@pytest.fixture(autouse=True)
+def lab_home(pool, monkeypatch):
+    """Replaces conftest's: the tests here use the pool's data folder and the real queue, not immediate mode."""
+    monkeypatch.setenv("MNIST_LAB_HOME", str(pool.home))
+    monkeypatch.setenv("MNIST_LAB_SUBSET", SUBSET)
+    worker.set_immediate(False)
+    yield pool.home
+    worker.set_immediate(False)
+    assert pool.poll() is None, f"the worker pool died during the test{pools_status()}"
 
 
 @pytest.fixture(scope="module")
@@ -154,12 +169,12 @@ def test_worker_trains_a_submitted_job(pool, reference):
     """A job submitted here is taken by the pool's worker process and trained to a real accuracy."""
     job = reference
     assert job.state == "finished", job.error
-    host, pid = job._r["worker"].rsplit(":", 1)
-    assert int(pid) in children(pool.pid)  # trained in the pool's worker process, not here
+    pid = int(job._r["worker"].rsplit(":", 1)[1])
+    assert pid in children(pool.pid)  # trained in the pool's worker process, not here
     assert final_acc(job) > 0.95  # small CNN, 3 epochs on 12000 images: about 96.5%
     assert job.result.test_acc == final_acc(job) == load_run(job.run_dir).test_acc
     assert steps(job) == list(range(1, STEPS + 1))
-    assert (job.run_dir / "checkpoint.pt").is_file()
+    assert (job.run_dir / worker.CHECKPOINT).is_file()
     assert job.latest()["fraction"] == 1.0 and job.latest()["total"] == 3 * 12000
 
 
@@ -167,10 +182,10 @@ def test_pause_then_resume_ends_as_if_never_paused(pool, reference):
     """pause -> paused with a checkpoint, the worker freed; resume -> finished, exactly the uninterrupted run."""
     ws = workspaces.create()
     job = jobs.submit(ws, CONFIG, name="paused")
-    wait_for(lambda: started(job), 60, what="the job to train")
+    wait_for(lambda: started(job), 60, what="the job to train", job=job)
     job.pause()
-    wait_for(lambda: job.refresh().state == "paused", 30, what="the job to pause")
-    assert (job.run_dir / "checkpoint.pt").is_file()
+    wait_for(lambda: job.refresh().state == "paused", 30, what="the job to pause", job=job)
+    assert (job.run_dir / worker.CHECKPOINT).is_file()
     assert load_run(job.run_dir).test_acc is not None  # the weights so far can be looked at
     at_pause = job.latest()
     assert 0 < at_pause["fraction"] < 1
@@ -190,7 +205,7 @@ def test_pause_then_resume_ends_as_if_never_paused(pool, reference):
 def test_stop_a_running_job_keeps_its_model(pool, reference):
     """stop while running -> stopped, with the model trained so far saved and loadable."""
     job = jobs.submit(workspaces.create(), CONFIG, name="stopped")
-    wait_for(lambda: started(job), 60, what="the job to train")
+    wait_for(lambda: started(job), 60, what="the job to train", job=job)
     job.stop()
     assert job.stop_requested
     assert job.wait(30), job.refresh()
@@ -205,9 +220,9 @@ def test_stop_a_running_job_keeps_its_model(pool, reference):
 def test_stop_a_paused_job_closes_its_run(pool):
     """stop of a paused job (nobody is training it) ends it here: stopped, its run closed at the checkpoint."""
     job = jobs.submit(workspaces.create(), CONFIG, name="paused-then-stopped")
-    wait_for(lambda: started(job), 60, what="the job to train")
+    wait_for(lambda: started(job), 60, what="the job to train", job=job)
     job.pause()
-    wait_for(lambda: job.refresh().state == "paused", 30, what="the job to pause")
+    wait_for(lambda: job.refresh().state == "paused", 30, what="the job to pause", job=job)
     job.stop()
     assert job.state == "stopped" and job.refresh().state == "stopped"
     history = events(job)
@@ -218,20 +233,27 @@ def test_stop_a_paused_job_closes_its_run(pool):
     assert job.refresh().state == "stopped"
 
 
+def on_disk(job) -> dict:
+    """The job's record as the workers wrote it (Job.refresh would itself mark a dead worker's job)."""
+    return json.loads((job.ws.jobs_dir / f"{job.id}.json").read_text())
+
+
 def test_killed_worker_leaves_an_interrupted_job_that_resumes(pool, reference):
-    """SIGKILL of the worker process mid-training: the job turns interrupted (its beat stops), its files stay
-    readable, and resume() finishes it from the last epoch checkpoint with the accuracy of an uninterrupted run."""
+    """SIGKILL of the worker process mid-training: the pool marks the job interrupted once its beat is stale
+    (nobody has to look), its files stay readable, and resume() finishes it from the last epoch checkpoint with
+    the accuracy of an uninterrupted run."""
     job = jobs.submit(workspaces.create(), CONFIG, name="killed")
-    wait_for(lambda: job.refresh().state == "running" and (job.run_dir / "checkpoint.pt").is_file(), 60,
-             what="the first epoch checkpoint")
+    wait_for(lambda: job.refresh().state == "running" and (job.run_dir / worker.CHECKPOINT).is_file(), 60,
+             what="the first epoch checkpoint", job=job)
     assert job.state == "running"
     host, pid = job._r["worker"].rsplit(":", 1)
     assert parent_of(int(pid)) == pool.pid
     os.kill(int(pid), signal.SIGKILL)
     killed_at = time.monotonic()
-    wait_for(lambda: job.refresh().state == "interrupted", 30, every=0.5, what="the job to be marked interrupted")
+    wait_for(lambda: on_disk(job)["state"] == "interrupted", 30, every=0.5, what="the pool to mark the job",
+             job=job)
     assert time.monotonic() - killed_at >= jobs.STALE_AFTER_S - jobs.BEAT_EVERY_S - 1  # not before its beat aged
-    assert job.error_code == "worker_lost"
+    assert job.refresh().state == "interrupted" and job.error_code == "worker_lost"
     # What the dead worker wrote is intact: every line parses, and the weights of the last epoch end load.
     lines = (job.run_dir / "metrics.jsonl").read_text().splitlines()
     assert lines and all(json.loads(line)["kind"] for line in lines)
@@ -244,4 +266,4 @@ def test_killed_worker_leaves_an_interrupted_job_that_resumes(pool, reference):
     assert job._r["worker"] != f"{host}:{pid}"  # the pool replaced its dead worker process
     assert steps(job) == list(range(1, STEPS + 1))
     assert abs(final_acc(job) - final_acc(reference)) <= 0.005
-    assert pool.poll() is None and len(children(pool.pid)) == 1
+    assert pool.poll() is None and len(children(pool.pid)) == 2  # the scheduler and a worker

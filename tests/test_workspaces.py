@@ -17,18 +17,10 @@ from core.workspaces import WorkspaceError
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True)
-def fresh_job_manager():
-    """Overrides conftest's fixture of this name, which still tears down the removed thread JobManager."""
-    yield
-
-
-@pytest.fixture(autouse=True)
-def home(tmp_path, monkeypatch):
-    """Each test has its own data folder."""
-    path = tmp_path / "home"
-    monkeypatch.setenv("MNIST_LAB_HOME", str(path))
-    return path
+@pytest.fixture
+def home(lab_home):
+    """Each test has its own data folder (conftest's lab_home sets MNIST_LAB_HOME)."""
+    return lab_home
 
 
 def tree(root: Path) -> dict[str, int]:
@@ -94,7 +86,6 @@ def test_open_code_forms():
 
 # core/workspaces.py open_code passes `code=code` as a message parameter, which collides with LabError's own
 # `code` argument: every bad or unknown code raises TypeError instead of WorkspaceError. Remove this mark once fixed.
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="open_code: code=code collides with LabError(code=...)")
 @pytest.mark.parametrize("bad, why", [("", "ws_code_malformed"), ("abc", "ws_code_malformed"),
                                       ("abcd-efgh-j", "ws_code_malformed"), ("0000-0000", "ws_code_malformed"),
                                       ("llll-iiii", "ws_code_malformed"), ("../../etc", "ws_code_malformed"),

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import math
 
-from core.config import ConfigError, TrainConfig
-from core.models import parse_arch
+from core.config import ConfigError, TrainConfig, parse_arch
 from core.presets import PRESETS
 from ui.i18n import t
 

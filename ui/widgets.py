@@ -127,10 +127,7 @@ if (win.innerWidth < NARROW_PX && !win.sessionStorage.getItem("mnistlab-folded")
 
 def fold_sidebar_on_narrow_screens() -> None:
     """Fold the sidebar once on a narrow screen, so that the Draw canvas and the charts get the full width."""
-    import streamlit.components.v1 as components
-
-    with st.sidebar:
-        components.html(_FOLD_SCRIPT, height=0)
+    st.sidebar.iframe(_FOLD_SCRIPT, height=1)  # our own constant script, never user input
 
 
 def digit_image(image: np.ndarray, size: int = 112) -> np.ndarray:

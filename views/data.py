@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 import streamlit as st
 
+from core import settings
 from core.data import MEAN, STD, pixel_stats
 from ui.figures import data as dataviz
 from ui.state import dataset, t
@@ -17,7 +16,7 @@ ALL = -1  # the digit choice "all digits" (None would read as "nothing selected"
 def _data_key() -> str:
     """Names the app's dataset for the caches (the full set, or the MNIST_LAB_SUBSET slice)."""
     data = dataset()
-    return f"{data.source}|{os.environ.get('MNIST_LAB_SUBSET', '')}|{len(data.train_labels)}|{len(data.test_labels)}"
+    return f"{data.source}|{settings.subset()}|{len(data.train_labels)}|{len(data.test_labels)}"
 
 
 @st.cache_data(show_spinner=False)

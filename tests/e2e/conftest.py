@@ -186,6 +186,21 @@ def server(server_dir, workers):
     srv.stop()
 
 
+@pytest.fixture(autouse=True)
+def _still_serving(request):
+    """After each browser test: the worker pool and the web server must still be running (a test that waits
+    for a job would otherwise fail with a bare timeout when the real cause is a pool that went away)."""
+    yield
+    if "server" not in request.fixturenames:
+        return
+    srv, pool = request.getfixturevalue("server"), request.getfixturevalue("workers")
+    if pool.poll() is not None:
+        log = (srv.work / "worker.log").read_text()[-2000:]
+        pytest.fail(f"the worker pool exited (status {pool.returncode}) during the test:\n{log}")
+    if srv.proc.poll() is not None:
+        pytest.fail(f"the web server exited during the test: {(srv.work / 'server.log').read_text()[-2000:]}")
+
+
 def new_page(browser, **context_options):
     """A page in a fresh browser context (its own cookies and storage: another student's browser)."""
     context = browser.new_context(viewport=VIEWPORT, **context_options)
@@ -322,8 +337,12 @@ def table_cells(page) -> list[str]:
 def wait_for_runs(page, names, timeout: float = 60) -> list[str]:
     """Wait until the Runs table lists every one of `names`; returns the cells."""
     names = set(names)
-    return wait_until(lambda: names <= set(table_cells(page)) and table_cells(page), timeout,
-                      f"the runs table listing {sorted(names)}")
+
+    def listed():
+        cells = table_cells(page)
+        return cells if names <= set(cells) else []
+
+    return wait_until(listed, timeout, f"the runs table listing {sorted(names)}")
 
 
 def cpu_seconds(pid: int) -> float:

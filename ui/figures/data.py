@@ -17,9 +17,8 @@ import torch
 from plotly.subplots import make_subplots
 from torch import nn
 
-from core.config import TrainConfig
+from core.config import TrainConfig, parse_arch
 from core.data import MEAN, STD
-from core.models import parse_arch
 
 SIDE = 28  # MNIST images are SIDE x SIDE pixels
 N_PIXELS = SIDE * SIDE  # 784: the length of the flattened input vector
