@@ -32,7 +32,7 @@ from pathlib import Path
 from core import settings
 from core.config import TrainConfig
 from core.errors import LabError
-from core.runs import HistoryTail, Run, load_run, safe_name, write_file
+from core.runs import HistoryTail, Run, load_run, safe_name, unique_name, write_file
 from core.workspaces import Workspace
 
 STATES = ("queued", "running", "paused", "interrupted", "finished", "stopped", "diverged", "failed")
@@ -353,15 +353,6 @@ def _taken_names(ws: Workspace) -> set[str]:
     return names
 
 
-def _unique(base: str, taken: set[str]) -> str:
-    if base not in taken:
-        return base
-    i = 2
-    while f"{base}-{i}" in taken:
-        i += 1
-    return f"{base}-{i}"
-
-
 def _epochs_total(config: TrainConfig, n_train: int | None) -> int:
     n = config.train_subset or n_train or 0
     return n * (1 if config.family == "knn" else config.epochs)
@@ -393,7 +384,7 @@ def submit_many(ws: Workspace, items: list[tuple[TrainConfig, str | None]], n_tr
         jobs = []
         for config, (_, name) in zip(configs, items, strict=True):
             job_id = secrets.token_hex(6)
-            run = _unique(safe_name(name or config.arch), taken)
+            run = unique_name(taken, safe_name(name or config.arch))
             taken.add(run)
             (ws.runs_dir / run).mkdir(parents=True)  # the name is this job's now
             record = {
@@ -418,7 +409,7 @@ def submit_fine_tune(ws: Workspace, source: Path, config: TrainConfig, name: str
             raise JobError(f"this workspace already has {len(live)} jobs running or waiting; at most {limit + 1} "
                            "at a time", "queue_full", limit=limit + 1, live=len(live))
         job_id = secrets.token_hex(6)
-        run = _unique(safe_name(name), _taken_names(ws))
+        run = unique_name(_taken_names(ws), safe_name(name))
         (ws.runs_dir / run).mkdir(parents=True)
         record = {
             "id": job_id, "name": run, "run": run, "config": config.to_dict(), "state": "queued", "kind": "finetune",

@@ -350,6 +350,16 @@ def safe_name(name: str) -> str:
     return cleaned[:MAX_NAME].strip("-.") or "run"
 
 
+def unique_name(taken, base: str) -> str:
+    """`base`, or `base-2`, `base-3`, ... whichever is not in `taken` (any container of names)."""
+    if base not in taken:
+        return base
+    i = 2
+    while f"{base}-{i}" in taken:
+        i += 1
+    return f"{base}-{i}"
+
+
 def list_run_dirs(root: str | Path) -> list[Path]:
     """Folders under `root` that look like runs (all three files present), newest first."""
     root = Path(root)

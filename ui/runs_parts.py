@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from core import jobs
-from core.runs import FILES, Run, run_from_zip, safe_name, save_run
+from core.runs import FILES, Run, run_from_zip, safe_name, save_run, unique_name
 from core.workspaces import Workspace
 
 
@@ -21,16 +21,6 @@ class ActionError(Exception):
     def __init__(self, key: str, **values) -> None:
         super().__init__(key)
         self.key, self.values = key, values
-
-
-def unique_name(existing, base: str) -> str:
-    """`base`, or `base-2`, `base-3`, ... whichever is not taken yet."""
-    if base not in existing:
-        return base
-    i = 2
-    while f"{base}-{i}" in existing:
-        i += 1
-    return f"{base}-{i}"
 
 
 def _taken(ws: Workspace) -> set[str]:

@@ -16,6 +16,7 @@ from core import jobs, settings
 from core import workspaces as wss
 from core.data import MNIST, DataError, load_mnist
 from core.runs import Run, list_run_dirs, load_run, safe_name
+from core.runs import unique_name as unique_name_in
 from ui.i18n import LANGS
 from ui.i18n import reason as translate_reason
 from ui.i18n import t as translate
@@ -218,13 +219,7 @@ def unique_name(base: str) -> str:
     runs_dir = workspace().runs_dir
     if runs_dir.is_dir():
         taken |= {d.name for d in runs_dir.iterdir()}
-    base = safe_name(base)
-    if base not in taken:
-        return base
-    i = 2
-    while f"{base}-{i}" in taken:
-        i += 1
-    return f"{base}-{i}"
+    return unique_name_in(taken, safe_name(base))
 
 
 def run_picker_ui(key: str = "run", label_key: str = "runs.pick", container=st) -> Run | None:
