@@ -158,24 +158,43 @@ def summary(config: TrainConfig, lang: str = "en") -> str:
     return " · ".join(parts)
 
 
-def divergence_tips(config: TrainConfig) -> list[tuple[str, dict]]:
-    """What to change after a diverged run, as (i18n key, values) pairs, most useful first."""
-    smaller = [c for c in LR_CHOICES if c <= config.lr / 10 * 1.0001]
-    tips: list[tuple[str, dict]] = [("train.tip.lr", {"lr": f"{smaller[-1] if smaller else LR_CHOICES[0]:g}"})]
+# Rates known to learn MNIST within an epoch, by (optimizer, loss): what the presets and the classic tutorials use.
+# A tip never suggests a rate above these: 10x below a diverging lr 10 is lr 1, which does not learn either.
+SAFE_LR = {
+    ("adam", "ce"): 1e-3, ("adam", "mse"): 1e-3, ("adam", "hinge"): 1e-3,
+    ("momentum", "ce"): 1e-2, ("momentum", "mse"): 1e-2, ("momentum", "hinge"): 1e-2,
+    ("sgd", "ce"): 1e-1, ("sgd", "mse"): 0.5, ("sgd", "hinge"): 1e-2,
+}
+SCRATCH_SAFE_LR = 3.0  # Nielsen's network.py: sigmoid units, quadratic cost, plain SGD at 3.0
+
+
+def safe_lr(config: TrainConfig) -> float:
+    """A learning rate that learns with this optimizer and loss: 10x below the config's, at most the known one."""
+    known = SCRATCH_SAFE_LR if config.family == "scratch" else SAFE_LR[(config.optimizer, config.loss)]
+    smaller = [c for c in LR_CHOICES if c <= min(config.lr / 10, known) * 1.0001]
+    return float(smaller[-1] if smaller else LR_CHOICES[0])
+
+
+def divergence_tips(config: TrainConfig) -> list[tuple[str, dict, dict]]:
+    """What to change after a run that diverged or did not learn, most useful first, as (i18n key, values,
+    changes): `changes` is exactly what the tip says to set, so a test can train it and see that it learns."""
+    lr = safe_lr(config)
+    tips: list[tuple[str, dict, dict]] = [("train.tip.lr", {"lr": f"{lr:g}"}, {"lr": lr})]
     if config.family == "torch" and config.optimizer != "adam":
-        tips.append(("train.tip.adam", {}))
+        tips.append(("train.tip.adam", {"lr": "0.001"}, {"optimizer": "adam", "lr": 1e-3}))
     if config.family == "torch" and config.schedule == "constant":
-        tips.append(("train.tip.onecycle", {}))
+        tips.append(("train.tip.onecycle", {"lr": f"{lr:g}"}, {"schedule": "onecycle", "lr": lr}))
     if config.batch_size < 32:
-        tips.append(("train.tip.batch", {}))
+        tips.append(("train.tip.batch", {"lr": f"{lr:g}"}, {"batch_size": 64, "lr": lr}))
     if config.family == "torch" and config.loss != "ce":
-        tips.append(("train.tip.ce", {}))
+        ce_lr = safe_lr(config.replace(loss="ce"))
+        tips.append(("train.tip.ce", {"lr": f"{ce_lr:g}"}, {"loss": "ce", "lr": ce_lr}))
     return tips
 
 
 def lower_lr(config: TrainConfig) -> float:
-    """The learning-rate choice about 10x below the config's (what the 'try again' button applies)."""
-    return float(divergence_tips(config)[0][1]["lr"])
+    """The learning rate the 'try again' button applies: the first tip's."""
+    return safe_lr(config)
 
 
 def format_duration(seconds: float | None) -> str:

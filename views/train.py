@@ -126,7 +126,7 @@ def status_ui(job, events: list[dict], compact: bool = False) -> None:
         event = next((e for e in events if e["kind"] == "diverged"), {})
         why = t("error.diverged", **event["params"]) if event.get("code") else event.get("reason", "")
         st.error(t("train.diverged", reason=why))
-        st.markdown(t("train.tips") + "\n" + "\n".join(f"- {t(k, **v)}" for k, v in divergence_tips(cfg)))
+        st.markdown(t("train.tips") + "\n" + "\n".join(f"- {t(k, **v)}" for k, v, _ in divergence_tips(cfg)))
         st.button(t("train.tip.apply", lr=f"{lower_lr(cfg):g}"), key="train_apply_lr", on_click=_set_lr,
                   args=(lower_lr(cfg),), help=t("train.tip.apply.help"))
     elif state == "stopped" and run is None:
@@ -135,7 +135,7 @@ def status_ui(job, events: list[dict], compact: bool = False) -> None:
         st.info(t("train.stopped", acc=acc_text, time=format_duration(secs)))
     elif acc is not None and acc < CHANCE:  # finished, but no better than guessing: never a green success
         st.warning(t("train.chance", acc=acc_text, time=format_duration(secs)))
-        st.markdown(t("train.tips.chance") + "\n" + "\n".join(f"- {t(k, **v)}" for k, v in divergence_tips(cfg)))
+        st.markdown(t("train.tips.chance") + "\n" + "\n".join(f"- {t(k, **v)}" for k, v, _ in divergence_tips(cfg)))
     elif run is not None and run.status == "target":
         st.success(t("train.done.target", acc=acc_text, time=format_duration(secs)))
     else:
