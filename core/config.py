@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from core.errors import LabError
+
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
 LOSSES = ("ce", "mse", "hinge")
 OPTIMIZERS = ("sgd", "momentum", "adam")
@@ -14,8 +16,8 @@ KNN_FEATURES = ("blocks", "pixels")
 ARCHS = ("linear", "mlp:W1,W2,...", "cnn", "lenet5", "scratch:H", "knn")
 
 
-class ConfigError(ValueError):
-    """A setting that cannot work; the message is meant for the user as it is."""
+class ConfigError(LabError):
+    """A setting that cannot work; the message is meant for the user as it is (`code` names the reason)."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,8 @@ class TrainConfig:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - names
         if unknown:
-            raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}")
+            raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}", "config_unknown",
+                              names=", ".join(sorted(unknown)))
         return cls(**d).validated()
 
     @property
@@ -87,29 +90,34 @@ class TrainConfig:
         _choice("device", self.device, DEVICES)
         _choice("knn features", self.knn_features, KNN_FEATURES)
         if not self.lr > 0:
-            raise ConfigError(f"learning rate must be > 0, got {self.lr}")
+            raise ConfigError(f"learning rate must be > 0, got {self.lr}", "config_lr", value=self.lr)
         if self.batch_size < 1:
-            raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
+            raise ConfigError(f"batch size must be at least 1, got {self.batch_size}", "config_batch",
+                              value=self.batch_size)
         if self.epochs < 1:
-            raise ConfigError(f"epochs must be at least 1, got {self.epochs}")
+            raise ConfigError(f"epochs must be at least 1, got {self.epochs}", "config_epochs", value=self.epochs)
         if self.l2 < 0:
-            raise ConfigError(f"L2 weight must be >= 0, got {self.l2}")
+            raise ConfigError(f"L2 weight must be >= 0, got {self.l2}", "config_l2", value=self.l2)
         if self.target_accuracy is not None and not 0 < self.target_accuracy <= 1:
-            raise ConfigError(f"target accuracy must be in (0, 1], got {self.target_accuracy}")
+            raise ConfigError(f"target accuracy must be in (0, 1], got {self.target_accuracy}", "config_target",
+                              value=self.target_accuracy)
         if self.train_subset is not None and self.train_subset < 1:
-            raise ConfigError(f"train subset must be at least 1, got {self.train_subset}")
+            raise ConfigError(f"train subset must be at least 1, got {self.train_subset}", "config_subset",
+                              value=self.train_subset)
         if self.eval_subset < 1 or self.evals_per_epoch < 1:
-            raise ConfigError("eval subset and evaluations per epoch must be at least 1")
+            raise ConfigError("eval subset and evaluations per epoch must be at least 1", "config_eval")
         if self.k < 1:
-            raise ConfigError(f"k must be at least 1, got {self.k}")
+            raise ConfigError(f"k must be at least 1, got {self.k}", "config_k", value=self.k)
         if not 1 <= self.knn_grid <= 28:
-            raise ConfigError(f"knn grid must be between 1 and 28, got {self.knn_grid}")
+            raise ConfigError(f"knn grid must be between 1 and 28, got {self.knn_grid}", "config_grid",
+                              value=self.knn_grid)
         return self
 
 
 def _choice(what: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise ConfigError(f"unknown {what} {value!r}; choose one of: {', '.join(allowed)}")
+        raise ConfigError(f"unknown {what} {value!r}; choose one of: {', '.join(allowed)}", "config_choice",
+                          what=what, value=value, allowed=", ".join(allowed))
 
 
 def parse_arch(spec: str) -> tuple[str, list[int]]:
@@ -125,5 +133,7 @@ def parse_arch(spec: str) -> tuple[str, list[int]]:
         if widths and all(0 < w <= 4096 for w in widths) and (head == "mlp" or len(widths) == 1):
             return head, widths
         example = "mlp:128,64" if head == "mlp" else "scratch:30"
-        raise ConfigError(f"architecture {spec!r} needs positive hidden widths, e.g. {example}")
-    raise ConfigError(f"unknown architecture {spec!r}; use one of: {', '.join(ARCHS)}")
+        raise ConfigError(f"architecture {spec!r} needs positive hidden widths, e.g. {example}", "config_widths",
+                          spec=spec, example=example)
+    raise ConfigError(f"unknown architecture {spec!r}; use one of: {', '.join(ARCHS)}", "config_arch", spec=spec,
+                      allowed=", ".join(ARCHS))

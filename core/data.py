@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 
 from core import settings
+from core.errors import LabError
 
 # Mean and standard deviation of all training pixels scaled to [0, 1]; `pixel_stats` recomputes them.
 MEAN = 0.1307
@@ -31,8 +32,8 @@ FILES = {
 CACHE_DIR = Path(__file__).resolve().parents[1] / "data"  # the ./data cache beside app.py
 
 
-class DataError(RuntimeError):
-    """MNIST could not be found or read; the message says what to do."""
+class DataError(LabError):
+    """MNIST could not be found or read; the message says what to do (`code` names the reason)."""
 
 
 def missing_message(where: str) -> str:
@@ -71,22 +72,26 @@ def resolve_files(download: bool = True) -> dict[str, Path]:
     if env:
         found = _complete_folder(Path(env))
         if found is None:
-            raise DataError(missing_message(f"MNIST_DATA_DIR={env} does not hold all four files"))
+            raise DataError(missing_message(f"MNIST_DATA_DIR={env} does not hold all four files"), "mnist_missing",
+                            where=f"MNIST_DATA_DIR={env}")
         return found
     for folder in (CACHE_DIR / "MNIST" / "raw", CACHE_DIR):
         found = _complete_folder(folder)
         if found:
             return found
     if not download:
-        raise DataError(missing_message("no MNIST_DATA_DIR and nothing in ./data"))
+        raise DataError(missing_message("no MNIST_DATA_DIR and nothing in ./data"), "mnist_missing",
+                        where="MNIST_DATA_DIR, ./data")
     try:
         _download(CACHE_DIR)
     except Exception as exc:  # no network, a refused connection, a bad mirror ...
         reason = " ".join(str(exc).split())[:300]  # torchvision's message spans lines, one per mirror
-        raise DataError(missing_message(f"the download failed: {reason}")) from None
+        raise DataError(missing_message(f"the download failed: {reason}"), "mnist_missing",
+                        where=str(CACHE_DIR)) from None
     found = _complete_folder(CACHE_DIR / "MNIST" / "raw")
     if found is None:
-        raise DataError(missing_message("the download finished but left no files"))
+        raise DataError(missing_message("the download finished but left no files"), "mnist_missing",
+                        where=str(CACHE_DIR))
     return found
 
 
@@ -102,16 +107,19 @@ def _read_idx(path: Path) -> torch.Tensor:
                 return read_sn3_pascalvincent_tensor(tmp.name, strict=False)
         return read_sn3_pascalvincent_tensor(str(path), strict=False)
     except Exception as exc:
-        raise DataError(f"{path} is truncated or not an MNIST IDX file ({exc.__class__.__name__}: {exc})") from None
+        raise DataError(f"{path} is truncated or not an MNIST IDX file ({exc.__class__.__name__}: {exc})",
+                        "mnist_damaged", path=str(path)) from None
 
 
 def _checked(images: torch.Tensor, labels: torch.Tensor, paths: tuple[Path, Path]) -> None:
     if images.dim() != 3 or tuple(images.shape[1:]) != (28, 28):
-        raise DataError(f"{paths[0]} does not hold 28x28 images (shape {tuple(images.shape)})")
+        raise DataError(f"{paths[0]} does not hold 28x28 images (shape {tuple(images.shape)})", "mnist_damaged",
+                        path=str(paths[0]))
     if labels.dim() != 1 or len(labels) != len(images):
-        raise DataError(f"{paths[1]} does not hold one label per image in {paths[0].name}")
+        raise DataError(f"{paths[1]} does not hold one label per image in {paths[0].name}", "mnist_damaged",
+                        path=str(paths[1]))
     if len(labels) and (labels.min() < 0 or labels.max() > 9):
-        raise DataError(f"{paths[1]} holds labels outside 0-9")
+        raise DataError(f"{paths[1]} holds labels outside 0-9", "mnist_damaged", path=str(paths[1]))
 
 
 @dataclass

@@ -48,13 +48,15 @@ def build_model(arch: str, activation: str = "relu") -> nn.Module:
         return nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 10))
     if head == "mlp":
         if activation not in _ACTIVATIONS:
-            raise ConfigError(f"unknown activation {activation!r}; choose one of: {', '.join(_ACTIVATIONS)}")
+            raise ConfigError(f"unknown activation {activation!r}; choose one of: {', '.join(_ACTIVATIONS)}",
+                              "config_choice", what="activation", value=activation, allowed=", ".join(_ACTIVATIONS))
         return mlp(widths, activation)
     if head == "cnn":
         return small_cnn()
     if head == "lenet5":
         return lenet5()
-    raise ConfigError(f"{arch!r} is not a torch architecture")
+    raise ConfigError(f"{arch!r} is not a torch architecture", "config_arch", spec=arch,
+                      allowed="linear, mlp, cnn, lenet5")
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -67,9 +69,10 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device(next(d for d in ("cuda", "mps", "cpu") if available[d] is None))
     if name not in available:
-        raise ConfigError(f"unknown device {name!r}; choose one of: auto, cpu, cuda, mps")
+        raise ConfigError(f"unknown device {name!r}; choose one of: auto, cpu, cuda, mps", "config_choice",
+                          what="device", value=name, allowed="auto, cpu, cuda, mps")
     if available[name] is not None:
-        raise ConfigError(f"device {name!r} is not available: {available[name]}")
+        raise ConfigError(f"device {name!r} is not available: {available[name]}", "device_unavailable", device=name)
     return torch.device(name)
 
 

@@ -61,8 +61,9 @@ def test_navigation_titles_exist(name):
 
 def test_every_reason_core_names_is_translated():
     """Each LabError (RunError, FineTuneError...) raised in core names a reason code with both translations."""
-    raisers, codes = ("LabError", "RunError", "FineTuneError"), set()
-    for path in (ROOT / "core").rglob("*.py"):
+    raisers, codes = ("LabError", "RunError", "FineTuneError", "ConfigError", "JobError", "WorkspaceError",
+                      "SettingError", "DataError"), set()
+    for path in [*(ROOT / "core").rglob("*.py"), ROOT / "ui" / "train_form.py"]:
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) in raisers:
                 assert len(node.args) >= 2 and isinstance(node.args[1], ast.Constant), \

@@ -160,7 +160,7 @@ def data_problem() -> str | None:
     try:
         dataset()
     except DataError as exc:
-        return str(exc)
+        return reason(exc)
     return None
 
 

@@ -16,7 +16,7 @@ from core.losses import FORMULAS
 from core.models import device_availability
 from core.presets import PRESETS
 from ui.i18n.train import ZH_SOURCES
-from ui.state import t
+from ui.state import reason, t
 from ui.train_form import (
     ARCH_KINDS,
     BATCH_CHOICES,
@@ -280,5 +280,5 @@ def train_controls_ui() -> tuple[TrainConfig | None, str]:
     try:
         return config_from_form(form), preset
     except ConfigError as exc:
-        st.error(t("train.invalid", msg=str(exc)))
+        st.error(t("train.invalid", msg=reason(exc)))
         return None, preset

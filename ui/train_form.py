@@ -68,7 +68,8 @@ def parse_widths(text: str) -> list[int]:
     try:
         _, widths = parse_arch(f"mlp:{cleaned}")
     except ConfigError:
-        raise ConfigError(f"hidden widths {text!r} are not a list of positive whole numbers, e.g. 128,64") from None
+        raise ConfigError(f"hidden widths {text!r} are not a list of positive whole numbers, e.g. 128,64",
+                          "config_widths_text", text=text) from None
     return widths
 
 
@@ -80,10 +81,12 @@ def arch_spec(form: dict) -> str:
     if kind == "scratch":
         hidden = int(form.get("hidden") or 0)
         if not 1 <= hidden <= 4096:
-            raise ConfigError(f"the hidden layer needs between 1 and 4096 units, got {hidden}")
+            raise ConfigError(f"the hidden layer needs between 1 and 4096 units, got {hidden}", "config_hidden",
+                              value=hidden)
         return f"scratch:{hidden}"
     if kind not in ARCH_KINDS:
-        raise ConfigError(f"unknown architecture {kind!r}; use one of: {', '.join(ARCH_KINDS)}")
+        raise ConfigError(f"unknown architecture {kind!r}; use one of: {', '.join(ARCH_KINDS)}", "config_arch",
+                          spec=kind, allowed=", ".join(ARCH_KINDS))
     return kind
 
 
