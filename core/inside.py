@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from core import learners
 from core.data import MEAN, STD
 
 SIDE = 28  # MNIST images are SIDE x SIDE
@@ -28,13 +29,12 @@ class NotInspectable(ValueError):
 
 def model_kind(model) -> str:
     """'knn', 'scratch', 'cnn' (has convolutions), 'linear' (one Linear layer) or 'mlp'."""
-    from core.knn import KNN
-    from core.scratch import ScratchNet
-
-    if isinstance(model, KNN):
-        return "knn"
-    if isinstance(model, ScratchNet):
-        return "scratch"
+    try:
+        family = learners.kind_of(model).name
+    except TypeError:
+        family = None
+    if family in ("knn", "scratch"):
+        return family
     if not isinstance(model, nn.Sequential):
         raise NotInspectable(f"cannot look inside a {type(model).__name__}: expected an nn.Sequential")
     if any(isinstance(m, nn.Conv2d) for m in model):

@@ -18,11 +18,11 @@ from pathlib import Path
 import torch
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
-from torch import nn
 
+from core import learners
 from core.config import ConfigError, TrainConfig
 from core.errors import LabError
-from core.training import build_learner, predict_proba
+from core.training import predict_proba
 
 FORMAT = "mnist-lab-run/1"  # written into the weights' metadata; a file without it is not ours
 FILES = ("config.json", "metrics.jsonl", "model.safetensors")
@@ -183,17 +183,13 @@ def model_from_bytes(config: TrainConfig, blob: bytes):
         tensors = load_safetensors(blob)
     except Exception as exc:  # safetensors raises its own error types for every kind of damage
         raise RunError(f"model.safetensors is corrupt ({_one_line(exc)})", "weights_corrupt") from None
-    model = build_learner(config)
+    kind = learners.KINDS[config.family]
+    model = kind.build(config)
     try:
-        if isinstance(model, nn.Module):
-            model.load_state_dict(tensors, strict=True)
-        else:
-            model.load_state_dict(tensors)
+        kind.load(model, tensors)
     except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as exc:
         raise RunError(f"the weights do not fit architecture {config.arch!r}: {_one_line(exc)}", "weights_mismatch",
                        arch=config.arch) from None
-    if isinstance(model, nn.Module):
-        model.eval()
     try:  # weights that load but cannot predict (e.g. kNN labels outside 0-9) are refused here, not later
         probe = predict_proba(model, torch.zeros(2, 1, 28, 28))
     except Exception as exc:

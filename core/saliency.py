@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from core import learners
 from core.data import MEAN, STD
 from core.training import predict_proba
 
@@ -35,7 +36,7 @@ def predicted_class(model, x: torch.Tensor) -> int:
 
 def gradient_saliency(model: nn.Module, x: torch.Tensor, target: int | None = None) -> np.ndarray:
     """|d score[target] / d input| as float32 [28, 28] (target: the predicted class unless given)."""
-    if not isinstance(model, nn.Module):
+    if not learners.kind_of(model).has_gradients:
         raise TypeError("gradient saliency needs a PyTorch model; use occlusion_saliency for other learners")
     device = next(model.parameters()).device
     inp = _as_batch(x).to(device).requires_grad_(True)

@@ -19,26 +19,22 @@ decides what to show. Event kinds:
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Iterator
 from typing import Protocol
 
 import torch
-from torch import nn
 
-from core.config import TrainConfig, parse_arch
+from core import learners
+from core.config import TrainConfig
 from core.data import MNIST
 from core.losses import compute_loss
-from core.models import build_model, resolve_device
+from core.models import resolve_device
 from core.optim import LeanStep, make_optimizer
 
 EVAL_SEED = 1234  # fixes which test images the cheap in-epoch evaluations use
 EVAL_BATCH = 2000  # images per forward pass when evaluating (bounded memory)
 GATHER_IMAGES = 1024  # shuffled images gathered at once (3 MB, so it stays in the CPU cache); batches slice it
-# torch's default generator is shared by every thread: one job must not reseed it while another job
-# draws its initial weights, or two runs with the same seed would start from different weights.
-_RNG_LOCK = threading.Lock()
 
 
 class Stop(Protocol):
@@ -48,28 +44,6 @@ class Stop(Protocol):
     def is_set(self) -> bool: ...
 
 
-def build_learner(config: TrainConfig):
-    """A fresh, untrained learner for a config: an nn.Module, a ScratchNet or a KNN."""
-    head, widths = parse_arch(config.arch)
-    if head == "scratch":
-        from core.scratch import ScratchNet
-
-        return ScratchNet(hidden=widths[0], seed=config.seed)
-    if head == "knn":
-        from core.knn import KNN
-
-        return KNN(k=config.k, features=config.knn_features, grid=config.knn_grid)
-    with _RNG_LOCK:
-        torch.manual_seed(config.seed)
-        return build_model(config.arch, config.activation)
-
-
-def _scores(model, images: torch.Tensor) -> torch.Tensor:
-    if isinstance(model, nn.Module):
-        return model(images)
-    return model.predict_proba(images)
-
-
 @torch.no_grad()
 def predict_proba(model, images: torch.Tensor) -> torch.Tensor:
     """Normalised images [B, 1, 28, 28] -> class probabilities [B, 10] on the CPU.
@@ -77,7 +51,7 @@ def predict_proba(model, images: torch.Tensor) -> torch.Tensor:
     For torch models this is the softmax of the scores, also for models trained with MSE or hinge
     loss (their scores are not probabilities, but softmax ranks them the same way).
     """
-    if isinstance(model, nn.Module):
+    if learners.kind_of(model).name == "torch":
         model.eval()
         device = next(model.parameters()).device
         out = [torch.softmax(model(images[i:i + EVAL_BATCH].to(device)), dim=1).cpu()
@@ -88,27 +62,26 @@ def predict_proba(model, images: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def evaluate(model, images: torch.Tensor, labels: torch.Tensor, loss: str | None = "ce") -> dict:
-    """Accuracy, mean loss (None for kNN) and predicted labels on a set of normalised images."""
-    total_loss, preds = 0.0, []
-    is_torch = isinstance(model, nn.Module)
-    if is_torch:
+    """Accuracy, mean loss (None only for kNN) and predicted labels on a set of normalised images.
+    `loss`: the torch run's own loss (the NumPy network always reports its quadratic cost; None: no loss)."""
+    kind = learners.kind_of(model)
+    total_loss, preds, losses = 0.0, [], loss is not None or kind.name == "scratch"
+    if kind.name == "torch":
         model.eval()
     for i in range(0, len(images), EVAL_BATCH):
         x, y = images[i:i + EVAL_BATCH], labels[i:i + EVAL_BATCH]
-        scores = _scores(model, x)
+        scores = kind.scores(model, x)
         preds.append(scores.argmax(1).cpu())
-        if is_torch and loss:
-            total_loss += float(compute_loss(loss, scores, y)) * len(x)
-        elif hasattr(model, "quadratic_loss"):
-            total_loss += float(model.quadratic_loss(x, y)) * len(x)
-    if is_torch:
+        part = kind.test_loss(model, x, y, loss, scores) if losses else None
+        losses = part is not None
+        total_loss += (part or 0.0) * len(x)
+    if kind.name == "torch":
         model.train()
     pred = torch.cat(preds) if preds else torch.empty(0, dtype=torch.long)
     n = len(labels)
-    has_loss = is_torch or hasattr(model, "quadratic_loss")
     return {
         "test_acc": float((pred == labels.cpu()).float().mean()) if n else 0.0,
-        "test_loss": total_loss / n if n and has_loss else None,
+        "test_loss": total_loss / n if n and losses else None,
         "preds": pred,
     }
 
@@ -169,7 +142,7 @@ class _Loop:
         idx = eval_indices(len(self.yt), config.eval_subset).to(self.device)
         # With a target accuracy every evaluation uses the whole test set: the target is real.
         self.x_cheap, self.y_cheap = (self.xt, self.yt) if config.target_accuracy else (self.xt[idx], self.yt[idx])
-        self.model = build_learner(config)
+        self.model = learners.build(config)
         if not self.scratch:
             self.model.to(self.device)
         self.t0 = time.perf_counter()
@@ -360,7 +333,7 @@ def _train_knn(config: TrainConfig, data: MNIST, stop: Stop | None = None) -> It
     t0 = time.perf_counter()
     device = resolve_device(config.device)
     n = config.train_subset or len(data.train_labels)
-    model = build_learner(config).fit(data.images("train", device)[:n], data.labels("train", device)[:n])
+    model = learners.build(config).fit(data.images("train", device)[:n], data.labels("train", device)[:n])
     xt, yt = data.images("test", device), data.labels("test", device)
     truth = yt.cpu()
     try:

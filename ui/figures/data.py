@@ -15,8 +15,8 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
-from torch import nn
 
+from core import learners
 from core.config import TrainConfig, parse_arch
 from core.data import MEAN, STD
 
@@ -93,7 +93,7 @@ def scores_and_probs(model, image: torch.Tensor) -> tuple[list[float] | None, li
     from core.training import predict_proba
 
     x = image.reshape(1, 1, SIDE, SIDE).float()
-    if isinstance(model, nn.Module):
+    if learners.kind_of(model).name == "torch":  # raw scores exist only for torch models
         device = next(model.parameters()).device
         was_training = model.training
         model.eval()
@@ -105,9 +105,7 @@ def scores_and_probs(model, image: torch.Tensor) -> tuple[list[float] | None, li
 
 def untrained_outputs(image: torch.Tensor, arch: str = "mlp:128,64", seed: int = 0) -> tuple[list[float], list[float]]:
     """Scores and probabilities of a freshly initialised (untrained) network for one normalised image."""
-    from core.training import build_learner
-
-    model = build_learner(TrainConfig(arch=arch, seed=seed, device="cpu"))
+    model = learners.build(TrainConfig(arch=arch, seed=seed, device="cpu"))
     scores, probs = scores_and_probs(model, image)
     return scores or [], probs
 

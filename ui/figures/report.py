@@ -7,9 +7,9 @@ import html
 from datetime import datetime
 
 import plotly.graph_objects as go
-import torch
 from plotly.offline import get_plotlyjs
 
+from core import learners
 from core.config import TrainConfig
 from core.data import MNIST
 from core.evaluation import Predictions, snapshots, snapshots_fit, test_predictions
@@ -86,9 +86,7 @@ def _status(status: str, lang: str) -> str:
 
 
 def _parameters(model) -> int | None:
-    if isinstance(model, torch.nn.Module):
-        return sum(p.numel() for p in model.parameters())
-    return None
+    return learners.kind_of(model).parameters(model)
 
 
 def _cards(items: list[tuple[str, str]]) -> str:
