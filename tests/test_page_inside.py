@@ -79,8 +79,8 @@ def test_drawing_from_the_draw_page_is_used(tiny_run):
 
 def test_scratch_and_knn_runs(small_mnist):
     from core.config import TrainConfig
-    from core.runs import Run
     from core.learners import build as build_learner
+    from core.runs import Run
 
     scratch = Run("numpy", TrainConfig(arch="scratch:20"), build_learner(TrainConfig(arch="scratch:20")))
     knn = build_learner(TrainConfig(arch="knn"))
@@ -98,8 +98,8 @@ def test_scratch_and_knn_runs(small_mnist):
 
 def test_linear_run_has_digit_templates():
     from core.config import TrainConfig
-    from core.runs import Run
     from core.learners import build as build_learner
+    from core.runs import Run
 
     torch.manual_seed(0)
     config = TrainConfig(arch="linear")
