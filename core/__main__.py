@@ -144,7 +144,7 @@ def cmd_train(args) -> None:
     import torch
 
     from core.data import load_mnist
-    from core.runs import Run, history_entry, save_run
+    from core.runs import collect, save_run
     from core.training import train
 
     config = config_from_args(args)
@@ -155,20 +155,20 @@ def cmd_train(args) -> None:
     data = load_mnist()
     tty = sys.stderr.isatty()
     total = (config.train_subset or len(data.train_labels)) * config.epochs
-    history, final = [], {}
-    for event in train(config, data):
-        if event["kind"] == "final":
-            final = event
-        history.append(history_entry(event))
+
+    def show(event: dict) -> None:
         if event["kind"] == "step" and tty and event["step"] % 20 == 0:
             _progress(event, total)
         elif event["kind"] == "eval":
             say(json.dumps({k: event[k] for k in EVAL_KEYS}))
         elif event["kind"] == "diverged":
             print(f"diverged: {event['reason']}", file=sys.stderr)
+
+    run = collect(train(config, data), out.name, config, on_event=show)
     if tty:
         sys.stderr.write("\n")
-    save_run(Run(name=out.name, config=config, model=final["model"], history=history), out)
+    final = run.final
+    save_run(run, out)
     say(json.dumps({"test_acc": final["test_acc"], "seconds": final["seconds"],
                     "time_to_target_s": final["time_to_target_s"], "status": final["status"],
                     "run": str(out)}))

@@ -80,9 +80,10 @@ def drawing_files(folder: str | Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and NAME.match(p.name))
 
 
-def load_class_set(folder: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """All drawings in `folder`: uint8 images [N, 28, 28] and int64 labels [N] (unreadable files skipped)."""
-    images, labels = [], []
+def load_class_files(folder: str | Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """All drawings in `folder`: uint8 images [N, 28, 28], int64 labels [N] and their file names
+    (unreadable files skipped, so image i is always file names[i])."""
+    images, labels, names = [], [], []
     for path in drawing_files(folder):
         try:
             with Image.open(path) as im:
@@ -93,9 +94,78 @@ def load_class_set(folder: str | Path) -> tuple[np.ndarray, np.ndarray]:
             continue
         images.append(arr)
         labels.append(int(NAME.match(path.name).group(1)))
+        names.append(path.name)
     if not images:
-        return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64)
-    return np.stack(images), np.array(labels, dtype=np.int64)
+        return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64), []
+    return np.stack(images), np.array(labels, dtype=np.int64), names
+
+
+def load_class_set(folder: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """All drawings in `folder`: uint8 images [N, 28, 28] and int64 labels [N] (unreadable files skipped)."""
+    images, labels, _ = load_class_files(folder)
+    return images, labels
+
+
+def _drawing_path(folder: str | Path, name: str | Path) -> Path:
+    """The drawing `name` (a file name, or a path) inside `folder`; ValueError for anything that is not a
+    drawing file directly in that folder (another folder, '..', a link leading out, a foreign name)."""
+    base = Path(folder).resolve()
+    path = (base / name).resolve()  # an absolute `name` stays itself; links and '..' are followed
+    if path.parent != base or not NAME.match(path.name) or Path(name).name != path.name:
+        raise ValueError(f"{name} is not a drawing of the class test set in {base}")
+    return path
+
+
+def relabel_drawing(folder: str | Path, name: str | Path, label: int) -> Path:
+    """Give drawing `name` in `folder` the digit `label` by renaming <old>_<time>.png to <label>_<time>.png
+    (never over another file); returns the new path. FileNotFoundError if it is gone (someone else removed
+    or relabelled it), ValueError for a label outside 0-9 or a path outside the class folder."""
+    label = int(label)
+    if not 0 <= label <= 9:
+        raise ValueError(f"the label must be a digit 0-9, got {label}")
+    path = _drawing_path(folder, name)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path.name} is no longer in the class test set")
+    if int(path.name[0]) == label:
+        return path
+    stem = f"{label}{path.stem[1:]}"
+    target, n = path.with_name(f"{stem}.png"), 2
+    while target.exists():
+        target, n = path.with_name(f"{stem}-{n}.png"), n + 1
+    path.rename(target)
+    return target
+
+
+def remove_drawing(folder: str | Path, name: str | Path) -> bool:
+    """Delete drawing `name` from `folder`; False if it was already gone. ValueError for a path outside it."""
+    path = _drawing_path(folder, name)
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def held_back_split(images_uint8: np.ndarray, labels: np.ndarray, fraction: float = HELD_BACK
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the drawings to train on and of those held back, both sorted.
+
+    Of each digit with k >= 2 drawings, round(k * fraction) are held back, at least one and at most k - 1
+    (a digit drawn once is only trained on). Which ones is decided by a checksum of each image, so the
+    split is the same every time, and a drawing stays on its side when others are added.
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    keys = np.array([zlib.crc32(np.ascontiguousarray(img).tobytes()) for img in images_uint8], dtype=np.int64)
+    held = []
+    for d in np.unique(labels):
+        idx = np.flatnonzero(labels == d)
+        k = len(idx)
+        if k < 2:
+            continue
+        n = min(k - 1, max(1, int(k * fraction + 0.5)))
+        held.extend(idx[np.argsort(keys[idx], kind="stable")][:n].tolist())
+    held_idx = np.array(sorted(held), dtype=np.int64)
+    return np.setdiff1d(np.arange(len(labels)), held_idx), held_idx
 
 
 def counts_per_digit(labels: np.ndarray) -> list[int]:

@@ -12,6 +12,7 @@ import struct
 import time
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from safetensors.torch import save as save_safetensors
 from core import learners
 from core.config import ConfigError, TrainConfig
 from core.errors import LabError
+from core.events import history_entry
 from core.training import predict_proba
 
 FORMAT = "mnist-lab-run/1"  # written into the weights' metadata; a file without it is not ours
@@ -81,9 +83,19 @@ class Run:
     def evals(self, full_only: bool = False) -> list[dict]:
         return [e for e in self.history if e["kind"] == "eval" and (e.get("full") or not full_only)]
 
-def history_entry(event: dict) -> dict:
-    """An event as it is kept in a run's history (everything but the model object)."""
-    return {k: v for k, v in event.items() if k != "model"}
+def collect(events: Iterable[dict], name: str, config: TrainConfig, on_event=None) -> Run:
+    """The one function that turns train()'s events into a Run (the command line and tests use it; a worker
+    writes the same events to disk as they come). `on_event(event)` sees each event first."""
+    history, final = [], {}
+    for event in events:
+        if on_event is not None:
+            on_event(event)
+        if event["kind"] in ("checkpoint", "paused"):
+            continue
+        history.append(history_entry(event))
+        if event["kind"] == "final":
+            final = event
+    return Run(name=name, config=config, model=final.get("model"), history=history)
 
 
 def summary(run: Run) -> dict:

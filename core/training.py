@@ -1,19 +1,8 @@
 """The training loop as a generator of events, plus evaluate and predict.
 
-`train(config, data)` yields plain dicts, so the caller (command line, background job, test)
-decides what to show. Event kinds:
-  eval     {epoch, step, seen, seconds, train_seconds, train_loss, test_loss, test_acc, n_test, full,
-            test_preds (full only)}
-  step     {epoch, step, seen, seconds, loss, batch_acc, images_per_s, lr}
-  knn      {k, test_acc}                                   (kNN only: accuracy as k changes)
-  diverged {step, reason}
-  checkpoint {epoch, step, state}     (only with checkpoints=True: everything needed to go on later; the
-                                       state holds tensors: core.worker saves it as safetensors, never in metrics)
-  paused   {epoch, step, seen}        (the control asked for a pause: a checkpoint came just before; the run
-                                       goes on later with train(..., resume=state))
-  final    {status: finished|stopped|diverged|target, test_acc, seconds, train_seconds,
-            time_to_target_s, steps, seen, model (None only for a kNN stopped during its search)}
-`seconds` is wall time since training began; `train_seconds` leaves out time spent evaluating.
+`train(config, data)` yields plain dicts (their kinds are typed and built in core/events.py), so the caller
+(command line, worker, test) decides what to show. Read `_Loop.run` first: it is the classic loop, one epoch
+after another, batches from a small generator, `loss = ...; step(loss)`, an evaluation now and then.
 """
 
 from __future__ import annotations
@@ -25,7 +14,7 @@ from typing import Protocol
 
 import torch
 
-from core import learners
+from core import events, learners
 from core.config import TrainConfig
 from core.data import MNIST
 from core.losses import compute_loss
@@ -97,20 +86,6 @@ def eval_steps(steps_per_epoch: int, per_epoch: int) -> set[int]:
     return {max(1, round(i * steps_per_epoch / per_epoch)) for i in range(1, per_epoch + 1)}
 
 
-def divergence_reason(config: TrainConfig, loss: float) -> str:
-    return (
-        f"the loss became {loss} (no longer a finite number): learning rate {config.lr:g} is too high for "
-        f"{config.loss} loss with {config.optimizer}; try a rate 10x smaller"
-    )
-
-
-def divergence_event(config: TrainConfig, step: int, loss: float) -> dict:
-    """The diverged event: the English reason (command line) plus a code and values for the pages' languages."""
-    return {"kind": "diverged", "step": step, "reason": divergence_reason(config, loss), "code": "diverged",
-            "params": {"loss": str(loss), "lr": f"{config.lr:g}", "loss_name": config.loss,
-                       "optimizer": config.optimizer}}
-
-
 def train(config: TrainConfig, data: MNIST, stop: Stop | None = None, resume: dict | None = None,
           checkpoints: bool = False) -> Iterator[dict]:
     """Train a learner for `config` on `data`, yielding events (see the module docstring).
@@ -171,15 +146,9 @@ class _Loop:
         result = evaluate(self.model, x, y, None if self.scratch else self.cfg.loss)
         self.eval_time += time.perf_counter() - t
         wall, train_s = self._now()
-        event = {
-            "kind": "eval", "epoch": round(epoch, 4), "step": self.step, "seen": self.seen,
-            "seconds": round(wall, 4), "train_seconds": round(train_s, 4),
-            "train_loss": self.loss_sum / self.loss_n if self.loss_n else None,
-            "test_loss": result["test_loss"], "test_acc": result["test_acc"],
-            "n_test": len(y), "full": full or len(y) == len(self.yt),
-        }
-        if event["full"]:
-            event["test_preds"] = result["preds"].tolist()
+        event = events.eval_event(epoch, self.step, self.seen, wall, train_s,
+                                  self.loss_sum / self.loss_n if self.loss_n else None, result,
+                                  full=full or len(y) == len(self.yt))
         self.loss_sum, self.loss_n = 0.0, 0
         self.last_acc = result["test_acc"]
         target = self.cfg.target_accuracy
@@ -199,17 +168,12 @@ class _Loop:
             "loss_sum": self.loss_sum, "loss_n": self.loss_n, "time_to_target": self.time_to_target,
             "last_acc": self.last_acc, "wall": wall, "eval_time": self.eval_time,
         }
-        return {"kind": "checkpoint", "epoch": round(epoch + i / max(1, self._per_epoch), 4), "step": self.step,
-                "state": state}
+        return events.checkpoint_event(epoch + i / max(1, self._per_epoch), self.step, state)
 
     def _final(self, status: str) -> dict:
         wall, train_s = self._now()
-        return {
-            "kind": "final", "status": status, "test_acc": self.last_acc,
-            "seconds": round(wall, 4), "train_seconds": round(train_s, 4),
-            "time_to_target_s": None if self.time_to_target is None else round(self.time_to_target, 4),
-            "steps": self.step, "seen": self.seen, "model": self.model,
-        }
+        return events.final_event(status, self.last_acc, wall, train_s, self.time_to_target, self.step, self.seen,
+                                  self.model)
 
     def _optimizer(self, per_epoch: int):
         """The optimizer, its LeanStep and the schedule, restored from the checkpoint when resuming."""
@@ -232,76 +196,87 @@ class _Loop:
                                                                  total_steps=max(1, total - self.step))
         return step
 
+    def _batches(self, order: torch.Tensor, first: int) -> Iterator[tuple[int, torch.Tensor, torch.Tensor]]:
+        """(i, images, labels) of this epoch's shuffled batches, from batch `first` on.
+
+        One gather per block of GATHER_IMAGES instead of one per step, always into the same buffer: a fresh
+        tensor per block cost more in page faults than the copy itself.
+        """
+        bs, n = self.cfg.batch_size, len(self.y)
+        block = bs * max(1, GATHER_IMAGES // bs)
+        if self._buffer is None:
+            self._buffer = self.x.new_empty((min(block, n), *self.x.shape[1:]))
+        x_block = y_block = None
+        for i in range(first, self._per_epoch):
+            start = i * bs
+            if start % block == 0 or x_block is None:  # x_block None: resumed in the middle of a block
+                idx = order[start - start % block:start - start % block + block]
+                x_block = torch.index_select(self.x, 0, idx, out=self._buffer[:len(idx)])
+                y_block = self.y[idx]
+            yield i, x_block[start % block:start % block + bs], y_block[start % block:start % block + bs]
+
+    def _train_step(self, images: torch.Tensor, labels: torch.Tensor) -> tuple[float, float, float]:
+        """One step on a batch: (its loss, its accuracy, the learning rate used), as plain numbers."""
+        if self.scratch:  # the NumPy network does its own backprop (core/scratch.py)
+            loss, acc = self.model.train_step(images, labels, self.cfg.lr)
+            return loss, acc, self.cfg.lr
+        scores = self.model(images)
+        loss = compute_loss(self.cfg.loss, scores, labels, self.model, self.cfg.l2)
+        self.step_fn(loss)  # opt.zero_grad(); loss.backward(); opt.step()
+        lr = self.opt.param_groups[0]["lr"]
+        if self.sched is not None:
+            self.sched.step()
+        hits = (scores.detach().argmax(1) == labels).float().mean()
+        loss_value, acc = torch.stack((loss.detach(), hits)).tolist()  # one device sync, not two
+        return loss_value, acc, lr
+
+    def _interrupted(self, epoch: int, i: int) -> list[dict]:
+        """The events that end the run here when the control asks to stop or pause; [] to go on."""
+        if self.stop is not None and self.stop.is_set():
+            ending = [self._eval(epoch + i / self._per_epoch, full=True)]
+            if self.checkpoints:
+                ending.append(self._checkpoint(epoch, i))
+            return [*ending, self._final("stopped")]
+        if self.pause_requested is not None and self.pause_requested():
+            return [self._checkpoint(epoch, i), events.paused_event(epoch + i / self._per_epoch, self.step, self.seen)]
+        return []
+
     def run(self) -> Iterator[dict]:
         cfg = self.cfg
-        g = torch.Generator().manual_seed(cfg.seed)
-        n, bs = len(self.y), cfg.batch_size
-        per_epoch = self._per_epoch = math.ceil(n / bs)
+        g = torch.Generator().manual_seed(cfg.seed)  # the batch order: same seed, same batches
+        n = len(self.y)
+        per_epoch = self._per_epoch = math.ceil(n / cfg.batch_size)
         evals = eval_steps(per_epoch, cfg.evals_per_epoch)
-        step = None if self.scratch else self._optimizer(per_epoch)
-        opt, sched = self.opt, self.sched
-        start_epoch, first_i = 0, 0
+        self._buffer = None
+        self.step_fn = None if self.scratch else self._optimizer(per_epoch)
+        start_epoch, first = 0, 0
         if self.resume is None:
             yield self._eval(0.0, full=True)  # the untrained model: about 10%
         else:
-            start_epoch, first_i = self.resume["epoch"], self.resume["i"]
+            start_epoch, first = self.resume["epoch"], self.resume["i"]
             if self.resume["g_epoch"] is not None:
                 g.set_state(self.resume["g_epoch"])
-        # One gather per block of GATHER_IMAGES instead of one per step, always into the same buffer: a fresh
-        # tensor per block cost more in page faults than the copy itself.
-        block = bs * max(1, GATHER_IMAGES // bs)
-        x_buf = self.x.new_empty((min(block, n), *self.x.shape[1:]))
         for epoch in range(start_epoch, cfg.epochs):
             self.g_epoch = g.get_state()
             order = torch.randperm(n, generator=g).to(self.device)
             tick, seen_at_tick = time.perf_counter(), self.seen
-            x_block = y_block = None
-            for i in range(first_i if epoch == start_epoch else 0, per_epoch):
-                if self.stop is not None and self.stop.is_set():
-                    yield self._eval(epoch + i / per_epoch, full=True)
-                    if self.checkpoints:
-                        yield self._checkpoint(epoch, i)
-                    yield self._final("stopped")
+            for i, images, labels in self._batches(order, first if epoch == start_epoch else 0):
+                ending = self._interrupted(epoch, i)
+                if ending:
+                    yield from ending
                     return
-                if self.pause_requested is not None and self.pause_requested():
-                    yield self._checkpoint(epoch, i)
-                    yield {"kind": "paused", "epoch": round(epoch + i / per_epoch, 4), "step": self.step,
-                           "seen": self.seen}
-                    return
-                start = i * bs
-                if start % block == 0 or x_block is None:  # x_block None: resumed in the middle of a block
-                    first = start - start % block
-                    idx = order[first:first + block]
-                    x_block = torch.index_select(self.x, 0, idx, out=x_buf[:len(idx)])
-                    y_block = self.y[idx]
-                xb, yb = x_block[start % block:start % block + bs], y_block[start % block:start % block + bs]
-                if self.scratch:
-                    loss, acc = self.model.train_step(xb, yb, cfg.lr)
-                    lr = cfg.lr
-                else:
-                    scores = self.model(xb)
-                    loss_t = compute_loss(cfg.loss, scores, yb, self.model, cfg.l2)
-                    step(loss_t)
-                    lr = opt.param_groups[0]["lr"]
-                    if sched is not None:
-                        sched.step()
-                    hits = (scores.detach().argmax(1) == yb).float().mean()
-                    loss, acc = torch.stack((loss_t.detach(), hits)).tolist()  # one device sync, not two
+                loss, acc, lr = self._train_step(images, labels)
                 self.step += 1
-                self.seen += len(yb)
+                self.seen += len(labels)
                 if not math.isfinite(loss):
-                    yield divergence_event(cfg, self.step, loss)
+                    yield events.diverged_event(self.step, loss, cfg.lr, cfg.loss, cfg.optimizer)
                     yield self._final("diverged")
                     return
                 self.loss_sum += loss
                 self.loss_n += 1
-                now = time.perf_counter()
                 wall, _ = self._now()
-                yield {
-                    "kind": "step", "epoch": round(epoch + (i + 1) / per_epoch, 4), "step": self.step,
-                    "seen": self.seen, "seconds": round(wall, 4), "loss": loss, "batch_acc": acc,
-                    "images_per_s": (self.seen - seen_at_tick) / max(now - tick, 1e-9), "lr": lr,
-                }
+                rate = (self.seen - seen_at_tick) / max(time.perf_counter() - tick, 1e-9)
+                yield events.step_event(epoch + (i + 1) / per_epoch, self.step, self.seen, wall, loss, acc, rate, lr)
                 if (i + 1) in evals:
                     yield self._eval(epoch + (i + 1) / per_epoch, full=(i + 1) == per_epoch)
                     tick, seen_at_tick = time.perf_counter(), self.seen
@@ -339,25 +314,17 @@ def _train_knn(config: TrainConfig, data: MNIST, stop: Stop | None = None) -> It
     try:
         votes = model.votes_by_k(xt, knn_ks(config.k), stop)
     except Stopped:
-        wall = round(time.perf_counter() - t0, 4)
-        yield {"kind": "final", "status": "stopped", "test_acc": None, "seconds": wall, "train_seconds": wall,
-               "time_to_target_s": None, "steps": 0, "seen": 0, "model": None}
+        wall = time.perf_counter() - t0
+        yield events.final_event("stopped", None, wall, wall, None, 0, 0, None)
         return
     # The prediction is the argmax of the votes, as evaluate() and every page read a kNN (ties: lower digit).
     preds = {k: v.argmax(1).cpu() for k, v in votes.items()}
     accs = {k: float((pred == truth).float().mean()) for k, pred in preds.items()}
     for k, acc in accs.items():
-        yield {"kind": "knn", "k": k, "test_acc": acc}
+        yield events.knn_event(k, acc)
     pred, test_acc = preds[config.k], accs[config.k]
     wall = time.perf_counter() - t0
-    yield {
-        "kind": "eval", "epoch": 1.0, "step": 0, "seen": n, "seconds": round(wall, 4),
-        "train_seconds": round(wall, 4), "train_loss": None, "test_loss": None,
-        "test_acc": test_acc, "n_test": len(yt), "full": True, "test_preds": pred.tolist(),
-    }
+    result = {"test_acc": test_acc, "test_loss": None, "preds": pred}
+    yield events.eval_event(1.0, 0, n, wall, wall, None, result, full=True)
     hit = config.target_accuracy is not None and test_acc >= config.target_accuracy
-    yield {
-        "kind": "final", "status": "finished", "test_acc": test_acc, "seconds": round(wall, 4),
-        "train_seconds": round(wall, 4), "time_to_target_s": round(wall, 4) if hit else None,
-        "steps": 0, "seen": n, "model": model,
-    }
+    yield events.final_event("finished", test_acc, wall, wall, wall if hit else None, 0, n, model)

@@ -24,7 +24,8 @@ import torch
 from core import jobs, settings, workspaces
 from core.config import TrainConfig
 from core.errors import LabError
-from core.runs import history_entry, tensors_bytes, write_file
+from core.events import history_entry
+from core.runs import tensors_bytes, write_file
 
 QUEUES = ("cpu", "cuda", "mps")
 CHECKPOINT = "checkpoint.safetensors"  # tensors as safetensors, the rest as JSON in its metadata

@@ -32,15 +32,10 @@ def small_mnist(mnist):
 
 
 def train_run(config, data, name="tiny"):
-    from core.runs import Run, history_entry
+    from core.runs import collect
     from core.training import train
 
-    history, final = [], None
-    for event in train(config, data):
-        history.append(history_entry(event))
-        if event["kind"] == "final":
-            final = event
-    return Run(name=name, config=config, model=final["model"], history=history)
+    return collect(train(config, data), name, config)
 
 
 @pytest.fixture(scope="session")
