@@ -65,8 +65,7 @@ class TrainConfig:
     @property
     def family(self) -> str:
         """torch | scratch | knn: which learner trains this config."""
-        head = self.arch.split(":", 1)[0]
-        return head if head in ("scratch", "knn") else "torch"
+        return family_of(self.arch)
 
     def settings(self) -> tuple[str, ...]:
         """The fields this learner actually has: a kNN has no loss, optimizer, rate or epochs; the NumPy
@@ -112,6 +111,12 @@ class TrainConfig:
             raise ConfigError(f"knn grid must be between 1 and 28, got {self.knn_grid}", "config_grid",
                               value=self.knn_grid)
         return self
+
+
+def family_of(arch: str) -> str:
+    """torch | scratch | knn for an architecture spec ("mlp:128,64") or kind ("mlp")."""
+    head = arch.split(":", 1)[0]
+    return head if head in ("scratch", "knn") else "torch"
 
 
 def _choice(what: str, value: str, allowed: tuple[str, ...]) -> None:

@@ -158,6 +158,16 @@ class MNIST:
             return self._normalised[key]
 
 
+def from_unit(pixels: torch.Tensor) -> torch.Tensor:
+    """Pixels in [0, 1] (1 = ink) -> the network's input scale: (pixel - MEAN) / STD, as the training data."""
+    return (pixels - MEAN) / STD
+
+
+def to_unit(images: torch.Tensor) -> torch.Tensor:
+    """The network's input scale -> pixels in [0, 1] (the rounding residue clamped away)."""
+    return (images * STD + MEAN).clamp(0.0, 1.0)
+
+
 def normalise(images_uint8: torch.Tensor) -> torch.Tensor:
     """uint8 0-255 -> float, scaled to [0, 1], then standardised with MNIST's mean and std."""
     return (images_uint8.float() / 255.0 - MEAN) / STD

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from core import learners
-from core.data import MEAN, STD
+from core.data import from_unit
 
 SIDE = 28  # MNIST images are SIDE x SIDE
 BATCH = 1000  # images per forward pass when collecting hidden representations (bounded memory)
@@ -51,7 +51,7 @@ def image_tensor(pixels: np.ndarray | torch.Tensor) -> torch.Tensor:
     x = torch.as_tensor(np.asarray(pixels), dtype=torch.float32).reshape(SIDE, SIDE)
     if x.max() > 1.5:  # 0-255 pixels
         x = x / 255.0
-    return ((x.clamp(0.0, 1.0) - MEAN) / STD).reshape(1, 1, SIDE, SIDE)
+    return from_unit(x.clamp(0.0, 1.0)).reshape(1, 1, SIDE, SIDE)
 
 
 def _layer_name(index: int, module: nn.Module) -> str:

@@ -13,7 +13,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from core.data import MEAN, STD
+from core.data import to_unit
 
 KINDS = ("blocks", "pixels")
 N_CLASSES = 10
@@ -31,8 +31,7 @@ def unit_images(images: torch.Tensor) -> torch.Tensor:
         x = x.unsqueeze(1)
     if x.dim() != 4 or tuple(x.shape[1:]) != (1, 28, 28):
         raise ValueError(f"expected images [B, 1, 28, 28], got shape {tuple(images.shape)}")
-    # Undo (pixel - MEAN) / STD; clamp the rounding residue so features live on the [0, 1] pixel scale.
-    return (x * STD + MEAN).clamp(0.0, 1.0)
+    return to_unit(x)  # features live on the [0, 1] pixel scale
 
 
 def _bin_lengths(size: int, bins: int) -> torch.Tensor:

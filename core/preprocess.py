@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from core.data import MEAN, STD
+from core.data import from_unit
 from core.errors import LabError
 
 SIZE = 28  # the network's input side
@@ -43,7 +43,7 @@ class Preprocessed:
     def tensor(self) -> torch.Tensor:
         """[1, 1, 28, 28] float32, normalised like the training data: (image - MEAN) / STD."""
         x = torch.from_numpy(np.ascontiguousarray(self.image, dtype=np.float32))
-        return ((x - MEAN) / STD).reshape(1, 1, SIZE, SIZE)
+        return from_unit(x).reshape(1, 1, SIZE, SIZE)
 
 
 def _as_float(pixels: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from core.config import ConfigError, TrainConfig, parse_arch
+from core.config import ConfigError, TrainConfig, family_of, parse_arch
 from core.presets import PRESETS
 from ui.i18n import t
 
@@ -40,11 +40,6 @@ USES = {
 }
 SCRATCH_FIXED = {"activation": "sigmoid", "loss": "mse", "optimizer": "sgd", "schedule": "constant",
                  "device": "cpu", "l2": 0.0}  # Nielsen's network: the only things it can do
-
-
-def family_of(arch_kind: str) -> str:
-    """torch | scratch | knn for an architecture kind."""
-    return arch_kind if arch_kind in ("scratch", "knn") else "torch"
 
 
 def uses(arch_kind: str, setting: str) -> bool:
