@@ -82,22 +82,21 @@ def tile_grid_figure(tiles: np.ndarray, titles: Sequence[str] | None = None, col
         scaled, zmax, bar_title = tiles / np.where(peak > 0, peak, 1.0)[:, None, None], 1.0, lab["relative"]
     z = mosaic(scaled, cols, gap, top)
     raw = mosaic(tiles, cols, gap, top)
-    index = _tile_index(n, h, w, cols, gap, top)
-    names = list(titles) if titles else [f"{lab['unit']} {i}" for i in range(n)]
-    text = np.where(index >= 0, np.array(names + [""], dtype=object)[index], "")
     zmin = -zmax if diverging else 0.0
+    # Hover shows the raw value from a numeric array (sent as one typed array); the tiles are named by their
+    # titles. A per-pixel text array and one add_annotation call per tile made the Inside page take seconds.
     fig = go.Figure(go.Heatmap(
-        z=z, customdata=np.dstack([raw, text]), colorscale=DIVERGING if diverging else POSITIVE,
+        z=z, customdata=raw, colorscale=DIVERGING if diverging else POSITIVE,
         zmin=zmin, zmax=zmax, zmid=0.0 if diverging else None, hoverongaps=False,
-        hovertemplate="%{customdata[1]}<br>" + lab["value"] + " %{customdata[0]:.3f}<extra></extra>",
+        hovertemplate=lab["value"] + " %{customdata:.3f}<extra></extra>",
         colorbar={"title": {"text": bar_title, "side": "right"}, "thickness": 14},
     ))
     if titles:
         size = 13 if cols <= 10 else 11
-        for i, name in enumerate(names):
-            r, c = divmod(i, cols)
-            fig.add_annotation(x=c * (w + gap) + (w - 1) / 2, y=r * (h + gap + top) + top / 2 - 0.5, text=name,
-                               showarrow=False, font={"size": size}, yanchor="middle")
+        fig.update_layout(annotations=[
+            {"x": (i % cols) * (w + gap) + (w - 1) / 2, "y": (i // cols) * (h + gap + top) + top / 2 - 0.5,
+             "text": name, "showarrow": False, "font": {"size": size}, "yanchor": "middle"}
+            for i, name in enumerate(titles)])
     return _image_layout(fig, _height(rows, cols, h + top, w + gap, width_px))
 
 
