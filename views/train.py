@@ -188,7 +188,7 @@ def charts_ui(job, events: list[dict], live: bool = False) -> None:
     height = 300 if live else 340
     loss_box, acc_box = st.columns(2) if live else (st.container(), st.container())
     with loss_box:
-        note, switch = st.columns([1, 1] if live else [3, 1], vertical_alignment="center")  # room for the label
+        note, switch = st.columns([1, 1] if live else [2, 1], vertical_alignment="center")  # room for the label
         if not live:
             note.caption(loss_note)
         log_y = switch.toggle(t("train.logy"), key="train_logy", help=t("train.logy.help"))
@@ -217,7 +217,7 @@ def live_ui() -> None:
     if not jobs or jobs[0].done or jobs[0].state == "interrupted":
         st.rerun()  # the job ended: a full rerun draws the final view once
     job, events = jobs[0], _events(jobs[0])
-    status, buttons = st.columns([3, 2], vertical_alignment="bottom")
+    status, buttons = st.columns([1, 1], vertical_alignment="bottom")  # room for "Stop and keep model"
     with status:
         status_ui(job, events, compact=True)
     with buttons:
