@@ -9,6 +9,7 @@ from core.errors import LabError
 from core.presets import get_preset
 from ui.figures import data as dataviz
 from ui.state import dataset, reason, run_picker_ui, runs, submit, t, unique_name, workspace
+from ui.widgets import no_workers_ui
 
 QUICK_PRESET = "mlp-adam"  # the quick model: the preset's 784-128-64-10 network for a single epoch
 FRESH_ARCH = "mlp:128,64"  # the untrained network shown when the session has no run
@@ -33,6 +34,7 @@ def quick_train_ui(n_train: int) -> None:
     with st.container(border=True):
         st.markdown(f"#### {t('home.quick.title')}")
         st.markdown(t("home.quick.body", arch=config.arch, n=n_train))
+        no_workers_ui()
         if st.button(t("home.quick.button"), key="home_train", type="primary", icon="🚀", disabled=running,
                      help=t("home.quick.help")):
             try:
