@@ -80,3 +80,16 @@ def test_divergence_advice_starts_with_a_rate_that_learns():
     assert {"train.tip.adam", "train.tip.onecycle", "train.tip.batch", "train.tip.ce"} <= set(keys)
     assert lower_lr(TrainConfig(lr=3e-3)) == 3e-4  # already small: 10x smaller
     assert lower_lr(TrainConfig(lr=1e-5)) == 1e-5  # nothing smaller on the grid
+
+
+def test_run_names_say_what_differs_from_a_run_of_the_same_name():
+    from types import SimpleNamespace
+
+    from ui.train_form import distinct_name
+
+    old = SimpleNamespace(config=TrainConfig(arch="mlp:32", optimizer="sgd", lr=0.1))
+    existing = {"mlp-32-sgd": old}
+    assert distinct_name("mlp-32-sgd", TrainConfig(arch="mlp:32", optimizer="sgd", lr=0.1), existing) == "mlp-32-sgd"
+    assert distinct_name("mlp-32-sgd", TrainConfig(arch="mlp:32", optimizer="sgd", lr=1.0, loss="mse"),
+                         existing) == "mlp-32-sgd-mse-lr1"
+    assert distinct_name("knn-k3-blocks", TrainConfig(arch="knn"), {}) == "knn-k3-blocks"

@@ -136,6 +136,20 @@ def run_name(config: TrainConfig, preset: str | None = None) -> str:
     return f"{arch}-{config.optimizer}"
 
 
+def distinct_name(base: str, config: TrainConfig, existing: dict) -> str:
+    """`base`, or `base` plus what differs (loss, learning rate) when a run called `base` trained other
+    settings: "mlp-32-sgd-mse-lr0.1" says more than "mlp-32-sgd-2"."""
+    other = existing.get(base)
+    if other is None or other.config == config:
+        return base
+    extra = []
+    if "loss" in config.settings() and other.config.loss != config.loss:
+        extra.append(config.loss)
+    if "lr" in config.settings() and other.config.lr != config.lr:
+        extra.append(f"lr{config.lr:g}")
+    return "-".join([base, *extra])
+
+
 def summary(config: TrainConfig, lang: str = "en") -> str:
     """One line with the settings that matter for this learner, e.g. 'mlp:32 · adam · lr 0.001 · batch 64 · 1 epoch'
     (the words in `lang`; settings' own names such as adam or lr stay as the controls show them)."""

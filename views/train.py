@@ -7,9 +7,18 @@ from core.errors import LabError
 from core.jobs import device_queue
 from ui.figures.train import accuracy_figure, knn_figure, loss_figure
 from ui.i18n import CATALOGS
-from ui.state import lang, my_jobs, reason, submit, t, unique_name
+from ui.state import lang, my_jobs, reason, runs, submit, t, unique_name
 from ui.train_controls import PRESET_KEY, key, train_controls_ui
-from ui.train_form import LR_CHOICES, divergence_tips, format_duration, lower_lr, nearest, run_name, summary
+from ui.train_form import (
+    LR_CHOICES,
+    distinct_name,
+    divergence_tips,
+    format_duration,
+    lower_lr,
+    nearest,
+    run_name,
+    summary,
+)
 from ui.widgets import no_workers_ui
 
 LIVE_EVERY = 1.0  # seconds between redraws: at 0.5 s a watched mlp-adam run took 9 s instead of 6-8 on 2 cores
@@ -30,7 +39,7 @@ def _submit(configs: list[TrainConfig], names: list[str], continue_of: str | Non
 
 def _start(config: TrainConfig, preset: str) -> None:
     """on_click of Start: submit the job before the page redraws, so the button is already disabled."""
-    _submit([config], [unique_name(run_name(config, preset))])
+    _submit([config], [unique_name(distinct_name(run_name(config, preset), config, runs()))])
 
 
 def _continue(job, more: int) -> None:
