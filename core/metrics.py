@@ -58,3 +58,24 @@ def report(preds: torch.Tensor, labels: torch.Tensor) -> dict:
         "per_class": per_class(cm),
         "confusion_matrix": cm.tolist(),
     }
+
+
+CHANCE = 0.2  # ten digits: guessing scores about 10%; a run that ends below this has not learned
+STALL = 0.05  # a loss that fell less than 5% from the first steps to the last did not move
+
+
+def did_not_learn(history: list[dict]) -> bool:
+    """True when a finished run is no better than guessing, or its training loss barely moved.
+
+    The loss is compared as the mean of the first and of the last tenth of the steps (at least 5 each), so
+    one noisy batch decides nothing.
+    """
+    evals = [e for e in history if e.get("kind") == "eval" and e.get("full")]
+    if evals and evals[-1].get("test_acc") is not None and evals[-1]["test_acc"] < CHANCE:
+        return True
+    losses = [e["loss"] for e in history if e.get("kind") == "step"]
+    if len(losses) < 20:
+        return False
+    n = max(5, len(losses) // 10)
+    first, last = sum(losses[:n]) / n, sum(losses[-n:]) / n
+    return first > 0 and (first - last) / first < STALL

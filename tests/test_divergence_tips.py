@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from core.config import TrainConfig
+from core.metrics import CHANCE  # what the Train page calls "did not learn"
 from tests.conftest import train_run
 from ui.train_form import divergence_tips
 
-CHANCE = 0.2  # what views/train.py calls "did not learn"
 WILD = [  # settings students reach with the wildest sliders
     TrainConfig(arch="mlp:32", loss="ce", optimizer="sgd", lr=10.0),
     TrainConfig(arch="mlp:32", loss="mse", optimizer="momentum", lr=10.0, batch_size=10),

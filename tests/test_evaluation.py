@@ -117,3 +117,14 @@ def test_digit_card_and_png(final, small_mnist):
     assert Image.open(io.BytesIO(png)).size == card.size
     nan_card = digit_card(small_mnist.test_images[0], torch.full((10,), float("nan")), true=1)
     assert nan_card.size == card.size  # a diverged model must not break the gallery
+
+
+def test_a_run_that_did_not_learn_is_told_apart(tiny_run):
+    from core.metrics import did_not_learn
+
+    assert not did_not_learn(tiny_run.history)  # ~87%: it learned
+    guessing = [{"kind": "eval", "full": True, "test_acc": 0.11}]
+    assert did_not_learn(guessing)
+    flat = [{"kind": "step", "loss": 2.30 - 0.001 * (i % 3)} for i in range(100)] + \
+           [{"kind": "eval", "full": True, "test_acc": 0.25}]
+    assert did_not_learn(flat)  # above chance by luck, but the loss never moved

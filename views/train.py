@@ -5,6 +5,7 @@ import streamlit as st
 from core.config import ConfigError, TrainConfig
 from core.errors import LabError
 from core.jobs import device_queue
+from core.metrics import did_not_learn
 from ui.figures.train import accuracy_figure, knn_figure, loss_figure
 from ui.i18n import CATALOGS
 from ui.state import lang, my_jobs, reason, runs, submit, t, unique_name
@@ -22,7 +23,6 @@ from ui.train_form import (
 from ui.widgets import no_workers_ui
 
 LIVE_EVERY = 1.0  # seconds between redraws: at 0.5 s a watched mlp-adam run took 9 s instead of 6-8 on 2 cores
-CHANCE = 0.2  # ten digits: guessing scores about 10%; a run that ends below this has not learned
 MORE_EPOCHS = (1, 2, 5, 10)
 
 st.title("🏋️ " + t("nav.train"))
@@ -142,7 +142,7 @@ def status_ui(job, events: list[dict], compact: bool = False) -> None:
         st.info(t("train.knn.stopped" if cfg.family == "knn" and events else "train.unqueued"))  # events: it ran
     elif state == "stopped":
         st.info(t("train.stopped", acc=acc_text, time=format_duration(secs)))
-    elif acc is not None and acc < CHANCE:  # finished, but no better than guessing: never a green success
+    elif did_not_learn(events):  # finished, but guessing (or the loss never moved): never a green success
         st.warning(t("train.chance", acc=acc_text, time=format_duration(secs)))
         st.markdown(t("train.tips.chance") + "\n" + "\n".join(f"- {t(k, **v)}" for k, v, _ in divergence_tips(cfg)))
     elif run is not None and run.status == "target":
