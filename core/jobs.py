@@ -24,6 +24,7 @@ import re
 import secrets
 import socket
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -107,13 +108,18 @@ def update(ws: Workspace, job_id: str, **changes) -> dict:
 
 # ---- the view the pages use ------------------------------------------------------------------------------
 
-_tails: dict[str, HistoryTail] = {}
+_tails: OrderedDict[str, HistoryTail] = OrderedDict()  # the runs pages watch, most recent last
+MAX_TAILS = 64  # a long-running server forgets the oldest: reading one again costs one full parse
 
 
 def _tail(path: Path) -> HistoryTail:
     key = str(path)
-    if key not in _tails:
+    if key in _tails:
+        _tails.move_to_end(key)
+    else:
         _tails[key] = HistoryTail(path)
+        while len(_tails) > MAX_TAILS:
+            _tails.popitem(last=False)
     return _tails[key]
 
 
