@@ -23,9 +23,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from torch import nn
 
-from core import settings
+from core import learners, settings
 from core.config import TrainConfig
 from core.data import MNIST, normalise
 from core.errors import LabError
@@ -35,8 +34,9 @@ from core.training import evaluate, predict_proba
 
 NAME = re.compile(r"^([0-9])_[\w.-]*\.png$")  # <label>_<timestamp>.png
 FT_EPOCHS = 30  # passes over the drawings
-FT_LR_FACTOR = 0.3  # the fine-tuning rate: the run's own times this
-REPLAY_RATIO = 8  # MNIST training images mixed into every batch, per drawing
+FT_LR_FACTOR = 0.5  # the fine-tuning rate: the run's own times this
+REPLAY_RATIO = 16  # MNIST training images mixed into every batch, per drawing
+ANCHOR = 0.1  # weight of keeping the copy's scores on those MNIST images where the original's were
 HELD_BACK = 0.25  # the share of each digit's drawings fine-tuning never trains on
 
 
@@ -216,25 +216,32 @@ def evaluate_on_class_set(model, folder: str | Path) -> dict:
 
 def can_fine_tune(model) -> bool:
     """True for learners fine_tune handles: torch models, the NumPy network and kNN."""
-    from core.knn import KNN
-    from core.scratch import ScratchNet
+    try:
+        return learners.kind_of(model).can_fine_tune
+    except TypeError:
+        return False
 
-    return isinstance(model, (nn.Module, ScratchNet, KNN))
+
+def default_lr(config: TrainConfig) -> float:
+    """The fine-tuning rate the Draw page proposes: the run's own times FT_LR_FACTOR (a half). Replay and the
+    anchor do most of the protecting (benchmarks/fine_tune.py); the smaller step keeps a margin for runs they
+    protect less (plain SGD, the NumPy network, which has no anchor)."""
+    return float(config.lr) * FT_LR_FACTOR
 
 
-def fine_tune(model, config: TrainConfig, images_uint8: np.ndarray, labels: np.ndarray, epochs: int = 20,
+def fine_tune(model, config: TrainConfig, images_uint8: np.ndarray, labels: np.ndarray, epochs: int = FT_EPOCHS,
               lr: float | None = None, batch_size: int = 16, replay: tuple[torch.Tensor, torch.Tensor] | None = None,
-              seed: int = 0):
+              seed: int = 0, replay_ratio: int = REPLAY_RATIO, anchor: float = ANCHOR):
     """A NEW learner: a copy of `model` trained a little more on the drawings (the original is untouched).
 
-    torch models and the NumPy network take `epochs` passes of small batches with the run's optimiser
-    and loss at rate `lr` (default: the run's own). `replay` (normalised MNIST images, labels) mixes as
-    many MNIST training images into every batch, so the model learns the drawings without forgetting
-    MNIST. kNN simply adds the drawings to its memory.
+    torch models and the NumPy network take `epochs` passes of batches of `batch_size` drawings with the
+    run's optimiser and loss at rate `lr` (default: `default_lr`, half the run's own). `replay`
+    (normalised MNIST images, labels) mixes `replay_ratio` MNIST training images per drawing into every
+    batch, so the model learns the drawings without forgetting MNIST; for torch models the loss also
+    holds the copy's scores on those images near the original's (mean squared difference times `anchor`,
+    a light distillation that still works on images the run has memorised). kNN simply adds the drawings
+    to its memory.
     """
-    from core.knn import KNN
-    from core.scratch import ScratchNet
-
     labels = np.asarray(labels, dtype=np.int64)
     if len(labels) == 0:
         raise FineTuneError("the class test set is empty: save some drawings first", "class_set_empty")
@@ -245,28 +252,31 @@ def fine_tune(model, config: TrainConfig, images_uint8: np.ndarray, labels: np.n
         raise FineTuneError("this run diverged (its weights are not finite numbers): nothing to fine-tune",
                             "diverged_run")
     x, y = to_tensor(images_uint8), torch.from_numpy(labels)
-    if isinstance(model, KNN):
-        new = copy.deepcopy(model)
-        train, train_labels = new._check_fitted()
-        new._set_train(torch.cat([train, new.features(x)]), torch.cat([train_labels, y]))
-        return new
-    if not isinstance(model, (nn.Module, ScratchNet)):
+    if not can_fine_tune(model):
         raise FineTuneError(f"fine-tuning is not supported for {type(model).__name__}", "fine_tune_unsupported")
-    lr = config.lr if lr is None else float(lr)
+    kind = learners.kind_of(model)
+    if kind.name == "knn":
+        return model.remember(x, y)
+    lr = default_lr(config) if lr is None else float(lr)
     new = copy.deepcopy(model)
     g = torch.Generator().manual_seed(seed)
-    if isinstance(new, ScratchNet):
+    if kind.name == "scratch":
         for _ in range(epochs):
-            for xb, yb in _batches(x, y, batch_size, replay, g):
+            for xb, yb, _ in _batches(x, y, batch_size, replay, replay_ratio, g):
                 new.train_step(xb, yb, lr)
         return new
     device = next(new.parameters()).device
     opt = make_optimizer(config.replace(lr=lr), new.parameters())
     new.train()
     for _ in range(epochs):
-        for xb, yb in _batches(x, y, batch_size, replay, g):
+        for xb, yb, drawn in _batches(x, y, batch_size, replay, replay_ratio, g):
             xb, yb = xb.to(device), yb.to(device)
-            loss = compute_loss(config.loss, new(xb), yb, new, config.l2)
+            scores = new(xb)
+            loss = compute_loss(config.loss, scores, yb, new, config.l2)
+            if anchor and len(yb) > drawn:  # the replay images come after the drawings
+                with torch.no_grad():
+                    was = model(xb[drawn:])
+                loss = loss + anchor * (scores[drawn:] - was).pow(2).mean()
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -274,26 +284,62 @@ def fine_tune(model, config: TrainConfig, images_uint8: np.ndarray, labels: np.n
     return new
 
 
-def _batches(x: torch.Tensor, y: torch.Tensor, batch_size: int, replay, g: torch.Generator):
-    """Shuffled mini-batches of the drawings, each topped up with as many random replay images."""
+def _batches(x: torch.Tensor, y: torch.Tensor, batch_size: int, replay, ratio: int, g: torch.Generator):
+    """Shuffled mini-batches of the drawings, each topped up with `ratio` random replay images per drawing:
+    (images, labels, how many of them are drawings)."""
     order = torch.randperm(len(y), generator=g)
     for i in range(0, len(y), batch_size):
         idx = order[i:i + batch_size]
         xb, yb = x[idx], y[idx]
-        if replay is not None and len(replay[1]):
-            pick = torch.randint(0, len(replay[1]), (len(idx),), generator=g)
+        if replay is not None and len(replay[1]) and ratio > 0:
+            pick = torch.randint(0, len(replay[1]), (len(idx) * int(ratio),), generator=g)
             xb = torch.cat([xb, replay[0][pick].cpu()])
             yb = torch.cat([yb, replay[1][pick].cpu()])
-        yield xb, yb
+        yield xb, yb, len(idx)
+
+
+def fine_tune_outcome(source, images_uint8: np.ndarray, labels: np.ndarray, data: MNIST, epochs: int = FT_EPOCHS,
+                      lr: float | None = None, replay: bool = True, fraction: float = HELD_BACK, **options):
+    """A fine-tuning job from start to end: hold back part of the drawings (`held_back_split`), fine-tune a
+    copy of `source` (a core.runs.Run) on the rest, mixing in MNIST's training images when `replay`, and
+    test it on MNIST's full test set; `options` go to `fine_tune` (replay_ratio, anchor, seed, batch_size).
+    Returns (model, event, outcome):
+
+    - event: `fine_tune_event`, the evaluation that ends the new run's history;
+    - outcome: {source, drawings (all), trained, held_back (counts), before/after (accuracy on the drawings
+      trained on), held_before/held_after (on the held-back ones; None when none are held back),
+      test_before/test_after (MNIST test accuracy)}.
+    """
+    images_uint8 = np.asarray(images_uint8)
+    labels = np.asarray(labels, dtype=np.int64)
+    trained, held = held_back_split(images_uint8, labels, fraction)
+    t0 = time.perf_counter()
+    mix = (data.images("train"), data.labels("train")) if replay else None
+    model = fine_tune(source.model, source.config, images_uint8[trained], labels[trained], epochs=epochs, lr=lr,
+                      replay=mix, **options)
+    event = fine_tune_event(model, source.config, data, source.history, len(trained), epochs,
+                            time.perf_counter() - t0, held_back=len(held))
+
+    def accuracy(learner, idx: np.ndarray) -> float | None:
+        return evaluate_images(learner, images_uint8[idx], labels[idx])["accuracy"]
+
+    outcome = {
+        "source": source.name, "drawings": int(len(labels)), "trained": int(len(trained)),
+        "held_back": int(len(held)), "before": accuracy(source.model, trained), "after": accuracy(model, trained),
+        "held_before": accuracy(source.model, held), "held_after": accuracy(model, held),
+        "test_before": source.test_acc, "test_after": event["test_acc"],
+    }
+    return model, event, outcome
 
 
 def fine_tune_event(model, config: TrainConfig, data: MNIST, base_history: list[dict], drawings: int,
-                    epochs: int, seconds: float) -> dict:
-    """The full-test-set evaluation event that ends a fine-tuned run's history."""
-    is_torch = isinstance(model, nn.Module)
-    device = next(model.parameters()).device if is_torch else torch.device("cpu")
+                    epochs: int, seconds: float, held_back: int | None = None) -> dict:
+    """The full-test-set evaluation event that ends a fine-tuned run's history (`drawings`: how many it
+    trained on; `held_back`: how many it was tested on without training on them, when known)."""
+    kind = learners.kind_of(model)
+    device = kind.device(model)
     result = evaluate(model, data.images("test", device), data.labels("test", device),
-                      config.loss if is_torch else None)
+                      config.loss if kind.name == "torch" else None)
     last = next((e for e in reversed(base_history) if e.get("kind") == "eval"), {})
     return {
         "kind": "eval", "epoch": last.get("epoch", 0.0), "step": last.get("step", 0),
@@ -301,5 +347,6 @@ def fine_tune_event(model, config: TrainConfig, data: MNIST, base_history: list[
         "train_seconds": last.get("train_seconds", 0.0) + round(seconds, 4), "train_loss": None,
         "test_loss": result["test_loss"], "test_acc": result["test_acc"], "n_test": len(data.test_labels),
         "full": True, "test_preds": result["preds"].tolist(),
-        "fine_tuned": {"drawings": int(drawings), "epochs": int(epochs)},
+        "fine_tuned": {"drawings": int(drawings), "epochs": int(epochs),
+                       **({} if held_back is None else {"held_back": int(held_back)})},
     }

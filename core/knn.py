@@ -8,6 +8,7 @@ more than about DIST_BUDGET_BYTES at a time.
 
 from __future__ import annotations
 
+import copy
 import math
 
 import torch
@@ -95,6 +96,14 @@ class KNN:
         feats = self.features(images)
         self._set_train(feats, labels.detach().to("cpu", torch.int64))
         return self
+
+    def remember(self, images: torch.Tensor, labels: torch.Tensor) -> KNN:
+        """A copy that also remembers these images (fine-tuning a kNN: it learns by storing more)."""
+        train, train_labels = self._check_fitted()
+        new = copy.copy(self)
+        new._set_train(torch.cat([train, self.features(images)]),
+                       torch.cat([train_labels, labels.detach().to("cpu", torch.int64)]))
+        return new
 
     def _set_train(self, feats: torch.Tensor, labels: torch.Tensor) -> None:
         self.train_features = feats.contiguous()

@@ -208,19 +208,11 @@ def _fine_tune(ws: workspaces.Workspace, record: dict) -> dict:
     spec = record["finetune"]
     source = load_run(spec["source"])
     images, labels = classset.load_class_set(spec["drawings"])
-    data = dataset()
-    t0 = time.perf_counter()
-    replay = (data.images("train"), data.labels("train")) if spec["replay"] else None
-    model = classset.fine_tune(source.model, source.config, images, labels, epochs=spec["epochs"], lr=spec["lr"],
-                               replay=replay)
-    event = classset.fine_tune_event(model, source.config, data, source.history, len(labels), spec["epochs"],
-                                     time.perf_counter() - t0)
+    model, event, outcome = classset.fine_tune_outcome(source, images, labels, dataset(), epochs=spec["epochs"],
+                                                       lr=spec["lr"], replay=spec["replay"])
     save_run(Run(name=record["run"], config=source.config, model=model, history=source.history + [event]),
              ws.runs_dir / record["run"])
-    return {"source": source.name, "drawings": len(labels),
-            "before": classset.evaluate_images(source.model, images, labels)["accuracy"],
-            "after": classset.evaluate_images(model, images, labels)["accuracy"],
-            "test_before": source.test_acc, "test_after": event["test_acc"]}
+    return outcome
 
 
 def _beat_job(ws: workspaces.Workspace, job_id: str, done: threading.Event) -> None:

@@ -6,9 +6,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 import torch
-from torch import nn
 
-from core import classset, jobs
+from core import classset, jobs, learners
 from core.errors import LabError
 from core.knn import KNN
 from core.preprocess import Preprocessed, canvas_to_mnist, load_image
@@ -18,7 +17,7 @@ from core.training import predict_proba
 from ui.canvas import clear_canvas, drawing_canvas_ui
 from ui.figures.draw import centred_view, class_counts_bars, probability_bars, runs_heatmap, square_panel
 from ui.state import RUNS_DIR, dataset, is_mine, reason, run_picker_ui, runs, t, workspace
-from ui.widgets import digit_image
+from ui.widgets import digit_image, no_workers_ui
 
 CANVAS_KEY = "draw_canvas"
 SOURCES = ("draw", "test", "upload")
@@ -159,7 +158,7 @@ def all_runs_ui(x: torch.Tensor) -> None:
 def saliency_ui(run: Run, pre: Preprocessed) -> None:
     """Red where the prediction came from: gradient (torch) and occlusion (any learner)."""
     st.subheader(t("draw.saliency"))
-    is_torch = isinstance(run.model, nn.Module)
+    is_torch = learners.kind_of(run.model).has_gradients
     cols = st.columns([1, 1, 1.3] if is_torch else [1, 1])
     with cols[-1]:
         st.caption(t("draw.saliency.intro"))
@@ -200,16 +199,30 @@ def neighbour_image(model: KNN, data, index: int) -> np.ndarray:
 
 # ---- the class's own test set -------------------------------------------------------------------------
 
+REVIEW_MAX = 200  # drawings shown at once in the review grid (a digit filter shows the rest)
+
+
 @st.cache_data(show_spinner=False, max_entries=4)
-def _class_set(folder: str, signature: tuple) -> tuple[np.ndarray, np.ndarray]:
-    return classset.load_class_set(folder)
+def _class_set(folder: str, signature: tuple) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    return classset.load_class_files(folder)
+
+
+def class_files() -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The class drawings and their file names, reloaded only when the folder's contents change."""
+    folder = classset.class_dir()
+    signature = []
+    for f in classset.drawing_files(folder):
+        try:
+            signature.append((f.name, f.stat().st_size))
+        except FileNotFoundError:  # removed by another session while we listed the folder
+            continue
+    return _class_set(str(folder), tuple(signature))
 
 
 def class_set() -> tuple[np.ndarray, np.ndarray]:
-    """The class drawings, reloaded only when the folder's contents change."""
-    folder = classset.class_dir()
-    files = classset.drawing_files(folder)
-    return _class_set(str(folder), tuple((f.name, f.stat().st_size) for f in files))
+    """The class drawings (images, labels)."""
+    images, labels, _ = class_files()
+    return images, labels
 
 
 def class_eval(run: Run, images: np.ndarray, labels: np.ndarray) -> dict:
@@ -224,7 +237,7 @@ def class_eval(run: Run, images: np.ndarray, labels: np.ndarray) -> dict:
 
 
 def add_to_class_ui(pre: Preprocessed | None, known_label: int | None) -> None:
-    """Type the true digit, save the drawing for everyone's class test set."""
+    """Type the true digit, save the drawing for everyone's class test set (under the canvas)."""
     left, right = st.columns([2, 3], vertical_alignment="bottom")
     if known_label is not None and st.session_state.get("draw_known_label") != known_label:
         st.session_state["draw_true_label"] = known_label  # a test image knows its digit: suggest it
@@ -233,19 +246,19 @@ def add_to_class_ui(pre: Preprocessed | None, known_label: int | None) -> None:
     label = left.number_input(t("draw.class.label"), 0, 9, key="draw_true_label", help=t("draw.class.label.help"))
     empty = pre is None or pre.empty
     if right.button(t("draw.class.add"), key="draw_class_add", disabled=empty, icon="💾",
-                    help=t("draw.class.add.help")):
+                    help=t("draw.class.add.help"), width="stretch"):
         image = (np.clip(pre.image, 0, 1) * 255).round().astype(np.uint8)
         path = classset.add_drawing(classset.class_dir(), image, int(label))
         st.toast(t("draw.class.saved", name=path.name))
 
 
-def class_set_ui(run: Run | None, pre: Preprocessed | None, known_label: int | None) -> None:
+def class_set_ui(run: Run | None) -> None:
     st.header(t("draw.class"))
     st.markdown(t("draw.class.intro", folder=str(classset.class_dir())))
-    add_to_class_ui(pre, known_label)
-    images, labels = class_set()
+    images, labels, names = class_files()
     counts = classset.counts_per_digit(labels)
     if not len(labels):
+        review_message_ui()
         st.info(t("draw.class.empty"))
         return
     result = class_eval(run, images, labels) if run is not None else None
@@ -265,10 +278,97 @@ def class_set_ui(run: Run | None, pre: Preprocessed | None, known_label: int | N
         pct = st.column_config.NumberColumn(format="percent")
         st.dataframe(pd.DataFrame(rows), hide_index=True, key="draw_class_table",
                      column_config={t("draw.col.class_acc"): pct, t("common.accuracy"): pct})
+    review_ui(run, images, labels, names, result)
     if result is None:
         return
     misses_ui(run, images, result)
     fine_tune_ui(run, images, labels, result)
+
+
+def review_message_ui() -> None:
+    """What the last relabel or removal did (set by its button's callback)."""
+    message = st.session_state.pop("draw_review_msg", None)
+    if message is not None:
+        kind, text = message
+        getattr(st, kind)(text)
+
+
+def review_ui(run: Run | None, images: np.ndarray, labels: np.ndarray, names: list[str],
+              result: dict | None) -> None:
+    """Every drawing with its label, and a picked one relabelled (its file renamed) or removed."""
+    st.subheader(t("draw.review"))
+    st.caption(t("draw.review.intro"))
+    review_message_ui()
+    ss = st.session_state
+    counts = classset.counts_per_digit(labels)
+    digits = ["all"] + [d for d in range(10) if counts[d]]
+    if ss.get("draw_review_digit") not in digits:  # its digit's last drawing was relabelled or removed
+        ss.pop("draw_review_digit", None)
+    # Option texts are made now: a format_func calling t() later (AppTest does) could miss the reader's language.
+    shown_as = {d: t("draw.review.filter.all", n=len(labels)) if d == "all"
+                else t("draw.review.filter.digit", digit=d, n=counts[d]) for d in digits}
+    digit = st.selectbox(t("draw.review.filter"), digits, key="draw_review_digit", format_func=shown_as.get)
+    shown = list(range(len(labels))) if digit == "all" else np.flatnonzero(labels == digit).tolist()
+    grid = shown[:REVIEW_MAX]
+    st.image([digit_image(images[i], 56) for i in grid], width=56,
+             caption=[t("draw.review.caption", i=i + 1, label=int(labels[i])) for i in grid])
+    if len(shown) > len(grid):
+        st.caption(t("draw.review.more", shown=len(grid), n=len(shown)))
+    index = {name: i for i, name in enumerate(names)}
+    options = [names[i] for i in shown]
+    if ss.get("draw_review_pick") not in options:  # relabelled out of this digit, or removed
+        ss.pop("draw_review_pick", None)
+    left, right = st.columns([1, 3], vertical_alignment="center")
+    with right:
+        items = {n: t("draw.review.item", i=index[n] + 1, label=int(labels[index[n]]), name=n) for n in options}
+        pick = st.selectbox(t("draw.review.pick"), options, key="draw_review_pick", help=t("draw.review.pick.help"),
+                            format_func=items.get)
+    if pick is None:
+        return
+    i = index[pick]
+    current = int(labels[i])
+    left.image(digit_image(images[i], 112), width=112)
+    if result is not None:
+        right.caption(t("draw.review.reads", run=run.name, label=current, pred=int(result["preds"][i]),
+                        p=f"{float(result['confidence'][i]):.0%}"))
+    if ss.get("draw_review_label_of") != pick:  # a new pick: start from its digit
+        ss["draw_review_label"] = current
+        ss["draw_review_label_of"] = pick
+    c1, c2, c3 = right.columns([2, 2, 2], vertical_alignment="bottom")
+    new = c1.number_input(t("draw.review.label"), 0, 9, key="draw_review_label", help=t("draw.review.label.help"))
+    c2.button(t("draw.review.relabel"), key="draw_review_relabel", icon="🏷️", help=t("draw.review.relabel.help"),
+              disabled=int(new) == current, on_click=_relabel, args=(pick, current), width="stretch")
+    c3.button(t("draw.review.remove"), key="draw_review_remove", icon="🗑️", help=t("draw.review.remove.help"),
+              on_click=_remove, args=(pick,), width="stretch")
+
+
+def _relabel(name: str, old: int) -> None:
+    """on_click: rename <old>_<time>.png to <new>_<time>.png; the picker follows the drawing."""
+    ss = st.session_state
+    new = int(ss.get("draw_review_label", old))
+    try:
+        path = classset.relabel_drawing(classset.class_dir(), name, new)
+    except FileNotFoundError:
+        ss["draw_review_msg"] = ("warning", t("draw.review.gone", name=name))
+        return
+    except ValueError as exc:
+        ss["draw_review_msg"] = ("error", t("draw.review.refused", name=name, msg=str(exc)))
+        return
+    ss["draw_review_pick"] = ss["draw_review_label_of"] = path.name
+    ss["draw_review_msg"] = ("success", t("draw.review.relabelled", old=old, new=new, name=path.name))
+
+
+def _remove(name: str) -> None:
+    """on_click: delete the drawing's file."""
+    ss = st.session_state
+    try:
+        removed = classset.remove_drawing(classset.class_dir(), name)
+    except ValueError as exc:
+        ss["draw_review_msg"] = ("error", t("draw.review.refused", name=name, msg=str(exc)))
+        return
+    ss.pop("draw_review_pick", None)
+    ss["draw_review_msg"] = ("success", t("draw.review.removed", name=name)) if removed else \
+        ("warning", t("draw.review.gone", name=name))
 
 
 def misses_ui(run: Run, images: np.ndarray, result: dict) -> None:
@@ -294,16 +394,21 @@ def fine_tune_ui(run: Run, images: np.ndarray, labels: np.ndarray, before: dict)
     if run.diverged:
         st.info(t("draw.ft.diverged"))
         return
-    is_knn = isinstance(run.model, KNN)
+    is_knn = learners.kind_of(run.model).name == "knn"
+    trained, held = classset.held_back_split(images, labels)
+    st.markdown(t("draw.ft.split", n=len(labels), trained=len(trained), held=len(held)) if len(held)
+                else t("draw.ft.split.none", n=len(labels)))
     c1, c2, c3 = st.columns(3)
-    c1.slider(t("draw.ft.epochs"), 1, 100, 20, key="draw_ft_epochs", help=t("draw.ft.epochs.help"),
+    c1.slider(t("draw.ft.epochs"), 1, 100, classset.FT_EPOCHS, key="draw_ft_epochs", help=t("draw.ft.epochs.help"),
               disabled=is_knn)
-    c2.number_input(t("draw.ft.lr"), min_value=1e-6, max_value=10.0, value=float(run.config.lr),
-                    format="%g", key=f"draw_ft_lr_{run.name}", help=t("draw.ft.lr.help"), disabled=is_knn)
-    c3.checkbox(t("draw.ft.replay"), value=True, key="draw_ft_replay", help=t("draw.ft.replay.help"),
-                disabled=is_knn)
+    c2.number_input(t("draw.ft.lr"), min_value=1e-6, max_value=10.0, value=max(1e-6, classset.default_lr(run.config)),
+                    format="%g", key=f"draw_ft_lr_{run.name}", disabled=is_knn,
+                    help=t("draw.ft.lr.help", run_lr=f"{run.config.lr:g}"))
+    c3.checkbox(t("draw.ft.replay"), value=True, key="draw_ft_replay", disabled=is_knn,
+                help=t("draw.ft.replay.help", ratio=classset.REPLAY_RATIO))
     if is_knn:
         st.caption(t("draw.ft.knn"))
+    no_workers_ui()
     st.button(t("draw.ft.go"), key="draw_ft_go", icon="🛠️", help=t("draw.ft.go.help"), type="primary",
               on_click=_start_fine_tune, args=(run,),
               disabled=st.session_state.get("draw_ft_job") is not None)
@@ -314,7 +419,8 @@ def _start_fine_tune(run: Run) -> None:
     """on_click: queue the fine-tuning job; a worker trains the copy, the page only watches.
     The settings are read from the widgets' state now (arguments would hold the previous run's values)."""
     ss = st.session_state
-    epochs, lr = ss.get("draw_ft_epochs", 20), ss.get(f"draw_ft_lr_{run.name}", run.config.lr)
+    epochs = ss.get("draw_ft_epochs", classset.FT_EPOCHS)
+    lr = ss.get(f"draw_ft_lr_{run.name}", classset.default_lr(run.config))
     replay = ss.get("draw_ft_replay", True)
     source = workspace().runs_dir / run.name if is_mine(run) else RUNS_DIR / run.name
     try:
@@ -342,11 +448,20 @@ def fine_tune_status_ui() -> None:
     if job.state == "failed":
         st.session_state["draw_flash"] = ("error", reason_of(job))
     else:
-        o = job.outcome
-        st.session_state["draw_flash"] = ("success", t(
-            "draw.ft.done", name=job.name, before=f"{o['before']:.0%}", after=f"{o['after']:.0%}",
-            test_before=f"{o['test_before'] or 0:.1%}", test_after=f"{o['test_after']:.1%}"))
+        st.session_state["draw_flash"] = ("success", fine_tune_report(job.name, job.outcome))
     st.rerun()  # the whole page: the new run appears in every list
+
+
+def fine_tune_report(name: str, o: dict) -> str:
+    """What fine-tuning changed: on the drawings trained on, on those held back, on MNIST's test set."""
+    pct = {"before": f"{o['before']:.0%}", "after": f"{o['after']:.0%}",
+           "test_before": f"{o['test_before'] or 0:.1%}", "test_after": f"{o['test_after']:.1%}"}
+    if "held_back" not in o:  # a job from before drawings were held back: all of them were trained on
+        return t("draw.ft.done", name=name, **pct)
+    if not o["held_back"]:
+        return t("draw.ft.done.none_held", name=name, trained=o["trained"], **pct)
+    return t("draw.ft.done.split", name=name, trained=o["trained"], held=o["held_back"],
+             held_before=f"{o['held_before']:.0%}", held_after=f"{o['held_after']:.0%}", **pct)
 
 
 def reason_of(job) -> str:
@@ -369,6 +484,7 @@ col_in, col_out = st.columns([1, 1.4], gap="medium")  # 280 px of canvas fit a f
 with col_in:
     st.subheader(t("draw.input"))
     pixels, known = input_ui()
+    add_box = st.container()  # "add to the class test set", filled once the input is preprocessed
 with col_out:
     st.subheader(t("draw.prediction"))
     col_pick, col_bars = st.columns([1, 1.6])
@@ -380,6 +496,8 @@ options = {name: st.session_state.get(key, True) for name, key in TOGGLES}
 pre = canvas_to_mnist(pixels, **options) if pixels is not None else None
 st.session_state["draw_image"] = None if pre is None or pre.empty else pre.image  # read by the Inside page
 x = pre.tensor if pre is not None and not pre.empty else None
+with add_box:
+    add_to_class_ui(pre, known)
 
 with col_out:
     with col_pick:
@@ -403,7 +521,7 @@ with toggles_box:
 
 if run is not None and x is not None:
     st.header(t("draw.why"))
-    if isinstance(run.model, KNN):
+    if learners.kind_of(run.model).name == "knn":
         left, right = st.columns([1, 1.3], gap="large")
         with left:
             saliency_ui(run, pre)
@@ -412,4 +530,4 @@ if run is not None and x is not None:
     else:
         saliency_ui(run, pre)
 
-class_set_ui(run, pre, known)
+class_set_ui(run)

@@ -83,8 +83,8 @@ EN = {
     "draw.class": "The class's own test set",
     "draw.class.intro": (
         "MNIST was written by American census workers and students in the 1990s. Do the networks read *your* "
-        "handwriting as well? Type the digit you drew and save it: every drawing lands in `{folder}` on the "
-        "server, shared by everyone using this app, as a 28x28 PNG named after its digit."
+        "handwriting as well? Under the canvas, type the digit you drew and add it: every drawing lands in "
+        "`{folder}` on the server, shared by everyone using this app, as a 28x28 PNG named after its digit."
     ),
     "draw.class.label": "The digit you drew",
     "draw.class.label.help": "The true digit, typed by you: it becomes the drawing's label in the class test set.",
@@ -96,22 +96,55 @@ EN = {
     "draw.class.acc": "Accuracy of the chosen run",
     "draw.class.table": "Every run on the class's {n} drawings, next to its accuracy on MNIST's test set:",
     "draw.class.misses": "**{name}** misreads {n} of the {total} class drawings (most confident mistakes first):",
+    "draw.review": "Review the drawings",
+    "draw.review.intro": (
+        "Every drawing with its label. A drawing saved with the wrong digit, or one nobody could read, makes the "
+        "class test set lie: pick it below, then give it the right digit or remove it. Changes are for everyone "
+        "(the file in the shared folder is renamed or deleted)."
+    ),
+    "draw.review.filter": "Show",
+    "draw.review.filter.all": "All {n} drawings",
+    "draw.review.filter.digit": "Only the {digit}s ({n})",
+    "draw.review.caption": "#{i}: {label}",
+    "draw.review.more": "Showing the first {shown} of {n}: choose one digit above to see the others.",
+    "draw.review.pick": "Drawing",
+    "draw.review.pick.help": "The drawing to relabel or remove, by its number in the grid above.",
+    "draw.review.item": "#{i}: digit {label} ({name})",
+    "draw.review.reads": "Saved as {label}; {run} reads {pred} ({p}).",
+    "draw.review.label": "Its real digit",
+    "draw.review.label.help": "The digit this drawing really shows; Relabel saves it as this digit.",
+    "draw.review.relabel": "Relabel",
+    "draw.review.relabel.help": "Rename the file so that it starts with the new digit: its label for everyone.",
+    "draw.review.remove": "Remove",
+    "draw.review.remove.help": "Delete this drawing from the class test set, for everyone.",
+    "draw.review.relabelled": "Relabelled {old} → {new}: now {name}.",
+    "draw.review.removed": "Removed {name} from the class test set.",
+    "draw.review.gone": "{name} is no longer in the class test set: someone else changed or removed it first.",
+    "draw.review.refused": "{name} cannot be changed here: {msg}",
     "draw.class.miss": "{label} → {pred} ({p})",
     "draw.ft": "Fine-tune on the class's drawings",
     "draw.ft.intro": (
         "Train a copy of the chosen run a little more on the class's drawings; the copy becomes a new run, "
-        "the original stays as it was. Its score on these drawings will rise (it has now seen them), so "
-        "judge it on drawings made afterwards, and on the MNIST test accuracy: did it forget?"
+        "the original stays as it was. About a quarter of each digit's drawings is held back: the copy never "
+        "trains on them, so its score on them shows whether it learned your handwriting or only memorised "
+        "these drawings. Watch the MNIST test accuracy too: did it forget?"
+    ),
+    "draw.ft.split": "It will train on {trained} of the {n} drawings and hold back {held} to test it on.",
+    "draw.ft.split.none": (
+        "It will train on all {n} drawings: none can be held back until a digit has been drawn at least twice."
     ),
     "draw.ft.unsupported": "This kind of model cannot be fine-tuned here.",
     "draw.ft.epochs": "Passes over the drawings",
-    "draw.ft.epochs.help": "How many times to go through all the class drawings (in batches of 16).",
+    "draw.ft.epochs.help": "How many times to go through the drawings it trains on (in batches of 16).",
     "draw.ft.lr": "Learning rate",
-    "draw.ft.lr.help": "Step size for the fine-tuning; starts at the run's own rate.",
+    "draw.ft.lr.help": (
+        "Step size for the fine-tuning; starts at half the run's own rate ({run_lr}). Bigger steps learn the "
+        "drawings faster but change more of what the run learned on MNIST."
+    ),
     "draw.ft.replay": "Mix in MNIST images",
     "draw.ft.replay.help": (
-        "Every batch of drawings also gets as many random MNIST training images, so the model learns your "
-        "handwriting without forgetting MNIST's."
+        "Every batch of drawings also gets {ratio} random MNIST training images per drawing, and the copy is "
+        "held to scoring them as the original did, so it learns your handwriting without forgetting MNIST's."
     ),
     "draw.ft.knn": "A kNN learns by remembering: fine-tuning simply adds the drawings to its memory.",
     "draw.ft.go": "Fine-tune a copy",
@@ -119,6 +152,14 @@ EN = {
     "draw.ft.running": "Fine-tuning and testing on MNIST...",
     "draw.ft.done": (
         "New run **{name}**: class drawings {before} → {after}, MNIST test accuracy {test_before} → {test_after}."
+    ),
+    "draw.ft.done.split": (
+        "New run **{name}**: the {trained} drawings it trained on {before} → {after}; the {held} held-back "
+        "drawings it never saw {held_before} → {held_after}; MNIST test accuracy {test_before} → {test_after}."
+    ),
+    "draw.ft.done.none_held": (
+        "New run **{name}**: the {trained} drawings it trained on {before} → {after} (none held back: no digit "
+        "had two drawings); MNIST test accuracy {test_before} → {test_after}."
     ),
     "draw.diverged": "💥 This run diverged (its weights are no longer numbers), so it reads nothing. Pick a run that "
                      "learned, or train again with a smaller learning rate.",
@@ -202,7 +243,7 @@ ZH = {
     "draw.class": "全班自己的测试集",
     "draw.class.intro": (
         "MNIST 由 20 世纪 90 年代的美国人口普查局职员和学生书写。网络能同样好地认出*你们*的字迹吗？"
-        "输入你写的数字并保存：每张图都会以 28x28 PNG 的形式存到服务器上的 `{folder}` 文件夹，"
+        "在画布下方输入你写的数字并加入测试集：每张图都会以 28x28 PNG 的形式存到服务器上的 `{folder}` 文件夹，"
         "文件名以它的数字开头，所有使用本应用的人共享。"
     ),
     "draw.class.label": "你写的数字",
@@ -215,26 +256,66 @@ ZH = {
     "draw.class.acc": "所选模型的准确率",
     "draw.class.table": "每个模型在全班 {n} 张手写图上的准确率，以及它在 MNIST 测试集上的准确率：",
     "draw.class.misses": "**{name}** 认错了 {total} 张班级手写图中的 {n} 张（最自信的错误排在前面）：",
+    "draw.review": "检查手写图",
+    "draw.review.intro": (
+        "每张手写图和它的标签。标错数字的图，或者谁也认不出的图，会让班级测试集给出错误的结论："
+        "在下方选中它，改成正确的数字或者删除它。修改对所有人生效（共享文件夹里的文件会被重命名或删除）。"
+    ),
+    "draw.review.filter": "显示",
+    "draw.review.filter.all": "全部 {n} 张",
+    "draw.review.filter.digit": "只看数字 {digit}（{n} 张）",
+    "draw.review.caption": "#{i}：{label}",
+    "draw.review.more": "只显示了 {n} 张中的前 {shown} 张：在上方选择一个数字查看其余的图。",
+    "draw.review.pick": "手写图",
+    "draw.review.pick.help": "要改标签或删除的手写图，按上方网格中的编号选择。",
+    "draw.review.item": "#{i}：数字 {label}（{name}）",
+    "draw.review.reads": "保存的标签是 {label}；{run} 认成 {pred}（{p}）。",
+    "draw.review.label": "它真正的数字",
+    "draw.review.label.help": "这张图真正写的数字；点“改标签”后它就以这个数字保存。",
+    "draw.review.relabel": "改标签",
+    "draw.review.relabel.help": "重命名文件，让文件名以新的数字开头：对所有人来说这就是它的标签。",
+    "draw.review.remove": "删除",
+    "draw.review.remove.help": "把这张图从班级测试集中删除，对所有人生效。",
+    "draw.review.relabelled": "已把标签从 {old} 改为 {new}：现在是 {name}。",
+    "draw.review.removed": "已从班级测试集中删除 {name}。",
+    "draw.review.gone": "{name} 已不在班级测试集中：别人先修改或删除了它。",
+    "draw.review.refused": "这里不能修改 {name}：{msg}",
     "draw.class.miss": "{label} → {pred}（{p}）",
     "draw.ft": "用全班的手写图微调",
     "draw.ft.intro": (
         "在全班的手写图上对所选模型的副本再训练一会儿；副本会成为一条新的训练记录，原模型保持不变。"
-        "它在这些图上的得分会上升（因为它已经见过它们），所以要用之后新写的数字和 MNIST 测试准确率来评判它："
-        "它有没有忘掉原来学会的东西？"
+        "每个数字大约四分之一的手写图会被留出：副本从不在它们上面训练，所以它在这些图上的得分能说明"
+        "它是学会了你们的字迹，还是只记住了这些图。也要留意 MNIST 测试准确率：它有没有忘掉原来学会的东西？"
     ),
+    "draw.ft.split": "它将在 {n} 张手写图中的 {trained} 张上训练，留出 {held} 张用来检验。",
+    "draw.ft.split.none": "它将在全部 {n} 张手写图上训练：要等某个数字至少写了两次，才能留出图来检验。",
     "draw.ft.unsupported": "这种模型在这里无法微调。",
     "draw.ft.epochs": "遍历手写图的轮数",
-    "draw.ft.epochs.help": "把全班手写图完整过几遍（每批 16 张）。",
+    "draw.ft.epochs.help": "把用于训练的手写图完整过几遍（每批 16 张）。",
     "draw.ft.lr": "学习率",
-    "draw.ft.lr.help": "微调的步长；初始值为该模型训练时的学习率。",
+    "draw.ft.lr.help": (
+        "微调的步长；初始值为该模型训练时学习率（{run_lr}）的一半。步子越大，学会这些手写图越快，"
+        "但模型在 MNIST 上学到的东西也改变得越多。"
+    ),
     "draw.ft.replay": "混入 MNIST 图像",
-    "draw.ft.replay.help": "每批手写图都会加入同样数量的随机 MNIST 训练图像，让模型学会你们的字迹，同时不忘记 MNIST。",
+    "draw.ft.replay.help": (
+        "每批手写图都会按每张手写图 {ratio} 张的比例加入随机 MNIST 训练图像，并要求副本对它们的打分和原模型保持一致，"
+        "让模型学会你们的字迹，同时不忘记 MNIST。"
+    ),
     "draw.ft.knn": "kNN 靠记忆来学习：微调就是把这些手写图加入它的记忆。",
     "draw.ft.go": "微调一个副本",
     "draw.ft.go.help": "在班级手写图上训练一个副本，并把它加入本工作区的训练记录。",
     "draw.ft.running": "正在微调，并在 MNIST 上测试……",
     "draw.ft.done": (
         "新的训练记录 **{name}**：班级手写图 {before} → {after}，MNIST 测试准确率 {test_before} → {test_after}。"
+    ),
+    "draw.ft.done.split": (
+        "新的训练记录 **{name}**：训练用的 {trained} 张手写图 {before} → {after}；留出、从未见过的 {held} 张手写图 "
+        "{held_before} → {held_after}；MNIST 测试准确率 {test_before} → {test_after}。"
+    ),
+    "draw.ft.done.none_held": (
+        "新的训练记录 **{name}**：训练用的 {trained} 张手写图 {before} → {after}"
+        "（没有留出的图：没有哪个数字写了两张）；MNIST 测试准确率 {test_before} → {test_after}。"
     ),
     "draw.diverged": "💥 这次训练发散了（权重已不再是数），所以它什么也认不出。"
                      "请选一个学会了的模型，或用更小的学习率重新训练。",
