@@ -13,6 +13,7 @@ from core import learners
 from core.config import TrainConfig
 from core.data import MNIST
 from core.evaluation import Predictions, snapshots, snapshots_fit, test_predictions
+from core.experiments import differing_fields
 from core.metrics import confusion_matrix, misclassified, per_class
 from core.runs import safe_name
 from ui.figures.cards import digit_card, png_base64
@@ -145,7 +146,7 @@ def lab_report_html(run, data: MNIST, predictions: Predictions | None = None, la
     settings = "".join(
         f"<tr><td>{_e(_label(f'report.field.{k}', k, lang))} <code>{_e(k)}</code></td>"
         f"<td>{_e(_value(k, v, lang))}</td></tr>"
-        for k, v in run.config.to_dict().items()
+        for k, v in run.config.to_dict().items() if k in run.config.settings()  # only what this learner has
     )
     title = t("report.title", lang, name=run.name)
     body = f"""
@@ -172,12 +173,6 @@ def lab_report_html(run, data: MNIST, predictions: Predictions | None = None, la
     return _page(title, body, lang)
 
 
-def _differing(configs: list[TrainConfig]) -> set[str]:
-    """Names of the settings whose values are not the same in every config."""
-    return {f.name for f in dataclasses.fields(TrainConfig)
-            if len({repr(getattr(c, f.name)) for c in configs}) > 1}
-
-
 def _recalls(run, data: MNIST | None, predictions: dict | None) -> list[float] | None:
     """Per-digit recall of a run: from given predictions, its recorded final evaluation, or computed on data."""
     if predictions and run.name in predictions:
@@ -199,7 +194,7 @@ def comparison_report_html(runs: list, data: MNIST | None = None, lang: str = "e
     """Several runs in one self-contained HTML page: overlaid curves, results, settings with differences marked."""
     runs = list(runs)
     configs = [r.config for r in runs]
-    differ = _differing(configs) if len(runs) > 1 else set()
+    differ = differing_fields(configs) if len(runs) > 1 else set()
     accs = [r.test_acc for r in runs]
     best = max((a for a in accs if a is not None), default=None)
     head = "".join(f"<th>{_e(r.name)}</th>" for r in runs)
@@ -213,9 +208,13 @@ def comparison_report_html(runs: list, data: MNIST | None = None, lang: str = "e
         )
     settings = ""
     for f in dataclasses.fields(TrainConfig):
+        has = [f.name in c.settings() for c in configs]
+        if not any(has):
+            continue  # a setting none of these learners has
         mark = " ●" if f.name in differ else ""
         cls = ' class="diff"' if f.name in differ else ""
-        cells = "".join(f"<td>{_e(_value(f.name, getattr(c, f.name), lang))}</td>" for c in configs)
+        cells = "".join(f"<td>{_e(_value(f.name, getattr(c, f.name), lang)) if h else '–'}</td>"
+                        for c, h in zip(configs, has, strict=True))
         settings += (f"<tr{cls}><td>{_e(_label(f'report.field.{f.name}', f.name, lang))} "
                      f"<code>{_e(f.name)}</code>{mark}</td>{cells}</tr>")
     per_digit = ""
