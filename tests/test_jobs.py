@@ -225,3 +225,18 @@ def test_continued_run_equals_one_trained_in_one_go(immediate, ws):
     losses = [[e["loss"] for e in events(j) if e["kind"] == "step"] for j in (whole, rest)]
     assert losses[0] == losses[1]
     assert final(rest)["test_acc"] == final(whole)["test_acc"]
+
+
+def test_a_cuda_job_waits_on_the_cuda_queue_only():
+    """Jobs that asked for a GPU go on their device's queue, where only `python -m core worker --device cuda`
+    takes them; auto and cpu jobs go to the CPU workers."""
+    from core import settings
+    from core.jobs import device_queue, submit
+
+    assert [device_queue(TrainConfig(device=d)) for d in ("auto", "cpu", "cuda", "mps")] == ["cpu", "cpu", "cuda",
+                                                                                           "mps"]
+    worker.set_immediate(False)  # a real SQLite queue that nobody consumes
+    job = submit(workspaces.create(), TrainConfig(arch="mlp:16", device="cuda"), name="gpu")
+    assert job.state == "queued" and job._r["queue"] == "cuda"
+    assert [p.name for p in (settings.home() / "queue").iterdir()] == ["cuda"]
+    assert len(worker.huey_for("cuda")) == 1 and len(worker.huey_for("cpu")) == 0  # pending tasks per queue
