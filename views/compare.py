@@ -56,7 +56,7 @@ def losses_note_ui(configs: list[TrainConfig]) -> None:
 # ---- comparing runs ---------------------------------------------------------------------------------------
 
 def pick_runs_ui() -> list[str]:
-    """The multiselect over this session's runs (the newest two at first)."""
+    """The multiselect over the workspace's runs (the newest two that learned, at first)."""
     available = runs()
     names = list(available)
     chosen = st.session_state.get(RUNS_KEY)
@@ -243,7 +243,7 @@ def live_experiment_ui() -> None:
     pairs = experiment_jobs()
     experiment_body(pairs)
     if pairs and all(job.done for _, job in pairs):
-        st.rerun()  # app.py harvests the ended jobs into runs; the page then draws the finished experiment
+        st.rerun()  # every job has ended: its runs are on disk, the page draws the finished experiment
 
 
 def experiment_ui() -> None:
