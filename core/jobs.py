@@ -370,6 +370,32 @@ def submit(ws: Workspace, config: TrainConfig, name: str | None = None, n_train:
     return submit_many(ws, [(config, name)], n_train=n_train, continue_of=continue_of)[0]
 
 
+def _check_room(ws: Workspace, n: int) -> None:
+    """JobError("queue_full") unless `n` more jobs fit beside the workspace's queued and running ones
+    (caller holds the workspace lock)."""
+    limit = settings.queue_per_workspace()
+    live = [r for r in _records(ws) if r["state"] in ("queued", "running")]
+    if len(live) + n > limit + 1:
+        raise JobError(f"this workspace already has {len(live)} jobs running or waiting; at most {limit + 1} "
+                       "at a time: wait for one to finish or stop one", "queue_full", limit=limit + 1,
+                       live=len(live))
+
+
+def _new_job(ws: Workspace, taken: set[str], name: str, config: TrainConfig, **fields) -> Job:
+    """Write a queued job's record and claim its run folder under a name no run or job has (lock held)."""
+    job_id = secrets.token_hex(6)
+    run = unique_name(taken, safe_name(name))
+    taken.add(run)
+    (ws.runs_dir / run).mkdir(parents=True)  # the name is this job's now
+    record = {
+        "id": job_id, "name": run, "run": run, "config": config.to_dict(), "state": "queued",
+        "created": time.time(), "dispatched": False, "resume": False, "continue_of": None,
+        "queue": device_queue(config), "total": 0, "error": None, **fields,
+    }
+    _write(_record_path(ws, job_id), record)
+    return Job(ws, record)
+
+
 def submit_many(ws: Workspace, items: list[tuple[TrainConfig, str | None]], n_train: int | None = None,
                 continue_of: str | None = None) -> list[Job]:
     """Queue jobs (an experiment's runs together): all of them, or none with JobError("queue_full").
@@ -378,28 +404,12 @@ def submit_many(ws: Workspace, items: list[tuple[TrainConfig, str | None]], n_tr
     run of this workspace whose checkpoint the (single) job goes on from, for more epochs.
     """
     configs = [config.validated() for config, _ in items]  # ConfigError before anything is written
-    limit = settings.queue_per_workspace()
     with _locked(ws):
-        records = _records(ws)
-        live = [r for r in records if r["state"] in ("queued", "running")]
-        if len(live) + len(items) > limit + 1:
-            raise JobError(f"this workspace already has {len(live)} jobs running or waiting; at most {limit + 1} "
-                           "at a time: wait for one to finish or stop one", "queue_full", limit=limit + 1,
-                           live=len(live))
+        _check_room(ws, len(items))
         taken = _taken_names(ws)
-        jobs = []
-        for config, (_, name) in zip(configs, items, strict=True):
-            job_id = secrets.token_hex(6)
-            run = unique_name(taken, safe_name(name or config.arch))
-            taken.add(run)
-            (ws.runs_dir / run).mkdir(parents=True)  # the name is this job's now
-            record = {
-                "id": job_id, "name": run, "run": run, "config": config.to_dict(), "state": "queued",
-                "created": time.time(), "dispatched": False, "resume": False, "continue_of": continue_of,
-                "queue": device_queue(config), "total": _epochs_total(config, n_train), "error": None,
-            }
-            _write(_record_path(ws, job_id), record)
-            jobs.append(Job(ws, record))
+        jobs = [_new_job(ws, taken, name or config.arch, config, continue_of=continue_of,
+                         total=_epochs_total(config, n_train))
+                for config, (_, name) in zip(configs, items, strict=True)]
     kick(ws)
     return [job.refresh() for job in jobs]
 
@@ -409,24 +419,12 @@ def submit_fine_tune(ws: Workspace, source: Path, config: TrainConfig, name: str
     """Queue a fine-tuning job: a copy of the run in `source` trained a little on the class's drawings in
     `drawings`, saved as the workspace's run `name`. Like every job, it runs in a worker, never in a page."""
     with _locked(ws):
-        live = [r for r in _records(ws) if r["state"] in ("queued", "running")]
-        limit = settings.queue_per_workspace()
-        if len(live) + 1 > limit + 1:
-            raise JobError(f"this workspace already has {len(live)} jobs running or waiting; at most {limit + 1} "
-                           "at a time", "queue_full", limit=limit + 1, live=len(live))
-        job_id = secrets.token_hex(6)
-        run = unique_name(_taken_names(ws), safe_name(name))
-        (ws.runs_dir / run).mkdir(parents=True)
-        record = {
-            "id": job_id, "name": run, "run": run, "config": config.to_dict(), "state": "queued", "kind": "finetune",
-            "finetune": {"source": str(Path(source).absolute()), "drawings": str(Path(drawings).absolute()),
-                         "epochs": int(epochs), "lr": float(lr), "replay": bool(replay)},
-            "created": time.time(), "dispatched": False, "resume": False, "continue_of": None, "queue": "cpu",
-            "total": 0, "error": None,
-        }
-        _write(_record_path(ws, job_id), record)
+        _check_room(ws, 1)
+        job = _new_job(ws, _taken_names(ws), name, config, kind="finetune", queue="cpu", finetune={
+            "source": str(Path(source).absolute()), "drawings": str(Path(drawings).absolute()),
+            "epochs": int(epochs), "lr": float(lr), "replay": bool(replay)})
     kick(ws)
-    return Job(ws, record).refresh()
+    return job.refresh()
 
 
 def kick(ws: Workspace) -> str | None:

@@ -227,7 +227,7 @@ def run_job(workspace_id: str, job_id: str) -> str:
     """The Huey task: train one job of one workspace, writing its run folder as it goes; returns its state."""
     from core import training
 
-    ws = workspaces.Workspace(workspace_id, settings.home() / "workspaces" / workspace_id)
+    ws = workspaces.at(workspace_id)
     record = _take(ws, job_id)
     if record is None:
         return "skipped"

@@ -98,9 +98,9 @@ def new_workspace(runs: dict | None = None):
 
 def workspace_runs(at) -> list[str]:
     """The names of the runs in the AppTest session's workspace, oldest first (as the pages list them)."""
-    from core import settings, workspaces
+    from core import workspaces
 
-    ws = workspaces.Workspace(at.session_state["ws_id"], settings.home() / "workspaces" / at.session_state["ws_id"])
+    ws = workspaces.at(at.session_state["ws_id"])
     folders = [d for d in ws.runs_dir.iterdir() if (d / "model.safetensors").exists()]
     return [d.name for d in sorted(folders, key=lambda d: (d / "config.json").stat().st_mtime)]
 

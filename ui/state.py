@@ -92,7 +92,7 @@ def current_workspace() -> wss.Workspace | None:
     wid = st.session_state.get("ws_id")
     if not wid:
         return None
-    return wss.Workspace(wid, settings.home() / "workspaces" / wid)
+    return wss.at(wid)
 
 
 def workspace() -> wss.Workspace:
@@ -136,10 +136,9 @@ def keep_query_params() -> None:
 
 
 def switch_workspace(ws: wss.Workspace) -> None:
+    """Open another workspace in this tab (what it shows is all read from its folder)."""
     st.session_state["ws_id"] = ws.id
     st.query_params[WS_PARAM] = ws.id
-    for key in [k for k in st.session_state if k.startswith(("train_events", "compare_experiment", "home_job"))]:
-        del st.session_state[key]
 
 
 # ---- data -------------------------------------------------------------------------------------------------
