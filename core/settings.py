@@ -10,6 +10,11 @@
 | MNIST_LAB_RUNS_DIR              | runs             | the server's shared runs, read-only for every workspace |
 | MNIST_LAB_CLASS_DIR             | class_test_set   | the class's own handwriting, saved from the Draw page  |
 | MNIST_LAB_SUBSET                | unset            | TRAIN,TEST: use only the first images (tests, slow machines) |
+| MNIST_LAB_WORKSPACE_MB          | 500              | disk one workspace may fill with runs (uploads, jobs)  |
+| MNIST_LAB_SHARED_MB             | 2000             | disk the server's shared runs folder may fill          |
+| MNIST_LAB_SAVES_PER_MINUTE      | 6                | runs one workspace may upload or save to the shared folder per minute |
+| MNIST_LAB_DRAWINGS_PER_MINUTE   | 30               | drawings one workspace may add to the class test set per minute |
+| MNIST_LAB_CLASS_MAX             | 2000             | drawings the class test set holds at most             |
 """
 
 from __future__ import annotations
@@ -82,6 +87,26 @@ def class_dir() -> Path:
     return Path(_raw("MNIST_LAB_CLASS_DIR") or "class_test_set")
 
 
+def workspace_bytes() -> int:
+    return _whole("MNIST_LAB_WORKSPACE_MB", 500, 1) * 1024 * 1024
+
+
+def shared_bytes() -> int:
+    return _whole("MNIST_LAB_SHARED_MB", 2000, 1) * 1024 * 1024
+
+
+def saves_per_minute() -> int:
+    return _whole("MNIST_LAB_SAVES_PER_MINUTE", 6, 1)
+
+
+def drawings_per_minute() -> int:
+    return _whole("MNIST_LAB_DRAWINGS_PER_MINUTE", 30, 1)
+
+
+def class_max() -> int:
+    return _whole("MNIST_LAB_CLASS_MAX", 2000, 1)
+
+
 def subset() -> tuple[int, int] | None:
     """MNIST_LAB_SUBSET="TRAIN,TEST": only the first images of each split, else None (all of them)."""
     raw = _raw("MNIST_LAB_SUBSET")
@@ -92,4 +117,14 @@ def subset() -> tuple[int, int] | None:
     except ValueError:
         raise SettingError(f"MNIST_LAB_SUBSET must be TRAIN,TEST (two whole numbers), got {raw!r}", "setting_bad",
                            name="MNIST_LAB_SUBSET", value=raw) from None
+    if n_train < 1 or n_test < 1:
+        raise SettingError(f"MNIST_LAB_SUBSET must name at least 1 image of each split, got {raw!r}",
+                           "setting_bad", name="MNIST_LAB_SUBSET", value=raw)
     return n_train, n_test
+
+
+def check_all() -> None:
+    """Read every setting once, so a bad value stops the app or a worker at start (SettingError names it)."""
+    for read in (data_dir, home, queue_url, workers, queue_per_workspace, keep_days, runs_dir, class_dir,
+                 workspace_bytes, shared_bytes, saves_per_minute, drawings_per_minute, class_max, subset):
+        read()
