@@ -8,6 +8,7 @@ import json
 import math
 import os
 import re
+import shutil
 import struct
 import time
 import zipfile
@@ -287,13 +288,89 @@ def _from_files(name: str, files: dict[str, bytes], origin: str) -> Run:
     return Run(name=name, config=config, model=model, history=history, origin=origin)
 
 
+def _write_synced(path: Path, blob: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(blob)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _sync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # a system without directory handles (Windows): the renames are still atomic
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _aside(folder: Path, tag: str) -> Path:
+    """A hidden sibling of `folder` for a save in progress (tag "saving") or the run it replaces ("old")."""
+    return folder.with_name(f".{folder.name}.{os.getpid()}-{time.monotonic_ns()}.{tag}")
+
+
 def save_run(run: Run, folder: str | Path) -> Path:
-    """Write the run's three files into `folder`; each file appears whole (written aside, then renamed)."""
+    """Write the run as a whole: into a hidden folder beside `folder`, synced, then renamed into place.
+
+    Overwriting moves the old run aside first and removes it only once the new one is in place, so a kill
+    at any moment leaves the old run or the new one (recover() puts an old run back if it was moved aside
+    and the new one never arrived), never files of both.
+    """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    for fname, blob in _files(run).items():  # model.safetensors last: a reader keys on its mtime
-        write_file(folder / fname, blob)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    recover(folder.parent, only=folder.name)
+    tmp = _aside(folder, "saving")
+    tmp.mkdir()
+    try:
+        for fname, blob in _files(run).items():
+            _write_synced(tmp / fname, blob)
+        _sync_dir(tmp)
+        if folder.exists():
+            old = _aside(folder, "old")
+            os.rename(folder, old)
+            os.rename(tmp, folder)
+            _sync_dir(folder.parent)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _sync_dir(folder.parent)
     return folder
+
+
+_ASIDE = re.compile(r"^\.(?P<name>.+)\.\d+-\d+\.(?P<tag>saving|old)$")
+
+
+def recover(root: str | Path, grace: float = 60.0, only: str | None = None) -> None:
+    """Finish what a killed save left under `root`: an old run moved aside with no new one in its place goes
+    back; leftovers (a half-written new run, an old run already replaced) are removed. Folders younger than
+    `grace` seconds are left alone: another process may be saving them right now."""
+    root = Path(root)
+    try:
+        entries = list(root.iterdir())
+    except OSError:
+        return
+    now = time.time()
+    for entry in entries:
+        match = _ASIDE.match(entry.name)
+        if not match or (only is not None and match["name"] != only):
+            continue
+        try:
+            if now - entry.stat().st_ctime < grace:
+                continue
+            target = root / match["name"]
+            if match["tag"] == "old" and not target.exists():
+                os.rename(entry, target)
+            else:
+                shutil.rmtree(entry, ignore_errors=True)
+        except OSError:  # another process got there first
+            continue
 
 
 def load_run(folder: str | Path) -> Run:
@@ -373,7 +450,9 @@ def list_run_dirs(root: str | Path) -> list[Path]:
     root = Path(root)
     if not root.is_dir():
         return []
-    dirs = [d for d in root.iterdir() if d.is_dir() and all((d / f).is_file() for f in FILES)]
+    recover(root)
+    dirs = [d for d in root.iterdir()
+            if not d.name.startswith(".") and d.is_dir() and all((d / f).is_file() for f in FILES)]
 
     def mtime(d: Path) -> float:
         try:
