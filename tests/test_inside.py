@@ -11,6 +11,7 @@ from core.models import build_model
 from core.scratch import ScratchNet
 from core.training import predict_proba
 from ui.figures import inside as plots
+from ui.figures.style import probability_bars
 
 
 @pytest.fixture(scope="module")
@@ -196,4 +197,4 @@ def test_figures_build(tiny_run, tiny_cnn_run, test_images):
     assert "%" in fig.layout.xaxis.title.text
     layers = ins.unit_activations(tiny_run.model, images[:1])
     assert len(plots.activations_figure([("h", layers[0].values)]).data) == 1
-    assert len(plots.probabilities_figure(layers[-1].values).data[0].y) == 10
+    assert len(probability_bars(layers[-1].values).data[0].y) == 10

@@ -1,9 +1,15 @@
-"""ui.figures.train: the training-curve figures carry the history's values; smoothing and downsampling are right."""
+"""ui.figures.train: the training-curve figures carry the history's values; smoothing and downsampling are right.
+ui.figures.style: the one probability-bar chart and the one font size every figure uses."""
 
 from __future__ import annotations
 
-import pytest
+import re
+from pathlib import Path
 
+import pytest
+from plotly.subplots import make_subplots
+
+from ui.figures import style
 from ui.figures.train import (
     accuracy_figure,
     auto_smoothing,
@@ -129,3 +135,26 @@ def test_accuracy_axis_zooms_to_the_data_once_the_network_learns():
     stuck = [start, {"kind": "eval", "epoch": 1.0, "test_acc": 0.11}, {"kind": "eval", "epoch": 2.0, "test_acc": 0.1}]
     assert accuracy_range(stuck) == [0, 1.05]  # stuck at chance: shown against the whole scale, not magnified
     assert list(accuracy_figure(climbing).layout.yaxis.range) == [lo, hi]
+
+
+def test_probability_bars_mark_the_top_guess_and_the_true_digit():
+    probs = [0.01, 0.02, 0.6, 0.05, 0.02, 0.1, 0.05, 0.05, 0.05, 0.05]
+    bars = style.probability_bars(probs, x_title="digit", y_title="probability").data
+    assert len(bars) == 1 and list(bars[0].y) == pytest.approx(probs) and len(bars[0].x) == 10
+    colours = bars[0].marker.color
+    assert colours[2] == style.ACCENT and set(colours[:2] + colours[3:]) == {style.rgb(style.OTHER_RGB)}
+    wrong = style.probability_bars(probs, true=5).data[0].marker.color
+    assert wrong[5] == style.rgb(style.TRUE_RGB) and wrong[2] == style.rgb(style.WRONG_RGB)
+    assert style.probability_bars(probs, true=2).data[0].marker.color[2] == style.rgb(style.TRUE_RGB)
+    fig = make_subplots(rows=1, cols=2)  # into a subplot: the bars land in the cell asked for
+    style.probability_bars(probs, 2, fig=fig, row=1, col=2)
+    assert fig.data[0].xaxis == "x2" and fig.layout.yaxis2.range == (0, 1.15)
+
+
+def test_font_sizes_come_from_style_only():
+    """A font given as a literal dict (or a module FONT constant) would drift from style.FONT_SIZE."""
+    literal = re.compile(r"font\w*[\"']?\s*[:=]\s*(\{|dict\()|^\w*FONT\w*\s*=", re.MULTILINE)
+    folder = Path(style.__file__).parent
+    offenders = [f"{path.name}: {m.group(0)}" for path in sorted(folder.glob("*.py")) if path.name != "style.py"
+                 for m in literal.finditer(path.read_text(encoding="utf-8"))]
+    assert offenders == []

@@ -15,7 +15,8 @@ from core.runs import Run
 from core.saliency import gradient_saliency, occlusion_saliency, overlay
 from core.training import predict_proba
 from ui.canvas import clear_canvas, drawing_canvas_ui
-from ui.figures.draw import centred_view, class_counts_bars, probability_bars, runs_heatmap, square_panel
+from ui.figures.draw import centred_view, class_counts_bars, runs_heatmap, square_panel
+from ui.figures.style import probability_bars
 from ui.state import RUNS_DIR, dataset, is_mine, reason, run_picker_ui, runs, t, workspace
 from ui.widgets import digit_image, no_workers_ui
 
@@ -125,7 +126,7 @@ def prediction_ui(run: Run | None, x: torch.Tensor | None) -> np.ndarray | None:
 
 
 def bars_ui(probs: np.ndarray) -> None:
-    st.plotly_chart(probability_bars(probs, t("common.digit"), t("common.probability"), height=260),
+    st.plotly_chart(probability_bars(probs, x_title=t("common.digit"), y_title=t("common.probability"), height=260),
                     key="draw_probs", config={"displayModeBar": False})
 
 

@@ -7,6 +7,7 @@ import streamlit as st
 
 from core import inside as ins
 from ui.figures import inside as plots
+from ui.figures.style import probability_bars
 from ui.state import dataset, run_picker_ui, t
 from ui.widgets import digit_image
 
@@ -14,8 +15,8 @@ DRAW_KEY = "draw_image"  # the Draw page leaves its current 28x28 input ([0, 1] 
 MAX_UNITS = 256  # most weight images drawn at once
 DEFAULT_UNITS = 64
 TOP_UNITS = 8  # first-layer units shown for "fired most"
-FIG_KEYS = ("unit", "value", "weight", "relative", "activation", "probability", "digit", "pc1", "pc2", "variance",
-            "out", "in", "map", "filter", "image")
+FIG_KEYS = ("unit", "value", "weight", "relative", "activation", "digit", "pc1", "pc2", "variance", "out", "in",
+            "map", "filter", "image")
 
 
 def fig_labels() -> dict:
@@ -96,7 +97,8 @@ def input_and_output_ui(model, data) -> tuple:
         st.caption(caption)
     with right:
         st.subheader(t("inside.output"))
-        st.plotly_chart(plots.probabilities_figure(probs, fig_labels()), key="inside_probs")
+        st.plotly_chart(probability_bars(probs, label, t("inside.fig.digit"), t("inside.fig.probability")),
+                        key="inside_probs")
     return x, layers
 
 

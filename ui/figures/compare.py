@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ui.figures.style import font
 from ui.figures.train import downsample_indices, ema
 
 X_AXES = ("epoch", "step", "seen", "seconds")  # what both "step" and "eval" events carry
@@ -72,13 +73,13 @@ def compare_figure(series: Sequence[tuple[str, Sequence[dict]]], x: str = "epoch
                       annotation_text=lab["threshold"], annotation_position="top left")
     if not drawn:
         fig.add_annotation(text=lab["empty"], showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
-                           font={"size": 18, "color": "#888888"})
+                           font=font(3, color="#888888"))
     fig.update_xaxes(title=lab[x])
     if x == "seen":
         fig.update_xaxes(tickformat="~s")
     fig.update_yaxes(type="log", row=1, col=1) if log_loss else fig.update_yaxes(rangemode="tozero", row=1, col=1)
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)
-    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, font={"size": 15},
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, font=font(),
                       hovermode="x unified",
                       legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "center", "x": 0.5})
     return fig

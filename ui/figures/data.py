@@ -19,13 +19,11 @@ from plotly.subplots import make_subplots
 from core import learners
 from core.config import TrainConfig, parse_arch
 from core.data import MEAN, STD
+from ui.figures.style import ACCENT, font, probability_bars, probability_colours
 
 SIDE = 28  # MNIST images are SIDE x SIDE pixels
 N_PIXELS = SIDE * SIDE  # 784: the length of the flattened input vector
 INK = "Greys"  # 0 -> white paper, 255 -> black ink: looks like pen on paper, readable on a projector
-ACCENT = "#e4572e"  # the highlighted bar / row
-MUTED = "#9aa5b1"
-FONT = {"size": 16}
 
 # ---- computations -------------------------------------------------------------------------------
 
@@ -118,11 +116,11 @@ def cross_entropy(probs: Sequence[float], label: int) -> float:
 # ---- figures ------------------------------------------------------------------------------------
 
 
-def _readable(fig: go.Figure, tick: int = 14) -> go.Figure:
-    """Larger tick labels, axis titles and subplot titles than the theme's defaults (projectors)."""
-    fig.update_xaxes(tickfont={"size": tick}, title_font={"size": tick + 2})
-    fig.update_yaxes(tickfont={"size": tick}, title_font={"size": tick + 2})
-    fig.update_annotations(font={"size": tick + 3})
+def _readable(fig: go.Figure) -> go.Figure:
+    """Larger axis titles and subplot titles than the ticks (projectors)."""
+    fig.update_xaxes(tickfont=font(-1), title_font=font(1))
+    fig.update_yaxes(tickfont=font(-1), title_font=font(1))
+    fig.update_annotations(font=font(2))
     return fig
 
 
@@ -137,7 +135,7 @@ def pixel_grid_figure(image, show_zeros: bool = False, highlight_row: int | None
     z = np.asarray(image, dtype=np.int64)
     text = [[str(v) if (v or show_zeros) else "" for v in row] for row in z.tolist()]
     fig = go.Figure(go.Heatmap(
-        z=z, text=text, texttemplate="%{text}", textfont={"size": 12}, colorscale=INK, zmin=0, zmax=255,
+        z=z, text=text, texttemplate="%{text}", textfont=font(-3), colorscale=INK, zmin=0, zmax=255,
         xgap=1, ygap=1, hovertemplate=hover + "<extra></extra>",
         colorbar={"thickness": 14, "tickvals": [0, 64, 128, 192, 255]},
     ))
@@ -147,7 +145,7 @@ def pixel_grid_figure(image, show_zeros: bool = False, highlight_row: int | None
     if highlight_row is not None:
         fig.add_shape(type="rect", x0=-0.5, x1=SIDE - 0.5, y0=highlight_row - 0.5, y1=highlight_row + 0.5,
                       line={"color": ACCENT, "width": 3})
-    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, font=FONT,
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, font=font(),
                       plot_bgcolor="#e3e3e3")  # shows through the 1-pixel gaps: every cell is visible
     return _readable(fig)
 
@@ -168,7 +166,7 @@ def vector_strip_figure(image, highlight_row: int | None = None, xlabel: str = "
     fig.update_layout(shapes=shapes)
     fig.update_xaxes(title=xlabel, tickmode="array", tickvals=list(range(0, N_PIXELS + 1, 112)), range=[-0.5, 783.5])
     fig.update_yaxes(visible=False)
-    fig.update_layout(height=170, margin={"l": 10, "r": 10, "t": 10, "b": 10}, font=FONT, plot_bgcolor="white")
+    fig.update_layout(height=170, margin={"l": 10, "r": 10, "t": 10, "b": 10}, font=font(), plot_bgcolor="white")
     return _readable(fig)
 
 
@@ -202,42 +200,34 @@ def network_figure(sizes: Sequence[int], layer_names: Sequence[str], max_nodes: 
             hoverinfo="skip", showlegend=False,
         ))
         if size > max_nodes + 2:
-            fig.add_annotation(x=layer, y=0, text="⋮", showarrow=False, font={"size": 26})
+            fig.add_annotation(x=layer, y=0, text="⋮", showarrow=False, font=font(11))
         top = max(max(ys) for _, ys in columns)
         fig.add_annotation(x=layer, y=top + 1.3, text=f"<b>{size}</b><br>{layer_names[layer]}", showarrow=False,
-                           font={"size": 16})
+                           font=font(1))
     height = max(max(ys) for _, ys in columns)
     fig.update_xaxes(visible=False, range=[-0.5, len(sizes) - 0.5])
     fig.update_yaxes(visible=False, range=[-height - 0.8, height + 2.3])
-    fig.update_layout(height=460, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white", font=FONT)
+    fig.update_layout(height=460, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white", font=font())
     return fig
 
 
 def scores_probs_figure(scores: Sequence[float] | None, probs: Sequence[float], true_label: int | None,
                         titles: tuple[str, str], xlabel: str = "digit") -> go.Figure:
-    """Side by side: the 10 raw scores z (if known) and the softmax probabilities, the top guess highlighted."""
-    digits = [str(d) for d in range(10)]
-    best = int(np.argmax(probs))
-    colours = [ACCENT if d == best else MUTED for d in range(10)]
+    """Side by side: the 10 raw scores z (if known) and the softmax probabilities (the shared probability bars)."""
     cols = 2 if scores is not None else 1
     fig = make_subplots(rows=1, cols=cols, subplot_titles=titles if cols == 2 else titles[1:],
                         horizontal_spacing=0.08)
-    if scores is not None:
-        fig.add_trace(go.Bar(x=digits, y=list(scores), marker_color=colours, text=[f"{s:.2f}" for s in scores],
-                             textposition="outside", hovertemplate="z%{x} = %{y:.3f}<extra></extra>"), row=1, col=1)
-    fig.add_trace(go.Bar(x=digits, y=list(probs), marker_color=colours, text=[f"{p:.0%}" for p in probs],
-                         textposition="outside", hovertemplate="p%{x} = %{y:.3f}<extra></extra>"), row=1, col=cols)
-    fig.update_yaxes(range=[0, 1.12], tickformat=".0%", row=1, col=cols)
-    if scores is not None:
+    if scores is not None:  # coloured like the probabilities next to them: softmax keeps the order
+        fig.add_trace(go.Bar(x=[str(d) for d in range(10)], y=list(scores),
+                             marker_color=probability_colours(probs, true_label),
+                             text=[f"{s:.2f}" for s in scores], textposition="outside",
+                             hovertemplate="z%{x} = %{y:.3f}<extra></extra>"), row=1, col=1)
         lo, hi = min(min(scores), 0.0), max(max(scores), 0.0)
         pad = 0.18 * (hi - lo or 1.0)
         fig.update_yaxes(range=[lo - pad, hi + pad], row=1, col=1)
+    probability_bars(probs, true_label, x_title=xlabel, fig=fig, row=1, col=cols)
     fig.update_xaxes(title=xlabel, type="category")
-    if true_label is not None:
-        for c in range(1, cols + 1):
-            fig.add_vrect(x0=true_label - 0.5, x1=true_label + 0.5, fillcolor="#2a9d8f", opacity=0.12,
-                          line_width=0, row=1, col=c)
-    fig.update_layout(height=380, showlegend=False, margin={"l": 10, "r": 10, "t": 40, "b": 10}, font=FONT)
+    fig.update_layout(height=380, showlegend=False, margin={"l": 10, "r": 10, "t": 40, "b": 10}, font=font())
     return _readable(fig)
 
 
@@ -259,8 +249,8 @@ def image_grid_figure(images, titles: Sequence[str], cols: int, cell_px: int = 1
         fig.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
     fig.update_layout(coloraxis={"colorscale": INK, "cmin": 0, "cmax": zmax, "showscale": False},
                       height=rows * cell_px + 40, margin={"l": 5, "r": 5, "t": 40, "b": 5},
-                      plot_bgcolor="white", font=FONT)
-    fig.update_annotations(font={"size": 18})
+                      plot_bgcolor="white", font=font())
+    fig.update_annotations(font=font(3))
     return fig
 
 
@@ -276,7 +266,7 @@ def class_counts_figure(train: Sequence[int], test: Sequence[int], titles: tuple
             fig.add_hline(y=sum(counts) / 10, line={"dash": "dot", "color": "#555"}, layer="below", row=1, col=c)
         fig.update_yaxes(range=[0, max(max(counts), 1) * 1.18], title=ylabel if c == 1 else None, row=1, col=c)
     fig.update_xaxes(title=xlabel, type="category")
-    fig.update_layout(height=380, showlegend=False, margin={"l": 10, "r": 10, "t": 40, "b": 10}, font=FONT)
+    fig.update_layout(height=380, showlegend=False, margin={"l": 10, "r": 10, "t": 40, "b": 10}, font=font())
     return _readable(fig)
 
 
@@ -289,5 +279,5 @@ def histogram_figure(counts: Sequence[int], xlabel: str = "grey value", ylabel: 
                            hovertemplate=hover + "<extra></extra>"))
     fig.update_xaxes(title=xlabel, range=[-2, 257], tickvals=[0, 32, 64, 96, 128, 160, 192, 224, 255])
     fig.update_yaxes(title=ylabel, type="log", dtick=1, tickformat="~s")  # one tick per power of ten
-    fig.update_layout(height=380, bargap=0, margin={"l": 10, "r": 10, "t": 10, "b": 10}, font=FONT)
+    fig.update_layout(height=380, bargap=0, margin={"l": 10, "r": 10, "t": 10, "b": 10}, font=font())
     return _readable(fig)

@@ -6,9 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from core.preprocess import BOX, CENTRE, SIZE, mass_centre
-
-ACCENT = "#e4572e"  # the predicted digit's bar
-MUTED = "#8da0b3"  # every other digit
+from ui.figures.style import ACCENT, MUTED
 
 
 def pixelated(image: np.ndarray, target: int = 140) -> np.ndarray:
@@ -53,24 +51,6 @@ def centre_offset(image: np.ndarray) -> float:
     """How far (pixels) the image's centre of mass lies from MNIST's (14, 14)."""
     cy, cx = mass_centre(np.asarray(image, dtype=np.float32))
     return float(np.hypot(cy - CENTRE, cx - CENTRE))
-
-
-def probability_bars(probs: np.ndarray, x_title: str, y_title: str, height: int = 300) -> go.Figure:
-    """Ten vertical bars, one per digit, the winner highlighted and labelled with its percentage."""
-    p = np.asarray(probs, dtype=float).reshape(-1)
-    best = int(p.argmax())
-    fig = go.Figure(go.Bar(
-        x=[str(d) for d in range(10)], y=p,
-        marker_color=[ACCENT if d == best else MUTED for d in range(10)],
-        text=[f"{v:.0%}" if v >= 0.01 else "" for v in p], textposition="outside",
-        hovertemplate="%{x}: %{y:.1%}<extra></extra>",
-    ))
-    fig.update_layout(
-        height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False,
-        xaxis=dict(title=x_title, type="category", tickfont=dict(size=18)),
-        yaxis=dict(title=y_title, range=[0, 1.15], tickformat=".0%"),
-    )
-    return fig
 
 
 def runs_heatmap(names: list[str], probs: np.ndarray, x_title: str, height_per_run: int = 34) -> go.Figure:

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
-from ui.figures.style import OTHER_RGB, TRUE_RGB, WRONG_RGB
+from ui.figures.style import font
 from ui.i18n import t
 
 GREENS = [[0.0, "#e5f5e0"], [1.0, "#5cb85c"]]  # correct readings (the diagonal)
@@ -16,10 +16,6 @@ REDS = [[0.0, "#fde0d9"], [1.0, "#ef5b4f"]]  # mistakes (off the diagonal); both
 RUN_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                "#bcbd22", "#17becf"]
 MAX_CURVE_POINTS = 300  # step losses are averaged into at most this many points per run
-
-
-def _rgb(c: tuple[int, int, int]) -> str:
-    return f"rgb{c}"
 
 
 def confusion_figure(cm: torch.Tensor, selected: tuple[int, int] | None = None, lang: str = "en",
@@ -38,7 +34,7 @@ def confusion_figure(cm: torch.Tensor, selected: tuple[int, int] | None = None, 
     fig = go.Figure()
     for z, scale in ((diag, GREENS), (off, REDS)):
         fig.add_trace(go.Heatmap(
-            z=z, x=digits, y=digits, text=text, texttemplate="%{text}", textfont={"size": 15, "color": "#111"},
+            z=z, x=digits, y=digits, text=text, texttemplate="%{text}", textfont=font(color="#111"),
             colorscale=scale, zmin=0, zmax=top, showscale=False, hoverinfo="skip", xgap=1, ygap=1,
         ))
     xs = [j for i in range(n) for j in range(n)]
@@ -54,7 +50,7 @@ def confusion_figure(cm: torch.Tensor, selected: tuple[int, int] | None = None, 
         fig.add_shape(type="rect", x0=pred - 0.5, x1=pred + 0.5, y0=true - 0.5, y1=true + 0.5,
                       line={"color": "#111", "width": 3})
     axis = {"tickmode": "array", "tickvals": digits, "showgrid": False, "zeroline": False,
-            "tickfont": {"size": 15}, "fixedrange": True}
+            "tickfont": font(), "fixedrange": True}
     fig.update_xaxes(title=t("evaluate.fig.pred_axis", lang), side="top", range=[-0.5, n - 0.5], **axis)
     fig.update_yaxes(title=t("evaluate.fig.true_axis", lang), range=[n - 0.5, -0.5], scaleanchor="x",
                      constrain="domain", **axis)
@@ -85,21 +81,6 @@ def per_class_figure(rows: list[dict], accuracy: float | None = None, lang: str 
                       legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"})
     fig.update_yaxes(range=[bottom, 1.01], tickformat=".0%")
     fig.update_xaxes(title=t("common.digit", lang), type="category")
-    return fig
-
-
-def probability_figure(probs: torch.Tensor, true: int | None = None, lang: str = "en",
-                       height: int = 140) -> go.Figure:
-    """Ten probability bars for one image: the true digit green, a wrong top guess red."""
-    values = [float(p) for p in probs]
-    guess = max(range(len(values)), key=values.__getitem__)
-    colours = [_rgb(TRUE_RGB) if d == true else _rgb(WRONG_RGB) if d == guess else _rgb(OTHER_RGB)
-               for d in range(len(values))]
-    fig = go.Figure(go.Bar(x=list(range(len(values))), y=values, marker_color=colours,
-                           hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
-    fig.update_layout(height=height, margin={"l": 5, "r": 5, "t": 5, "b": 5}, showlegend=False)
-    fig.update_xaxes(tickmode="array", tickvals=list(range(len(values))), fixedrange=True)
-    fig.update_yaxes(range=[0, 1], visible=False, fixedrange=True)
     return fig
 
 

@@ -11,15 +11,16 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ui.figures.style import font
+
 DIVERGING = "RdBu_r"  # negative blue, 0 white, positive red
 POSITIVE = "Viridis"  # for maps that are never negative (after ReLU or pooling)
 DIGIT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")  # one per digit, as in matplotlib's tab10
-FONT = {"size": 15}
 
 LABELS = {
     "unit": "unit", "value": "value", "weight": "weight", "relative": "relative to the tile's largest",
-    "activation": "activation", "probability": "probability", "digit": "digit", "pc1": "PC 1", "pc2": "PC 2",
+    "activation": "activation", "digit": "digit", "pc1": "PC 1", "pc2": "PC 2",
     "variance": "{pct:.0%} of the variance", "out": "out", "in": "in", "map": "map", "filter": "filter",
     "image": "test image",
 }
@@ -53,7 +54,7 @@ def _tile_index(n: int, h: int, w: int, cols: int, gap: int, top: int) -> np.nda
 def _image_layout(fig: go.Figure, height: int) -> go.Figure:
     fig.update_xaxes(visible=False, constrain="domain")
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain")
-    fig.update_layout(height=height, margin={"l": 5, "r": 5, "t": 10, "b": 5}, font=FONT,
+    fig.update_layout(height=height, margin={"l": 5, "r": 5, "t": 10, "b": 5}, font=font(),
                       plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)")
     return fig
 
@@ -92,10 +93,10 @@ def tile_grid_figure(tiles: np.ndarray, titles: Sequence[str] | None = None, col
         colorbar={"title": {"text": bar_title, "side": "right"}, "thickness": 14},
     ))
     if titles:
-        size = 13 if cols <= 10 else 11
+        small = font(-2 if cols <= 10 else -4)
         fig.update_layout(annotations=[
             {"x": (i % cols) * (w + gap) + (w - 1) / 2, "y": (i // cols) * (h + gap + top) + top / 2 - 0.5,
-             "text": name, "showarrow": False, "font": {"size": size}, "yanchor": "middle"}
+             "text": name, "showarrow": False, "font": small, "yanchor": "middle"}
             for i, name in enumerate(titles)])
     return _image_layout(fig, _height(rows, cols, h + top, w + gap, width_px))
 
@@ -150,22 +151,7 @@ def activations_figure(layers: Sequence[tuple[str, np.ndarray]], labels: dict | 
         ), row=row, col=1)
         fig.update_yaxes(title_text=lab["activation"], row=row, col=1)
     fig.update_xaxes(title_text=lab["unit"], row=len(layers), col=1)
-    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, font=FONT, bargap=0.15)
-    return fig
-
-
-def probabilities_figure(probs: np.ndarray, labels: dict | None = None, height: int = 300) -> go.Figure:
-    """The output layer: one bar per digit, the winner highlighted."""
-    lab = _labels(labels)
-    p = np.asarray(probs, dtype=np.float32)
-    best = int(p.argmax())
-    colors = [DIGIT_COLORS[3] if d == best else "#9aa5b1" for d in range(len(p))]
-    fig = go.Figure(go.Bar(x=[str(d) for d in range(len(p))], y=p, marker_color=colors,
-                           text=[f"{v:.0%}" for v in p], textposition="outside",
-                           hovertemplate=lab["digit"] + " %{x}: %{y:.1%}<extra></extra>"))
-    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 20, "b": 10}, font=FONT,
-                      xaxis={"title": lab["digit"], "type": "category"},
-                      yaxis={"title": lab["probability"], "range": [0, 1.12], "tickformat": ".0%"})
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, font=font(), bargap=0.15)
     return fig
 
 
@@ -199,12 +185,12 @@ def pca_figure(coords: np.ndarray, labels: np.ndarray, explained: Sequence[float
         centres.append(go.Scatter(  # drawn after all the dots, so no dot hides a centre
             x=[cx], y=[cy], mode="markers+text", text=[f"<b>{d}</b>"], legendgroup=str(d), showlegend=False,
             marker={"size": 30, "color": "white", "line": {"width": 3, "color": DIGIT_COLORS[d]}},
-            textfont={"size": 17, "color": DIGIT_COLORS[d]}, textposition="middle center", hoverinfo="skip",
+            textfont=font(2, color=DIGIT_COLORS[d]), textposition="middle center", hoverinfo="skip",
         ))
     fig.add_traces(centres)
     ev = list(explained) + [0.0, 0.0]
     fig.update_layout(
-        title={"text": title, "x": 0.0, "xanchor": "left"}, height=height, font=FONT,
+        title={"text": title, "x": 0.0, "xanchor": "left"}, height=height, font=font(),
         margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"title": {"text": lab["digit"]}, "itemsizing": "constant"},
         xaxis_title=f"{lab['pc1']} ({lab['variance'].format(pct=ev[0])})",
         yaxis_title=f"{lab['pc2']} ({lab['variance'].format(pct=ev[1])})",

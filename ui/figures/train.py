@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from ui.figures.style import font
+
 MAX_POINTS = 3000  # points per line: more is invisible on screen and slow to send every half second
 SMOOTHING = 0.9  # weight of the past in the smoothed loss (TensorBoard's slider, same meaning)
 SMOOTH_WINDOW = (1, 100, 40)  # auto smoothing: about 1/40 of the steps shown, between 1 and 100 steps
@@ -70,7 +72,7 @@ def _layout(fig: go.Figure, x_title: str, y_title: str, height: int) -> go.Figur
     fig.update_layout(
         height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified",
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
-        xaxis_title=x_title, yaxis_title=y_title, font={"size": 15},
+        xaxis_title=x_title, yaxis_title=y_title, font=font(),
     )
     return fig
 
@@ -140,7 +142,7 @@ def accuracy_figure(history: Sequence[dict], labels: dict | None = None, epochs:
         shapes=[{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": y, "y1": y,
                  "line": {"dash": dash, "color": color, "width": 1.5}} for y, _, dash, color in guides],
         annotations=[{"xref": "paper", "x": 1, "xanchor": "right", "yref": "y", "y": y, "yanchor": "top",
-                      "text": text, "showarrow": False, "font": {"color": color, "size": 13}}
+                      "text": text, "showarrow": False, "font": font(-2, color=color)}
                      for y, text, _, color in guides],
     )
     _layout(fig, lab["epoch"], lab["accuracy"], height)
