@@ -24,12 +24,19 @@ from safetensors.torch import save as save_safetensors
 from core import learners
 from core.config import ConfigError, TrainConfig
 from core.errors import LabError
-from core.events import history_entry
+from core.events import history_entry, keep_step
 from core.training import predict_proba
 
 FORMAT = "mnist-lab-run/1"  # written into the weights' metadata; a file without it is not ours
 FILES = ("config.json", "metrics.jsonl", "model.safetensors")
-MAX_ZIP_BYTES = 200 * 1024 * 1024  # refuse to inflate more than this from an uploaded zip
+# What one run may cost to load, checked before anything is read, parsed or allocated (uploads and the shared
+# folder alike). Real runs stay far below: the largest, a pixel kNN, has 47 MB of weights; the wildest run the
+# form allows keeps about 56,000 history lines (events.keep_step); the deepest network has a few dozen tensors.
+LIMITS = {"config.json": 64 * 1024, "metrics.jsonl": 32 * 1024 * 1024, "model.safetensors": 64 * 1024 * 1024}
+MAX_METRICS_LINES = 100_000
+MAX_HEADER_BYTES = 256 * 1024  # the safetensors header: a JSON line per tensor
+MAX_TENSORS = 64
+MAX_ZIP_BYTES = sum(LIMITS.values()) + 1024 * 1024  # refuse to inflate more than this from an uploaded zip
 MAX_NAME = 64  # characters kept by safe_name
 ORIGINS = ("trained", "disk", "upload")  # where a run came from: this app, a runs folder, an uploaded zip
 
@@ -91,7 +98,7 @@ def collect(events: Iterable[dict], name: str, config: TrainConfig, on_event=Non
     for event in events:
         if on_event is not None:
             on_event(event)
-        if event["kind"] in ("checkpoint", "paused"):
+        if event["kind"] in ("checkpoint", "paused") or (event["kind"] == "step" and not keep_step(event["step"])):
             continue
         history.append(history_entry(event))
         if event["kind"] == "final":
@@ -168,19 +175,52 @@ class HistoryTail:
         return self.events
 
 
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
+
+
+def _check_size(fname: str, size: int) -> None:
+    if size > LIMITS[fname]:
+        raise RunError(f"{fname} is {_mb(size)}, more than a run's {_mb(LIMITS[fname])}", "limit_file",
+                       file=fname, size=_mb(size), limit=_mb(LIMITS[fname]))
+
+
+_DTYPES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}
+
+
 def _metadata(blob: bytes) -> dict:
-    """Read the safetensors header's metadata (8-byte length, then JSON) without loading tensors."""
+    """Check the safetensors header (8-byte length, then JSON) and return its metadata, loading no tensor:
+    a header with too many tensors, or tensors the file does not hold, is refused before any allocation."""
     if len(blob) < 8:
         raise RunError("model.safetensors is empty or truncated", "weights_corrupt")
     (size,) = struct.unpack("<Q", blob[:8])
-    if size > len(blob) - 8 or size > 100_000_000:
+    if size > MAX_HEADER_BYTES:
+        raise RunError(f"model.safetensors has a {_mb(size)} header, more than a run's {_mb(MAX_HEADER_BYTES)}",
+                       "limit_file", file="model.safetensors", size=_mb(size), limit=_mb(MAX_HEADER_BYTES))
+    if size > len(blob) - 8:
         raise RunError("model.safetensors is not a safetensors file, or it is truncated (bad header)",
                        "weights_corrupt")
     try:
         header = json.loads(blob[8:8 + size])
     except ValueError:
         raise RunError("model.safetensors is not a safetensors file (bad header)", "weights_corrupt") from None
-    meta = header.get("__metadata__") if isinstance(header, dict) else None
+    if not isinstance(header, dict):
+        raise RunError("model.safetensors is not a safetensors file (bad header)", "weights_corrupt")
+    tensors = {k: v for k, v in header.items() if k != "__metadata__"}
+    if len(tensors) > MAX_TENSORS:
+        raise RunError(f"model.safetensors holds {len(tensors)} tensors, more than a run's {MAX_TENSORS}",
+                       "limit_tensors", n=len(tensors), limit=MAX_TENSORS)
+    data = len(blob) - 8 - size
+    for entry in tensors.values():
+        try:
+            start, end = entry["data_offsets"]
+            numel = math.prod(int(d) for d in entry["shape"])
+            fits = 0 <= start <= end <= data and end - start == numel * _DTYPES[entry["dtype"]]
+        except (KeyError, TypeError, ValueError):
+            fits = False
+        if not fits:
+            raise RunError("model.safetensors is corrupt (a tensor does not match its data)", "weights_corrupt")
+    meta = header.get("__metadata__")
     return meta if isinstance(meta, dict) else {}
 
 
@@ -255,6 +295,10 @@ def _number(value) -> bool:
 
 
 def history_from_jsonl(text: str) -> list[dict]:
+    lines = text.count("\n")
+    if lines > MAX_METRICS_LINES:
+        raise RunError(f"metrics.jsonl has {lines} lines, more than a run's {MAX_METRICS_LINES}", "limit_lines",
+                       n=lines, limit=MAX_METRICS_LINES)
     try:
         history = [json.loads(line) for line in text.splitlines() if line.strip()]
     except ValueError:
@@ -282,6 +326,8 @@ def _from_files(name: str, files: dict[str, bytes], origin: str) -> Run:
     missing = [f for f in FILES if f not in files]
     if missing:
         raise RunError(f"not an MNIST Lab run: {', '.join(missing)} missing", "missing_files", files=", ".join(missing))
+    for fname, blob in files.items():
+        _check_size(fname, len(blob))
     config = config_from_json(files["config.json"])
     history = history_from_jsonl(files["metrics.jsonl"].decode("utf-8", errors="replace"))
     model = model_from_bytes(config, files["model.safetensors"])
@@ -378,7 +424,11 @@ def load_run(folder: str | Path) -> Run:
     if not folder.is_dir():
         raise RunError(f"no run at {folder} (not a folder)", "no_run", folder=str(folder))
     try:
-        files = {f: (folder / f).read_bytes() for f in FILES if (folder / f).is_file()}
+        files = {}
+        for fname in FILES:
+            if (folder / fname).is_file():
+                _check_size(fname, (folder / fname).stat().st_size)  # before reading it
+                files[fname] = (folder / fname).read_bytes()
     except OSError as exc:
         raise RunError(f"cannot read the run at {folder}: {exc.strerror or exc}", "no_run",
                        folder=str(folder)) from None
@@ -422,8 +472,13 @@ def run_from_zip(blob: bytes, name: str = "uploaded") -> Run:
             raise RunError(f"not an MNIST Lab run: {', '.join(missing)} missing from the zip", "missing_files",
                            files=", ".join(missing))
         folder = complete[0]
+        for base, info in folders[folder].items():
+            _check_size(base, info.file_size)
         try:
-            files = {base: zf.read(info) for base, info in folders[folder].items()}
+            files = {}
+            for base, info in folders[folder].items():
+                with zf.open(info) as member:  # read at most the limit: a zip's stated size may lie
+                    files[base] = member.read(LIMITS[base] + 1)
         except _ZIP_ERRORS as exc:
             raise RunError(f"the zip is damaged ({_one_line(exc)})", "damaged") from None
     return _from_files(safe_name(folder.rpartition("/")[2] or name), files, origin="upload")

@@ -24,7 +24,7 @@ import torch
 from core import jobs, settings, workspaces
 from core.config import TrainConfig
 from core.errors import LabError
-from core.events import history_entry
+from core.events import history_entry, keep_step
 from core.runs import tensors_bytes, write_file
 
 QUEUES = ("cpu", "cuda", "mps")
@@ -262,6 +262,8 @@ def run_job(workspace_id: str, job_id: str) -> str:
                 if kind == "paused":
                     state = "paused"
                     break
+                if kind == "step" and not keep_step(event["step"]):
+                    continue
                 out.write(json.dumps(history_entry(event)) + "\n")
                 out.flush()
                 lines += 1
