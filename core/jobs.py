@@ -33,7 +33,7 @@ from pathlib import Path
 from core import settings
 from core.config import TrainConfig
 from core.errors import LabError
-from core.runs import HistoryTail, Run, load_run, safe_name, unique_name, write_file
+from core.runs import HistoryTail, Run, open_run, safe_name, unique_name, write_file
 from core.workspaces import Workspace
 
 STATES = ("queued", "running", "paused", "interrupted", "finished", "stopped", "diverged", "failed")
@@ -125,9 +125,7 @@ def _tail(path: Path) -> HistoryTail:
 
 @lru_cache(maxsize=32)
 def _load_result(folder: str, mtime_ns: int) -> Run:
-    run = load_run(folder)
-    run.origin = "trained"
-    return run
+    return open_run(folder, origin="trained")
 
 
 class Job:

@@ -13,6 +13,7 @@ import struct
 import time
 import zipfile
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,9 +189,10 @@ def _check_size(fname: str, size: int) -> None:
 _DTYPES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}
 
 
-def _metadata(blob: bytes) -> dict:
+def _metadata(blob: bytes, data_bytes: int | None = None) -> dict:
     """Check the safetensors header (8-byte length, then JSON) and return its metadata, loading no tensor:
-    a header with too many tensors, or tensors the file does not hold, is refused before any allocation."""
+    a header with too many tensors, or tensors the file does not hold, is refused before any allocation.
+    `blob` is the whole file, or only its header when `data_bytes` says how many bytes follow it."""
     if len(blob) < 8:
         raise RunError("model.safetensors is empty or truncated", "weights_corrupt")
     (size,) = struct.unpack("<Q", blob[:8])
@@ -210,7 +212,7 @@ def _metadata(blob: bytes) -> dict:
     if len(tensors) > MAX_TENSORS:
         raise RunError(f"model.safetensors holds {len(tensors)} tensors, more than a run's {MAX_TENSORS}",
                        "limit_tensors", n=len(tensors), limit=MAX_TENSORS)
-    data = len(blob) - 8 - size
+    data = len(blob) - 8 - size if data_bytes is None else data_bytes
     for entry in tensors.values():
         try:
             start, end = entry["data_offsets"]
@@ -224,14 +226,17 @@ def _metadata(blob: bytes) -> dict:
     return meta if isinstance(meta, dict) else {}
 
 
-def model_from_bytes(config: TrainConfig, blob: bytes):
-    """Build the learner for `config` and load weights into it, refusing foreign or mismatched files."""
-    meta = _metadata(blob)
+def _check_ours(config: TrainConfig, meta: dict) -> None:
     if meta.get("format") != FORMAT:
         raise RunError("model.safetensors was not written by MNIST Lab (its metadata lacks our format tag)", "not_ours")
     if meta.get("arch") != config.arch:
         raise RunError(f"the weights are for architecture {meta.get('arch')!r}, the config says {config.arch!r}",
                        "arch_mismatch", weights=meta.get("arch"), config=config.arch)
+
+
+def model_from_bytes(config: TrainConfig, blob: bytes):
+    """Build the learner for `config` and load weights into it, refusing foreign or mismatched files."""
+    _check_ours(config, _metadata(blob))
     try:
         tensors = load_safetensors(blob)
     except Exception as exc:  # safetensors raises its own error types for every kind of damage
@@ -419,20 +424,94 @@ def recover(root: str | Path, grace: float = 60.0, only: str | None = None) -> N
             continue
 
 
-def load_run(folder: str | Path) -> Run:
-    folder = Path(folder)
+def _read_files(folder: Path, names: Iterable[str]) -> dict[str, bytes]:
+    """The run files of `folder` among `names` that exist, each checked against its limit before it is read."""
     if not folder.is_dir():
         raise RunError(f"no run at {folder} (not a folder)", "no_run", folder=str(folder))
     try:
         files = {}
-        for fname in FILES:
+        for fname in names:
             if (folder / fname).is_file():
-                _check_size(fname, (folder / fname).stat().st_size)  # before reading it
+                _check_size(fname, (folder / fname).stat().st_size)
                 files[fname] = (folder / fname).read_bytes()
     except OSError as exc:
         raise RunError(f"cannot read the run at {folder}: {exc.strerror or exc}", "no_run",
                        folder=str(folder)) from None
-    return _from_files(folder.name, files, origin="disk")
+    return files
+
+
+def load_run(folder: str | Path) -> Run:
+    """A run folder, weights and all, validated throughout."""
+    folder = Path(folder)
+    return _from_files(folder.name, _read_files(folder, FILES), origin="disk")
+
+
+class DiskRun(Run):
+    """A run on disk whose weights load when a page first uses them (open_run), through a small cache shared
+    by the process: listing a folder of runs reads only their settings and histories."""
+
+    def __init__(self, folder: Path, **fields) -> None:
+        self.folder = folder
+        super().__init__(model=None, **fields)
+
+    @property
+    def model(self):
+        path = self.folder / "model.safetensors"
+        key = (str(path), path.stat().st_mtime_ns, self.config)
+        if key not in _weights:
+            _weights[key] = model_from_bytes(self.config, _read_files(self.folder, ["model.safetensors"])[
+                "model.safetensors"])
+            while len(_weights) > WEIGHTS_CACHED:
+                _weights.popitem(last=False)
+        _weights.move_to_end(key)
+        return _weights[key]
+
+    @model.setter
+    def model(self, value) -> None:  # Run's __init__ sets it; the weights on disk are the model
+        if value is not None:
+            raise AttributeError("a DiskRun's model is its weights file")
+
+    @property
+    def diverged(self) -> bool:
+        """As Run.diverged, without loading weights only to check them: a run that ended diverged says so in
+        its history; the weights themselves are checked once something has loaded them."""
+        if self.status == "diverged":
+            return True
+        path = self.folder / "model.safetensors"
+        try:
+            loaded = (str(path), path.stat().st_mtime_ns, self.config) in _weights
+        except OSError:
+            return False
+        return loaded and super().diverged
+
+
+WEIGHTS_CACHED = 8  # models kept loaded per process (a pixel kNN is about 190 MB once loaded)
+_weights: OrderedDict = OrderedDict()
+
+
+def open_run(folder: str | Path, origin: str = "disk") -> Run:
+    """A run folder with its settings and history read now and its weights when first used. The weights file's
+    header is checked now (ours, this architecture, within the limits), so a listed run loads."""
+    folder = Path(folder)
+    files = _read_files(folder, ("config.json", "metrics.jsonl"))
+    missing = [f for f in FILES if f not in files and not (folder / f).is_file()]
+    if missing:
+        raise RunError(f"not an MNIST Lab run: {', '.join(missing)} missing", "missing_files", files=", ".join(missing))
+    config = config_from_json(files["config.json"])
+    history = history_from_jsonl(files["metrics.jsonl"].decode("utf-8", errors="replace"))
+    weights = folder / "model.safetensors"
+    try:
+        size = weights.stat().st_size
+        _check_size("model.safetensors", size)
+        with open(weights, "rb") as f:
+            head = f.read(8)
+            (header,) = struct.unpack("<Q", head) if len(head) == 8 else (0,)
+            blob = head + f.read(min(header, MAX_HEADER_BYTES + 1))
+    except OSError as exc:
+        raise RunError(f"cannot read the run at {folder}: {exc.strerror or exc}", "no_run",
+                       folder=str(folder)) from None
+    _check_ours(config, _metadata(blob, data_bytes=size - len(blob)))
+    return DiskRun(folder, name=folder.name, config=config, history=history, origin=origin)
 
 
 def run_to_zip(run: Run) -> bytes:

@@ -12,8 +12,8 @@
 | MNIST_LAB_SUBSET                | unset            | TRAIN,TEST: use only the first images (tests, slow machines) |
 | MNIST_LAB_WORKSPACE_MB          | 500              | disk one workspace may fill with runs (uploads, jobs)  |
 | MNIST_LAB_SHARED_MB             | 2000             | disk the server's shared runs folder may fill          |
-| MNIST_LAB_SAVES_PER_MINUTE      | 6                | runs one workspace may upload or save to the shared folder per minute |
-| MNIST_LAB_DRAWINGS_PER_MINUTE   | 30               | drawings one workspace may add to the class test set per minute |
+| MNIST_LAB_SAVES_PER_MINUTE      | 6                | runs a workspace may upload or share per minute       |
+| MNIST_LAB_DRAWINGS_PER_MINUTE   | 30               | class-set drawings a workspace may add per minute     |
 | MNIST_LAB_CLASS_MAX             | 2000             | drawings the class test set holds at most             |
 """
 

@@ -162,3 +162,18 @@ def test_catalogs_have_the_same_keys_and_do_not_clash_with_common():
     assert set(runs.EN) == set(runs.ZH)
     assert all(k.startswith("runs.") for k in runs.EN)
     assert not set(runs.EN) & set(common.EN)
+
+
+def test_shared_runs_are_listed_without_loading_their_weights(tiny_run, runs_dir):
+    import core.runs
+
+    for i in range(12):
+        save_run(tiny_run, runs_dir / f"shared-{i}")
+    at = open_page()  # Home opens first and reads one digit with the newest run
+    core.runs._weights.clear()
+    at.switch_page("views/runs.py").run()
+    assert len(listed(at)) == 12
+    assert not core.runs._weights  # the table needs settings and histories only
+    at.switch_page("views/evaluate.py").run()  # a page that needs the model loads the one it shows
+    assert not at.exception
+    assert len(core.runs._weights) == 1

@@ -15,7 +15,7 @@ import streamlit as st
 from core import jobs, settings
 from core import workspaces as wss
 from core.data import MNIST, DataError, load_mnist
-from core.runs import Run, list_run_dirs, load_run, safe_name
+from core.runs import Run, list_run_dirs, open_run, safe_name
 from core.runs import unique_name as unique_name_in
 from ui.i18n import LANGS
 from ui.i18n import reason as translate_reason
@@ -167,9 +167,8 @@ def data_problem() -> str | None:
 
 @st.cache_resource(show_spinner=False, max_entries=256)
 def _disk_run(path: str, stamp: tuple[int, int], origin: str) -> Run:
-    run = load_run(path)
-    run.origin = origin
-    return run
+    """Settings and history only: the weights load when a page uses them (core.runs.open_run)."""
+    return open_run(path, origin)
 
 
 def _stamp(folder: Path) -> tuple[int, int]:
