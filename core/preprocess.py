@@ -201,6 +201,11 @@ def canvas_to_mnist(
     return Preprocessed(steps, image, False, options)
 
 
+# The most pixels an image may have once a JPEG is drafted smaller: decoding one costs at most ~40 MB (RGBA).
+# A 4K screenshot (8.3 million) fits; a 12000x12000 PNG (a few hundred KB that would decode to 576 MB) does not.
+MAX_PIXELS = 10_000_000
+
+
 def load_image(path_or_bytes: str | Path | bytes | bytearray | memoryview | io.IOBase, *,
                max_side: int | None = 1024) -> np.ndarray:
     """PNG/JPEG path, bytes or file object -> RGBA uint8 [H, W, 4] (EXIF-rotated, longer side <= max_side)."""
@@ -216,13 +221,20 @@ def load_image(path_or_bytes: str | Path | bytes | bytearray | memoryview | io.I
         kind = type(path_or_bytes).__name__
         raise TypeError(f"load_image takes a path, bytes or a file object, not {kind}")
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            img = ImageOps.exif_transpose(img)
-            img = img.convert("RGBA")
-            if max_side and max(img.size) > max_side:
+        with Image.open(io.BytesIO(data)) as img:  # reads the header only: nothing is decoded yet
+            if max_side:
+                img.draft(img.mode, (max_side, max_side))  # a JPEG decodes at 1/2, 1/4 or 1/8 of its size
+            width, height = img.size
+            if width * height > MAX_PIXELS:
+                raise LabError(f"{name} has {width}x{height} pixels, more than the {MAX_PIXELS:,} a digit may have",
+                               "image_too_big", width=width, height=height, limit=f"{MAX_PIXELS / 1e6:g}")
+            if max_side and max(img.size) > max_side:  # shrink before converting: a quarter of the memory
                 img.thumbnail((max_side, max_side), Image.Resampling.BOX)
-            return np.asarray(img, dtype=np.uint8).copy()
+            img = ImageOps.exif_transpose(img)
+            return np.asarray(img.convert("RGBA"), dtype=np.uint8).copy()
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        if isinstance(exc, LabError):
+            raise
         raise LabError(f"{name} is not an image we can read ({exc.__class__.__name__}: {exc})",
                        "image_unreadable") from None
 

@@ -16,6 +16,7 @@ EN = {
     "error.limit_file": "its file {file} is {size}, more than a run may be ({limit})",
     "error.limit_lines": "its training history has {n} lines, more than a run may have ({limit})",
     "error.limit_tensors": "its model file holds {n} tensors, more than a run may have ({limit})",
+    "error.image_too_big": "the image has {width}x{height} pixels, more than {limit} million: crop or shrink it",
     "error.image_unreadable": "the file is not an image that can be read (use PNG or JPEG)",
     "error.class_set_empty": "the class test set is empty: save some drawings first",
     "error.fine_tune_unsupported": "this kind of model cannot be fine-tuned",
@@ -55,6 +56,15 @@ EN = {
     "error.device_unavailable": "the device {device} is not available on this computer",
     "error.mnist_missing": "the MNIST files were not found ({where})",
     "error.mnist_damaged": "the MNIST file {path} is damaged or is not an MNIST IDX file",
+    # limits on a configuration and on training (issue 11)
+    "error.config_lr_finite": "the learning rate must be a finite number (it is {value})",
+    "error.config_l2_finite": "the L2 weight must be a finite number (it is {value})",
+    "error.config_seed": "the seed must be a whole number from 0 to {limit} (it is {value})",
+    "error.config_depth": "the network has {layers} hidden layers; at most {limit} are allowed",
+    "error.config_size": "the network has {count} parameters; at most {limit} are allowed",
+    "error.config_k_images": "k = {k} needs at least {k} training images, but there are only {n}",
+    "error.diverged_weights": "the weights grew to {weight} (more than {limit}): learning rate {lr} is too high "
+                              "for {loss_name} loss with {optimizer}",
 }
 
 ZH = {
@@ -73,6 +83,7 @@ ZH = {
     "error.limit_file": "其中的文件 {file} 有 {size}，超过一条训练记录允许的大小（{limit}）",
     "error.limit_lines": "其训练历史有 {n} 行，超过一条训练记录允许的行数（{limit}）",
     "error.limit_tensors": "其模型文件含有 {n} 个张量，超过一条训练记录允许的数量（{limit}）",
+    "error.image_too_big": "该图像有 {width}x{height} 个像素，超过 {limit} 百万：请裁剪或缩小后再上传",
     "error.image_unreadable": "该文件不是可读取的图像（请使用 PNG 或 JPEG）",
     "error.class_set_empty": "班级测试集是空的：请先保存一些手写数字",
     "error.fine_tune_unsupported": "这种模型无法微调",
@@ -109,4 +120,13 @@ ZH = {
     "error.device_unavailable": "这台电脑上没有设备 {device}",
     "error.mnist_missing": "没有找到 MNIST 文件（查找位置：{where}）",
     "error.mnist_damaged": "MNIST 文件 {path} 已损坏，或者不是 MNIST IDX 文件",
+    # limits on a configuration and on training (issue 11)
+    "error.config_lr_finite": "学习率必须是有限的数（现在是 {value}）",
+    "error.config_l2_finite": "L2 权重必须是有限的数（现在是 {value}）",
+    "error.config_seed": "随机种子必须是 0 到 {limit} 之间的整数（现在是 {value}）",
+    "error.config_depth": "网络有 {layers} 个隐藏层；最多允许 {limit} 个",
+    "error.config_size": "网络有 {count} 个参数；最多允许 {limit} 个",
+    "error.config_k_images": "k = {k} 至少需要 {k} 张训练图像，但现在只有 {n} 张",
+    "error.diverged_weights": "权重变成了 {weight}（超过 {limit}）："
+                              "对于 {optimizer} 优化器和 {loss_name} 损失，学习率 {lr} 太大了",
 }
