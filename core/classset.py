@@ -28,6 +28,7 @@ from core import learners, settings
 from core.config import TrainConfig
 from core.data import MNIST, normalise
 from core.errors import LabError
+from core.limits import LimitError
 from core.losses import compute_loss
 from core.optim import make_optimizer
 from core.training import evaluate, predict_proba
@@ -56,6 +57,10 @@ def add_drawing(folder: str | Path, image_uint8: np.ndarray, label: int) -> Path
         raise ValueError(f"a class drawing must be 28x28, got shape {img.shape}")
     if img.dtype != np.uint8:
         raise ValueError(f"a class drawing must be uint8 (0-255), got {img.dtype}")
+    limit = settings.class_max()  # a class's set, not a student's scrapbook: Draw reads every file
+    if len(drawing_files(folder)) >= limit:
+        raise LimitError(f"the class test set already holds {limit} drawings, its limit", "class_set_full",
+                         limit=limit)
     label = int(label)
     if not 0 <= label <= 9:
         raise ValueError(f"the label must be a digit 0-9, got {label}")

@@ -10,8 +10,8 @@ import os
 import shutil
 from pathlib import Path
 
-from core import jobs
-from core.runs import FILES, Run, run_from_zip, safe_name, save_run, unique_name
+from core import jobs, limits, settings
+from core.runs import FILES, DiskRun, Run, run_from_zip, run_to_zip, safe_name, save_run, unique_name
 from core.workspaces import Workspace
 
 
@@ -70,13 +70,26 @@ def delete_run(ws: Workspace, name: str) -> bool:
 
 
 def add_uploaded_run(ws: Workspace, filename: str, blob: bytes) -> str:
-    """Validate an uploaded zip and save the run it holds into the workspace; returns its name there."""
+    """Validate an uploaded zip and save the run it holds into the workspace; returns its name there.
+    LimitError when the workspace uploaded too often or is full, RunError when the zip is not a run."""
+    limits.take(ws, "saves", settings.saves_per_minute())  # counted before the work of validating it
+    limits.check_disk(ws.folder, len(blob), settings.workspace_bytes(), "ws_disk_full")
     stem = safe_name(Path(filename).stem) if filename else "uploaded"
     run = run_from_zip(blob, name=stem)  # raises RunError before anything is written
     name = unique_name(_taken(ws), run.name)
     run.name = name
     save_run(run, ws.runs_dir / name)
     return name
+
+
+def share_run(ws: Workspace, run: Run, root: str | Path) -> Path:
+    """Save a copy of `run` into the server's shared folder `root` (whole: an existing run there is replaced
+    only once the copy is complete). LimitError when the workspace shares too often or the folder is full."""
+    limits.take(ws, "saves", settings.saves_per_minute())
+    size = limits.folder_bytes(run.folder) if isinstance(run, DiskRun) else len(run_to_zip(run))
+    folder = folder_for(run, root)
+    limits.check_disk(root, size - limits.folder_bytes(folder), settings.shared_bytes(), "shared_disk_full")
+    return save_run(run, folder)
 
 
 def folder_for(run: Run, root: str | Path) -> Path:

@@ -7,9 +7,10 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from core import classset, jobs, learners
+from core import classset, jobs, learners, limits, settings
 from core.errors import LabError
 from core.knn import KNN
+from core.limits import LimitError
 from core.preprocess import Preprocessed, canvas_to_mnist, load_image
 from core.runs import Run
 from core.saliency import gradient_saliency, occlusion_saliency, overlay
@@ -249,7 +250,12 @@ def add_to_class_ui(pre: Preprocessed | None, known_label: int | None) -> None:
     if right.button(t("draw.class.add"), key="draw_class_add", disabled=empty, icon="💾",
                     help=t("draw.class.add.help"), width="stretch"):
         image = (np.clip(pre.image, 0, 1) * 255).round().astype(np.uint8)
-        path = classset.add_drawing(classset.class_dir(), image, int(label))
+        try:
+            limits.take(workspace(), "drawings", settings.drawings_per_minute())
+            path = classset.add_drawing(classset.class_dir(), image, int(label))
+        except LimitError as exc:
+            st.warning(t("draw.class.limit", msg=reason(exc)))
+            return
         st.toast(t("draw.class.saved", name=path.name))
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 import ui.state as state
-from core.runs import RunError, run_to_zip, save_run, summary
-from ui.runs_parts import ActionError, add_uploaded_run, delete_run, folder_for, folder_taken, rename_run
+from core.limits import LimitError
+from core.runs import RunError, run_to_zip, summary
+from ui.runs_parts import ActionError, add_uploaded_run, delete_run, folder_for, folder_taken, rename_run, share_run
 from ui.state import t
 
 PICK = "runs_run"  # the select box of the selected run
@@ -61,7 +62,10 @@ def on_save(name: str, overwrite: bool = False) -> None:
         st.session_state["runs_confirm_save"] = name
         return
     try:
-        save_run(run, folder)
+        share_run(state.workspace(), run, state.RUNS_DIR)
+    except LimitError as exc:
+        flash("warning", t("runs.save.failed", folder=folder, msg=state.reason(exc)))
+        return
     except OSError as exc:
         flash("error", t("runs.save.failed", folder=folder, msg=exc.strerror or exc))
         return
@@ -83,6 +87,9 @@ def on_upload(key: str) -> None:
         return
     try:
         name = add_uploaded_run(state.workspace(), uploaded.name, uploaded.getvalue())
+    except LimitError as exc:
+        flash("warning", t("runs.upload.limit", file=uploaded.name, msg=state.reason(exc)))
+        return
     except RunError as exc:
         flash("error", t("runs.upload.bad", file=uploaded.name, msg=state.reason(exc)))
         return

@@ -17,6 +17,13 @@ EN = {
     "error.limit_lines": "its training history has {n} lines, more than a run may have ({limit})",
     "error.limit_tensors": "its model file holds {n} tensors, more than a run may have ({limit})",
     "error.image_too_big": "the image has {width}x{height} pixels, more than {limit} million: crop or shrink it",
+    "error.ws_disk_full": "this workspace holds {used} of runs, its limit is {limit}: delete or download some runs "
+                          "first",
+    "error.shared_disk_full": "the server's shared folder holds {used}, its limit is {limit}: ask your teacher to "
+                              "clear it",
+    "error.too_fast": "that was {n} times in the last minute, the most one workspace may; try again in {wait} s",
+    "error.class_set_full": "the class test set already holds {limit} drawings, the most it may hold: review it "
+                            "and remove some first",
     "error.image_unreadable": "the file is not an image that can be read (use PNG or JPEG)",
     "error.class_set_empty": "the class test set is empty: save some drawings first",
     "error.fine_tune_unsupported": "this kind of model cannot be fine-tuned",
@@ -84,6 +91,10 @@ ZH = {
     "error.limit_lines": "其训练历史有 {n} 行，超过一条训练记录允许的行数（{limit}）",
     "error.limit_tensors": "其模型文件含有 {n} 个张量，超过一条训练记录允许的数量（{limit}）",
     "error.image_too_big": "该图像有 {width}x{height} 个像素，超过 {limit} 百万：请裁剪或缩小后再上传",
+    "error.ws_disk_full": "这个工作区的训练记录已占用 {used}，上限为 {limit}：请先删除或下载一些训练记录",
+    "error.shared_disk_full": "服务器的共享文件夹已占用 {used}，上限为 {limit}：请老师先清理",
+    "error.too_fast": "过去一分钟内已经做了 {n} 次，这是一个工作区的上限；请在 {wait} 秒后再试",
+    "error.class_set_full": "班级测试集已有 {limit} 张画，达到上限：请先检查并删除一些",
     "error.image_unreadable": "该文件不是可读取的图像（请使用 PNG 或 JPEG）",
     "error.class_set_empty": "班级测试集是空的：请先保存一些手写数字",
     "error.fine_tune_unsupported": "这种模型无法微调",

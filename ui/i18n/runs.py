@@ -76,6 +76,7 @@ EN = {
     ),
     "runs.upload.done": "Added the uploaded run **{name}**.",
     "runs.upload.bad": "**{file}** is not a run MNIST Lab can load, so nothing was added. Reason: {msg}",
+    "runs.upload.limit": "**{file}** was not added: {msg}.",
 }
 
 ZH = {
@@ -152,4 +153,5 @@ ZH = {
     ),
     "runs.upload.done": "已添加上传的记录 **{name}**。",
     "runs.upload.bad": "**{file}** 不是 MNIST 实验室能加载的训练记录，因此没有添加任何内容。原因：{msg}",
+    "runs.upload.limit": "**{file}** 没有添加：{msg}。",
 }

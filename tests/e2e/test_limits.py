@@ -1,0 +1,33 @@
+"""A student who clicks too much meets a friendly limit, in their language, and the server carries on."""
+
+from __future__ import annotations
+
+from core import settings
+from core.runs import load_run, run_to_zip
+from tests.e2e.conftest import PREPARED_RUN, errors_on, open_page, wait_for_app, wait_until, workspace_id
+from tests.e2e.test_failures import english_sentences
+
+UPLOADER = '[data-testid="stFileUploaderDropzoneInput"]'
+WARNING = '[data-testid="stAlertContentWarning"]'
+
+
+def test_uploading_faster_than_the_limit_is_refused_kindly_in_chinese(page, server, server_dir, tmp_path):
+    blob = run_to_zip(load_run(server_dir / "runs" / PREPARED_RUN))
+    upload = tmp_path / "my-run.zip"
+    upload.write_bytes(blob)
+    open_page(page, server, "runs?lang=zh")
+    wid = workspace_id(page)
+    runs_dir = server_dir / "lab-data" / "workspaces" / wid / "runs"
+    allowed = settings.saves_per_minute()
+    for n in range(1, allowed + 1):
+        page.locator(UPLOADER).set_input_files(str(upload))
+        wait_until(lambda n=n: runs_dir.is_dir() and len(list(runs_dir.iterdir())) == n, 30, f"upload {n} saved")
+        wait_for_app(page)
+    page.locator(UPLOADER).set_input_files(str(upload))
+    warning = page.locator(WARNING).first
+    warning.wait_for(timeout=30_000)
+    text = warning.inner_text()
+    assert "my-run.zip" in text and "一分钟" in text, text
+    assert not english_sentences(text.replace("my-run.zip", "")), text
+    assert not errors_on(page)
+    assert len(list(runs_dir.iterdir())) == allowed  # the refused upload added nothing

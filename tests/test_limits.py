@@ -1,0 +1,77 @@
+"""Per-workspace limits: disk, saves and drawings per minute, the class set's size. Each reached for real."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from core import classset, jobs, limits
+from core.config import TrainConfig
+from core.limits import LimitError
+from core.runs import list_run_dirs, run_to_zip
+from tests.conftest import new_workspace
+from ui.runs_parts import add_uploaded_run, share_run
+
+
+def test_a_rate_allows_its_number_a_minute_then_says_when_to_try_again(monkeypatch):
+    ws = new_workspace()
+    for _ in range(3):
+        limits.take(ws, "drawings", 3)
+    with pytest.raises(LimitError) as refused:
+        limits.take(ws, "drawings", 3)
+    assert refused.value.code == "too_fast" and 1 <= refused.value.params["wait"] <= 60
+    limits.take(ws, "saves", 3)  # another action has its own count
+    later = limits.time.time() + limits.WINDOW
+    monkeypatch.setattr(limits.time, "time", lambda: later)
+    limits.take(ws, "drawings", 3)  # a minute later it is allowed again
+
+
+def test_uploads_count_against_the_saves_per_minute(tiny_run, monkeypatch):
+    monkeypatch.setenv("MNIST_LAB_SAVES_PER_MINUTE", "2")
+    ws, blob = new_workspace(), run_to_zip(tiny_run)
+    add_uploaded_run(ws, "a.zip", blob)
+    add_uploaded_run(ws, "b.zip", blob)
+    with pytest.raises(LimitError):
+        add_uploaded_run(ws, "c.zip", blob)
+    assert len(list_run_dirs(ws.runs_dir)) == 2
+
+
+def test_a_full_workspace_takes_no_upload_and_no_job(tiny_run, monkeypatch):
+    ws = new_workspace({"mine": tiny_run})
+    (ws.folder / "big.bin").write_bytes(b"\0" * 1024 * 1024)
+    monkeypatch.setenv("MNIST_LAB_WORKSPACE_MB", "1")
+    with pytest.raises(LimitError) as upload:
+        add_uploaded_run(ws, "more.zip", run_to_zip(tiny_run))
+    assert upload.value.code == "ws_disk_full"
+    with pytest.raises(LimitError) as job:
+        jobs.submit(ws, TrainConfig(arch="mlp:32", device="cpu"))
+    assert job.value.code == "ws_disk_full"
+    assert jobs.list_jobs(ws) == []
+
+
+def test_the_shared_folder_has_a_limit_and_replacing_a_run_counts_only_the_difference(tiny_run, tmp_path,
+                                                                                        monkeypatch):
+    shared = tmp_path / "shared"
+    ws = new_workspace()
+    share_run(ws, tiny_run, shared)
+    size = limits.folder_bytes(shared)
+    monkeypatch.setenv("MNIST_LAB_SHARED_MB", "1")
+    (shared / "filler.bin").write_bytes(b"\0" * (1024 * 1024 - size - 1000))
+    share_run(ws, tiny_run, shared)  # the same run again: replaces itself, needs no more room
+    with pytest.raises(LimitError) as refused:
+        share_run(ws, dataclasses.replace(tiny_run, name="another"), shared)
+    assert refused.value.code == "shared_disk_full"
+    assert [d.name for d in list_run_dirs(shared)] == ["tiny-mlp"]
+
+
+def test_the_class_set_stops_at_its_size(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_LAB_CLASS_MAX", "3")
+    digit = np.zeros((28, 28), np.uint8)
+    for label in range(3):
+        classset.add_drawing(tmp_path, digit, label)
+    with pytest.raises(LimitError) as refused:
+        classset.add_drawing(tmp_path, digit, 3)
+    assert refused.value.code == "class_set_full" and refused.value.params["limit"] == 3
+    assert len(classset.drawing_files(tmp_path)) == 3
