@@ -18,6 +18,7 @@ workspace, at most MNIST_LAB_QUEUE_PER_WORKSPACE of them); when it ends, the nex
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -403,25 +404,49 @@ def submit_many(ws: Workspace, items: list[tuple[TrainConfig, str | None]], n_tr
     run of this workspace whose checkpoint the (single) job goes on from, for more epochs.
     """
     configs = [config.validated() for config, _ in items]  # ConfigError before anything is written
+    click = _click_key([[c.to_dict() for c in configs], [name for _, name in items], continue_of])
     with _locked(ws):
+        same = _same_click(ws, click)
+        if same:
+            return same
         _check_room(ws, len(items))
         taken = _taken_names(ws)
         jobs = [_new_job(ws, taken, name or config.arch, config, continue_of=continue_of,
-                         total=_epochs_total(config, n_train))
+                         total=_epochs_total(config, n_train), click=click)
                 for config, (_, name) in zip(configs, items, strict=True)]
     kick(ws)
     return [job.refresh() for job in jobs]
+
+
+SAME_CLICK_S = 5.0  # the same jobs asked for again within this many seconds are one click, not two
+
+
+def _click_key(asked: object) -> str:
+    """What a click asked for (JSON-able): the same request makes the same key."""
+    return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _same_click(ws: Workspace, click: str) -> list[Job]:
+    """The jobs a click asking for the same thing made in the last SAME_CLICK_S seconds (a double click, or a
+    second tab clicking too): returned instead of new ones, so one click makes one set of jobs (lock held)."""
+    same = [r for r in _records(ws) if r.get("click") == click and time.time() - r["created"] < SAME_CLICK_S]
+    return [Job(ws, r) for r in sorted(same, key=lambda r: r["created"])]
 
 
 def submit_fine_tune(ws: Workspace, source: Path, config: TrainConfig, name: str, drawings: Path, epochs: int,
                      lr: float, replay: bool) -> Job:
     """Queue a fine-tuning job: a copy of the run in `source` trained a little on the class's drawings in
     `drawings`, saved as the workspace's run `name`. Like every job, it runs in a worker, never in a page."""
+    finetune = {"source": str(Path(source).absolute()), "drawings": str(Path(drawings).absolute()),
+                "epochs": int(epochs), "lr": float(lr), "replay": bool(replay)}
+    click = _click_key(["finetune", finetune])
     with _locked(ws):
+        same = _same_click(ws, click)
+        if same:
+            return same[0]
         _check_room(ws, 1)
-        job = _new_job(ws, _taken_names(ws), name, config, kind="finetune", queue="cpu", finetune={
-            "source": str(Path(source).absolute()), "drawings": str(Path(drawings).absolute()),
-            "epochs": int(epochs), "lr": float(lr), "replay": bool(replay)})
+        job = _new_job(ws, _taken_names(ws), name, config, kind="finetune", queue="cpu", finetune=finetune,
+                       click=click)
     kick(ws)
     return job.refresh()
 

@@ -122,7 +122,7 @@ def test_queue_positions_and_limit(ws):
     assert [j.latest()["queue_position"] for j in queued] == [1, 2, 3, 4]
     assert queued[0].latest()["fraction"] == 0.0 and queued[0].latest()["total"] == 2 * 3000
     with pytest.raises(JobError) as err:
-        jobs.submit(ws, QUICK, name="one too many")
+        jobs.submit(ws, QUICK.replace(seed=9), name="one too many")
     assert err.value.code == "queue_full"
     assert err.value.params["limit"] == 4 and err.value.params["live"] == 4
     assert len(list(ws.jobs_dir.glob("*.json"))) == 4
@@ -137,9 +137,23 @@ def test_queue_limit_is_all_or_nothing_and_configurable(ws, monkeypatch):
         jobs.submit_many(ws, [(QUICK, "a"), (QUICK, "b")])
     assert err.value.code == "queue_full"
     assert len(list(ws.jobs_dir.glob("*.json"))) == 1
-    jobs.submit(ws, QUICK)
+    jobs.submit(ws, QUICK.replace(seed=1))  # another click asking for another run (the same one is one click)
     with pytest.raises(JobError):
-        jobs.submit(ws, QUICK)
+        jobs.submit(ws, QUICK.replace(seed=2))
+
+
+def test_one_click_makes_one_job(ws, monkeypatch):
+    """The same jobs asked for again within seconds (a double click, a second tab) are the first click's jobs."""
+    first = jobs.submit(ws, QUICK, name="mine")
+    again = jobs.submit(ws, QUICK, name="mine")
+    assert again.id == first.id and len(jobs.list_jobs(ws)) == 1
+    pair = jobs.submit_many(ws, [(QUICK.replace(seed=1), "a"), (QUICK.replace(seed=2), "b")])
+    assert [j.id for j in jobs.submit_many(ws, [(QUICK.replace(seed=1), "a"), (QUICK.replace(seed=2), "b")])] == [
+        j.id for j in pair]
+    assert len(jobs.list_jobs(ws)) == 3
+    monkeypatch.setattr(jobs, "SAME_CLICK_S", 0.0)  # later, the same settings again: a new run, on purpose
+    assert jobs.submit(ws, QUICK, name="mine").id != first.id
+    assert len(jobs.list_jobs(ws)) == 4
 
 
 def test_queue_is_fair_between_workspaces(ws):

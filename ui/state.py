@@ -211,15 +211,6 @@ def is_mine(run: Run) -> bool:
     return (workspace().runs_dir / run.name).is_dir() and run.origin != "disk"
 
 
-def unique_name(base: str) -> str:
-    """`base`, or `base-2`, `base-3`, ... whichever no run or job of the workspace has yet."""
-    taken = set(runs()) | {job.name for job in my_jobs()}
-    runs_dir = workspace().runs_dir
-    if runs_dir.is_dir():
-        taken |= {d.name for d in runs_dir.iterdir()}
-    return unique_name_in(taken, safe_name(base))
-
-
 def run_picker_ui(key: str = "run", label_key: str = "runs.pick", container=st) -> Run | None:
     """A select box over the runs (newest first); None with a hint when there are none."""
     available = runs()
@@ -262,7 +253,12 @@ def workers_ready(queue: str = "cpu") -> bool:
 
 
 def submit(configs: list, names: list[str], continue_of: str | None = None) -> list[jobs.Job]:
-    """Queue jobs for this workspace; JobError (queue full) or ConfigError are for the caller to show."""
+    """Queue jobs for this workspace; JobError (queue full) or ConfigError are for the caller to show.
+
+    `names` are what the runs should be called: the queue adds -2, -3, ... where the workspace has the name
+    already (so a double click, asking for the same names again, is recognised as one click), and here a name
+    is kept clear of the shared runs', which a workspace run of the same name would hide."""
     n_train = len(dataset().train_labels)
-    items = list(zip(configs, names, strict=True))
+    shared = {name for name, run in runs().items() if run.origin == "disk"}
+    items = [(config, unique_name_in(shared, safe_name(name))) for config, name in zip(configs, names, strict=True)]
     return jobs.submit_many(workspace(), items, n_train=n_train, continue_of=continue_of)

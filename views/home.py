@@ -8,7 +8,7 @@ from core import jobs
 from core.errors import LabError
 from core.presets import get_preset
 from ui.figures import data as dataviz
-from ui.state import dataset, reason, run_picker_ui, runs, submit, t, unique_name, workspace
+from ui.state import dataset, reason, run_picker_ui, runs, submit, t, workspace
 from ui.widgets import no_workers_ui
 
 QUICK_PRESET = "mlp-adam"  # the quick model: the preset's 784-128-64-10 network for a single epoch
@@ -38,7 +38,7 @@ def quick_train_ui(n_train: int) -> None:
         if st.button(t("home.quick.button"), key="home_train", type="primary", icon="🚀", disabled=running,
                      help=t("home.quick.help")):
             try:
-                job = submit([config], [unique_name("quick-mlp")])[0]
+                job = submit([config], ["quick-mlp"])[0]
             except LabError as exc:
                 st.error(t("train.refused", reason=reason(exc)))
                 return

@@ -8,7 +8,7 @@ from core.jobs import device_queue
 from core.metrics import did_not_learn
 from ui.figures.train import accuracy_figure, knn_figure, loss_figure
 from ui.i18n import CATALOGS
-from ui.state import lang, my_jobs, reason, runs, submit, t, unique_name
+from ui.state import lang, my_jobs, reason, runs, submit, t
 from ui.train_controls import PRESET_KEY, key, train_controls_ui
 from ui.train_form import (
     LR_CHOICES,
@@ -39,13 +39,13 @@ def _submit(configs: list[TrainConfig], names: list[str], continue_of: str | Non
 
 def _start(config: TrainConfig, preset: str) -> None:
     """on_click of Start: submit the job before the page redraws, so the button is already disabled."""
-    _submit([config], [unique_name(distinct_name(run_name(config, preset), config, runs()))])
+    _submit([config], [distinct_name(run_name(config, preset), config, runs())])
 
 
 def _continue(job, more: int) -> None:
     """on_click of Continue: the same settings for `more` epochs, from the run's last checkpoint, as a new run."""
     config = job.config
-    _submit([config.replace(epochs=config.epochs + more)], [unique_name(f"{job.name}-more")], continue_of=job.name)
+    _submit([config.replace(epochs=config.epochs + more)], [f"{job.name}-more"], continue_of=job.name)
 
 
 def _toggle_pause(job) -> None:
