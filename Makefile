@@ -10,8 +10,10 @@ DEV_STAMP := $(VENV)/.dev-installed
 
 # The worker pool (MNIST_LAB_WORKERS process workers, one per core by default) trains the jobs; the app
 # only submits and reads them. Ctrl-C (or the app ending) stops the pool too; running jobs are then
-# marked interrupted and resume from their last epoch checkpoint when a pool runs again.
+# marked interrupted and resume from their last epoch checkpoint when a pool runs again. A bad MNIST_LAB_*
+# setting stops `make run` first, in one line.
 run: $(APP_STAMP)
+	@$(PY) -m core check-settings
 	$(PY) -m core worker & WORKER=$$!; \
 	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m streamlit run app.py

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui.state import data_problem, keep_query_params, language_ui, open_workspace, t
+from core.settings import SettingError, check_all
+from ui.state import data_problem, keep_query_params, language_ui, open_workspace, reason, t
 from ui.widgets import (
     fold_sidebar_on_narrow_screens,
     jobs_sidebar_ui,
@@ -14,6 +15,11 @@ from ui.widgets import (
 st.set_page_config(page_title="MNIST Lab", page_icon="🔢", layout="wide", initial_sidebar_state="auto")
 workspace = open_workspace()
 language_ui()
+try:
+    check_all()
+except SettingError as exc:  # a bad MNIST_LAB_* setting: its reason once, not an error on every page
+    st.error(reason(exc))
+    st.stop()
 if workspace is None:  # a link with a malformed or unknown workspace id: say so, offer a fresh one
     st.navigation([st.Page(workspace_refused_ui, title=t("ws.refused.title"), icon="🔑")]).run()
     st.stop()

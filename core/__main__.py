@@ -1,4 +1,4 @@
-"""The command line: python -m core presets | train | evaluate | predict | worker | workspaces."""
+"""The command line: python -m core presets | train | evaluate | predict | worker | workspaces | check-settings."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from core.config import ACTIVATIONS, DEVICES, KNN_FEATURES, LOSSES, OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig
 from core.data import DataError
 
 EVAL_KEYS = ("epoch", "step", "seen", "seconds", "train_loss", "test_loss", "test_acc")
+MAX_THREADS = 256  # torch overflows at 2**31 and would start every thread asked for
+# What a run folder may hold (a job's run also keeps its checkpoint): only such a folder is replaced with --force.
+RUN_FILES = {"config.json", "metrics.jsonl", "model.safetensors", "checkpoint.safetensors"}
 
 
 def say(text: str) -> None:
@@ -46,6 +50,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _thread_count(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_THREADS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_THREADS}, got {text}")
+    return value
+
+
 def build_parser() -> Parser:
     p = Parser(prog="python -m core", description="MNIST Lab: train and use MNIST models.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
@@ -77,10 +88,11 @@ def build_parser() -> Parser:
     t.add_argument("--knn-features", choices=KNN_FEATURES,
                    help=f"kNN: blocks (ink per grid cell) or pixels (default: {d.knn_features})")
     t.add_argument("--knn-grid", type=_positive_int, help=f"kNN blocks: grid x grid cells (default: {d.knn_grid})")
-    t.add_argument("--threads", type=_positive_int, default=1,
+    t.add_argument("--threads", type=_thread_count, default=1,
                    help="intra-op threads, as the app's jobs use (default: 1; on a busy 2-core machine two "
                         "threads made mlp-adam ten times slower, one held steady)")
-    t.add_argument("--out", required=True, help="folder to save the run in")
+    t.add_argument("--out", required=True, help="a new (or empty) folder to save the run in")
+    t.add_argument("--force", action="store_true", help="replace the run already saved in --out (default: refuse)")
 
     e = sub.add_parser("evaluate", help="accuracy, per-class precision/recall and confusion matrix of a run")
     e.add_argument("--run", required=True, help="a run folder written by `train`")
@@ -103,6 +115,8 @@ def build_parser() -> Parser:
     ws.add_argument("--days", type=_positive_int, default=None,
                     help="untouched for more than this many days (default: MNIST_LAB_KEEP_DAYS, else 30)")
     ws.add_argument("--yes", action="store_true", help="prune: really remove them (without it, only list them)")
+
+    sub.add_parser("check-settings", help="read every MNIST_LAB_* setting; exit non-zero with the first bad one")
     return p
 
 
@@ -140,6 +154,30 @@ def _progress(event: dict, total: int) -> None:
     sys.stderr.flush()
 
 
+def check_out(text: str, force: bool) -> Path:
+    """The folder to save a run in, refused now rather than after the training: empty, not a folder, a folder
+    with other files (saving replaces the folder whole), a run without --force, or a place that cannot be written."""
+    if not text.strip():
+        raise CliError("--out is empty: name the folder to save the run in")
+    out = Path(text).absolute()
+    if out.exists() and not out.is_dir():
+        raise CliError(f"--out {text} exists and is not a folder")
+    if out.is_dir():
+        names = {p.name for p in out.iterdir()}
+        if names - RUN_FILES:
+            raise CliError(f"--out {text} is a folder with other files in it; name a new or empty folder")
+        if names and not force:
+            raise CliError(f"--out {text} already holds a run; add --force to replace it")
+    try:  # the run is written beside `out` and renamed into place: its parent must take a new file
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=out.parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise CliError(f"--out {text}: cannot write in {out.parent} ({exc.strerror or exc})") from None
+    return out
+
+
 def cmd_train(args) -> None:
     import torch
 
@@ -148,10 +186,8 @@ def cmd_train(args) -> None:
     from core.training import train
 
     config = config_from_args(args)
+    out = check_out(args.out, args.force)
     torch.set_num_threads(args.threads)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise CliError(f"--out {out} exists and is not a folder")
     data = load_mnist()
     tty = sys.stderr.isatty()
     total = (config.train_subset or len(data.train_labels)) * config.epochs
@@ -161,8 +197,6 @@ def cmd_train(args) -> None:
             _progress(event, total)
         elif event["kind"] == "eval":
             say(json.dumps({k: event[k] for k in EVAL_KEYS}))
-        elif event["kind"] == "diverged":
-            print(f"diverged: {event['reason']}", file=sys.stderr)
 
     run = collect(train(config, data), out.name, config, on_event=show)
     if tty:
@@ -173,7 +207,8 @@ def cmd_train(args) -> None:
                     "time_to_target_s": final["time_to_target_s"], "status": final["status"],
                     "run": str(out)}))
     if final["status"] == "diverged":
-        raise CliError("training diverged (the run was saved; see the message above)")
+        why = next(e["reason"] for e in run.history if e["kind"] == "diverged")
+        raise CliError(f"training diverged: {why} (the run was saved in {out})")
 
 
 def cmd_evaluate(args) -> None:
@@ -222,6 +257,8 @@ def cmd_predict(args) -> None:
             results[i] = {"image": path, "pred": int(p.argmax()), "probs": [round(float(v), 6) for v in p]}
     for i in range(len(args.images)):
         say(json.dumps(results[i]))
+    if not ready:
+        raise CliError(f"none of the {len(args.images)} image(s) could be read (see the errors above)")
 
 
 def cmd_worker(args) -> None:
@@ -229,11 +266,11 @@ def cmd_worker(args) -> None:
     from core.models import device_availability
     from core.worker import run_pool
 
+    settings.check_all()  # a bad setting stops the pool here, in one line, not in every job
     why = device_availability().get(args.device) if args.device != "cpu" else None
     if why:
         raise CliError(f"--device {args.device}: {why}")
     workers = args.workers or settings.workers()
-    settings.queue_url()  # a malformed MNIST_LAB_QUEUE fails here, in one line
     where = settings.queue_url() or f"SQLite in {settings.home()}"
     print(f"mnist-lab worker: {workers} process worker(s) on the {args.device} queue ({where}); Ctrl-C stops",
           file=sys.stderr, flush=True)
@@ -260,8 +297,15 @@ def cmd_workspaces(args) -> None:
         say(f"removed {len(chosen)} workspace(s) untouched for more than {days} days")
 
 
+def cmd_check_settings(args) -> None:
+    from core import settings
+
+    settings.check_all()
+    say("settings ok")
+
+
 COMMANDS = {"presets": cmd_presets, "train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
-            "worker": cmd_worker, "workspaces": cmd_workspaces}
+            "worker": cmd_worker, "workspaces": cmd_workspaces, "check-settings": cmd_check_settings}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -272,12 +316,19 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         COMMANDS[args.command](args)
     except (CliError, ConfigError, DataError, RunError, LabError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a full disk, a failing device...: still one line, never a traceback
+        print(f"error: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
 
 
 if __name__ == "__main__":

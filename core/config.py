@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 from core.errors import LabError
@@ -14,6 +15,13 @@ SCHEDULES = ("constant", "onecycle")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 KNN_FEATURES = ("blocks", "pixels")
 ARCHS = ("linear", "mlp:W1,W2,...", "cnn", "lenet5", "scratch:H", "knn")
+# Size limits, checked by arithmetic on the spec before any tensor exists (uploaded configs pass here too).
+# 5 million parameters: 20 MB of float32 weights (80 MB with Adam's state), about a minute per epoch on one
+# core; the largest preset has 218,058 and the form's widest single layer (4096) 3,256,330.
+MAX_PARAMETERS = 5_000_000
+MAX_WIDTH = 4096  # units in one hidden layer
+MAX_HIDDEN_LAYERS = 20  # deep enough to show vanishing gradients with sigmoid, not enough to stall a worker
+MAX_SEED = 2**63 - 1  # torch takes 0 .. 2**64-1 (negatives wrap), NumPy no negatives: this fits both and int64
 
 
 class ConfigError(LabError):
@@ -81,7 +89,7 @@ class TrainConfig:
 
     def validated(self) -> TrainConfig:
         """Return self, or raise ConfigError with a message fit for a user."""
-        parse_arch(self.arch)
+        _check_size(self.arch)
         _choice("activation", self.activation, ACTIVATIONS)
         _choice("loss", self.loss, LOSSES)
         _choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -90,6 +98,9 @@ class TrainConfig:
         _choice("knn features", self.knn_features, KNN_FEATURES)
         if not self.lr > 0:
             raise ConfigError(f"learning rate must be > 0, got {self.lr}", "config_lr", value=self.lr)
+        if not math.isfinite(self.lr):
+            raise ConfigError(f"learning rate must be a finite number, got {self.lr}", "config_lr_finite",
+                              value=self.lr)
         if self.batch_size < 1:
             raise ConfigError(f"batch size must be at least 1, got {self.batch_size}", "config_batch",
                               value=self.batch_size)
@@ -97,6 +108,11 @@ class TrainConfig:
             raise ConfigError(f"epochs must be at least 1, got {self.epochs}", "config_epochs", value=self.epochs)
         if self.l2 < 0:
             raise ConfigError(f"L2 weight must be >= 0, got {self.l2}", "config_l2", value=self.l2)
+        if not math.isfinite(self.l2):
+            raise ConfigError(f"L2 weight must be a finite number, got {self.l2}", "config_l2_finite", value=self.l2)
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ConfigError(f"seed must be between 0 and {MAX_SEED}, got {self.seed}", "config_seed",
+                              value=self.seed, limit=MAX_SEED)
         if self.target_accuracy is not None and not 0 < self.target_accuracy <= 1:
             raise ConfigError(f"target accuracy must be in (0, 1], got {self.target_accuracy}", "config_target",
                               value=self.target_accuracy)
@@ -125,6 +141,30 @@ def _choice(what: str, value: str, allowed: tuple[str, ...]) -> None:
                           what=what, value=value, allowed=", ".join(allowed))
 
 
+def parameter_count(arch: str) -> int:
+    """Weights and biases of the learner an arch spec builds, by arithmetic (0 for kNN, which only remembers)."""
+    head, widths = parse_arch(arch)
+    if head in ("mlp", "scratch", "linear"):
+        sizes = [28 * 28, *widths, 10]
+        return sum(n_in * n_out + n_out for n_in, n_out in zip(sizes, sizes[1:], strict=False))
+    convs = {"cnn": [(1, 8, 3), (8, 16, 3), (16, 32, 3)], "lenet5": [(1, 6, 5), (6, 16, 5)]}.get(head, [])
+    dense = {"cnn": [32 * 7 * 7, 10], "lenet5": [16 * 5 * 5, 120, 84, 10]}.get(head, [])
+    return (sum(c_in * c_out * k * k + c_out for c_in, c_out, k in convs)
+            + sum(n_in * n_out + n_out for n_in, n_out in zip(dense, dense[1:], strict=False)))
+
+
+def _check_size(arch: str) -> None:
+    """Refuse an architecture too deep or too large for a shared classroom machine, before building it."""
+    head, widths = parse_arch(arch)
+    if len(widths) > MAX_HIDDEN_LAYERS:
+        raise ConfigError(f"the architecture has {len(widths)} hidden layers; at most {MAX_HIDDEN_LAYERS} are "
+                          "allowed", "config_depth", layers=len(widths), limit=MAX_HIDDEN_LAYERS)
+    count = parameter_count(arch)
+    if count > MAX_PARAMETERS:
+        raise ConfigError(f"architecture {arch!r} has {count:,} parameters; at most {MAX_PARAMETERS:,} are "
+                          "allowed", "config_size", count=f"{count:,}", limit=f"{MAX_PARAMETERS:,}")
+
+
 def parse_arch(spec: str) -> tuple[str, list[int]]:
     """'mlp:128,64' -> ('mlp', [128, 64]); raise ConfigError for anything unknown."""
     head, _, rest = spec.strip().partition(":")
@@ -135,7 +175,7 @@ def parse_arch(spec: str) -> tuple[str, list[int]]:
             widths = [int(w) for w in rest.split(",")] if rest else []
         except ValueError:
             widths = []
-        if widths and all(0 < w <= 4096 for w in widths) and (head == "mlp" or len(widths) == 1):
+        if widths and all(0 < w <= MAX_WIDTH for w in widths) and (head == "mlp" or len(widths) == 1):
             return head, widths
         example = "mlp:128,64" if head == "mlp" else "scratch:30"
         raise ConfigError(f"architecture {spec!r} needs positive hidden widths, e.g. {example}", "config_widths",

@@ -114,6 +114,16 @@ def diverged_event(step: int, loss: float, lr: float, loss_name: str, optimizer:
             "params": {"loss": str(loss), "lr": f"{lr:g}", "loss_name": loss_name, "optimizer": optimizer}}
 
 
+def weights_diverged_event(step: int, weight: float, limit: float, lr: float, loss_name: str,
+                           optimizer: str) -> DivergedEvent:
+    """Divergence with a finite loss: the weights grew past `limit` (a linear model or saturated units)."""
+    reason = (f"the weights grew to {weight:.3g} (more than {limit:g}): learning rate {lr:g} is too high for "
+              f"{loss_name} loss with {optimizer}; try a smaller rate")
+    return {"kind": "diverged", "step": step, "reason": reason, "code": "diverged_weights",
+            "params": {"weight": f"{weight:.3g}", "limit": f"{limit:g}", "lr": f"{lr:g}", "loss_name": loss_name,
+                       "optimizer": optimizer}}
+
+
 def checkpoint_event(epoch: float, step: int, state: dict) -> CheckpointEvent:
     return {"kind": "checkpoint", "epoch": _r(epoch), "step": step, "state": state}
 

@@ -12,10 +12,11 @@ import time
 from collections.abc import Iterator
 from typing import Protocol
 
+import numpy as np
 import torch
 
 from core import events, learners
-from core.config import TrainConfig
+from core.config import ConfigError, TrainConfig
 from core.data import MNIST
 from core.losses import compute_loss
 from core.models import resolve_device
@@ -24,6 +25,10 @@ from core.optim import LeanStep, make_optimizer
 EVAL_SEED = 1234  # fixes which test images the cheap in-epoch evaluations use
 EVAL_BATCH = 2000  # images per forward pass when evaluating (bounded memory)
 GATHER_IMAGES = 1024  # shuffled images gathered at once (3 MB, so it stays in the CPU cache); batches slice it
+# A weight beyond this means the run blew up even where its loss stayed finite (a linear model, or saturated
+# sigmoids, at lr 1e30). Measured: at most 112 after 3 epochs of linear hinge with Adam at lr 1 (60 with SGD
+# at lr 10); from 1e6 on, float32 cannot add the small steps learning takes (its spacing there is 0.06).
+WEIGHT_LIMIT = 1e6
 
 
 class Stop(Protocol):
@@ -170,6 +175,12 @@ class _Loop:
         }
         return events.checkpoint_event(epoch + i / max(1, self._per_epoch), self.step, state)
 
+    def _largest_weight(self) -> float:
+        """max |w| over the learner's weights (NaN if one is NaN); read at evaluations, not every step."""
+        if self.scratch:
+            return float(np.max([np.abs(w).max() for w in self.model.params.values()]))
+        return float(torch.stack([p.detach().abs().max() for p in self.model.parameters()]).max())
+
     def _final(self, status: str) -> dict:
         wall, train_s = self._now()
         return events.final_event(status, self.last_acc, wall, train_s, self.time_to_target, self.step, self.seen,
@@ -278,6 +289,12 @@ class _Loop:
                 rate = (self.seen - seen_at_tick) / max(time.perf_counter() - tick, 1e-9)
                 yield events.step_event(epoch + (i + 1) / per_epoch, self.step, self.seen, wall, loss, acc, rate, lr)
                 if (i + 1) in evals:
+                    weight = self._largest_weight()  # before evaluating: blown-up weights read nothing
+                    if not weight <= WEIGHT_LIMIT:
+                        yield events.weights_diverged_event(self.step, weight, WEIGHT_LIMIT, cfg.lr, cfg.loss,
+                                                            cfg.optimizer)
+                        yield self._final("diverged")
+                        return
                     yield self._eval(epoch + (i + 1) / per_epoch, full=(i + 1) == per_epoch)
                     tick, seen_at_tick = time.perf_counter(), self.seen
                     if self.time_to_target is not None:
@@ -307,12 +324,15 @@ def _train_knn(config: TrainConfig, data: MNIST, stop: Stop | None = None) -> It
 
     t0 = time.perf_counter()
     device = resolve_device(config.device)
-    n = config.train_subset or len(data.train_labels)
+    n = min(config.train_subset or len(data.train_labels), len(data.train_labels))
+    if config.k > n:
+        raise ConfigError(f"k = {config.k} needs at least {config.k} training images, but there are only {n}",
+                          "config_k_images", k=config.k, n=n)
     model = learners.build(config).fit(data.images("train", device)[:n], data.labels("train", device)[:n])
     xt, yt = data.images("test", device), data.labels("test", device)
     truth = yt.cpu()
     try:
-        votes = model.votes_by_k(xt, knn_ks(config.k), stop)
+        votes = model.votes_by_k(xt, [k for k in knn_ks(config.k) if k <= n], stop)
     except Stopped:
         wall = time.perf_counter() - t0
         yield events.final_event("stopped", None, wall, wall, None, 0, 0, None)

@@ -15,8 +15,8 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def cli(*args: str, check: bool = True, **settings: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **settings}
     proc = subprocess.run([sys.executable, "-m", "core", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=300)
     if check:
@@ -96,6 +96,13 @@ def test_predict_reads_drawings_in_one_batch(trained, tmp_path, mnist):
         (["train", "--arch", "mlp:64", "--batch-size", "0", "--out", "x"], "--batch-size"),
         (["train", "--arch", "transformer", "--out", "x"], "unknown architecture"),
         (["train", "--preset", "nope", "--out", "x"], "unknown preset"),
+        (["train", "--arch", "mlp:64", "--seed", str(2**64), "--out", "x"], "seed must be between 0 and"),
+        (["train", "--arch", "mlp:64", "--lr", "inf", "--out", "x"], "learning rate must be a finite number"),
+        (["train", "--arch", "mlp:64", "--l2", "nan", "--out", "x"], "L2 weight must be a finite number"),
+        (["train", "--arch", "mlp:" + ",".join(["4096"] * 200), "--out", "x"], "200 hidden layers"),
+        (["train", "--arch", "mlp:4096,4096", "--out", "x"], "at most 5,000,000"),
+        (["train", "--arch", "mlp:64", "--threads", str(2**40), "--out", "x"], "--threads"),
+        (["train", "--arch", "mlp:64", "--out", ""], "--out is empty"),
         (["evaluate", "--run", "/nonexistent/run"], "no run at"),
         (["predict", "--run", "/nonexistent/run", "a.png"], "no run at"),
         (["frobnicate"], "invalid choice"),
@@ -106,6 +113,68 @@ def test_bad_arguments_exit_nonzero_with_one_line(args, words):
     assert proc.returncode != 0
     assert proc.stderr.count("\n") == 1 and words in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def one_line_error(proc: subprocess.CompletedProcess, words: str) -> None:
+    assert proc.returncode != 0, proc.stdout
+    assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1 and words in proc.stderr, proc.stderr
+
+
+TINY = ("--train-subset", "500", "--epochs", "1", "--device", "cpu")
+
+
+def test_k_beyond_the_training_set_is_refused_before_training(tmp_path):
+    proc = cli("train", "--arch", "knn", "--k", "50", "--train-subset", "10", "--out", str(tmp_path / "knn"),
+               check=False)
+    one_line_error(proc, "k = 50 needs at least 50 training images, but there are only 10")
+    assert not (tmp_path / "knn").exists()
+
+
+def test_an_out_that_cannot_be_written_is_refused_before_training(tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")  # a parent that is a file stops root too (chmod does not)
+    proc = cli("train", "--arch", "mlp:16", *TINY, "--out", str(tmp_path / "a-file" / "run"), check=False)
+    one_line_error(proc, "cannot write in")
+    assert proc.stdout == ""  # no evaluation line: the training never started
+
+
+def test_an_existing_run_is_replaced_only_with_force(tmp_path):
+    out = tmp_path / "run"
+    cli("train", "--arch", "mlp:16", *TINY, "--out", str(out))
+    before = (out / "config.json").read_text()
+    proc = cli("train", "--arch", "mlp:16", *TINY, "--seed", "7", "--out", str(out), check=False)
+    one_line_error(proc, "already holds a run; add --force")
+    assert proc.stdout == "" and (out / "config.json").read_text() == before
+    cli("train", "--arch", "mlp:16", *TINY, "--seed", "7", "--out", str(out), "--force")
+    assert json.loads((out / "config.json").read_text())["seed"] == 7
+    (tmp_path / "notes.txt").write_text("mine")  # saving replaces the folder whole: never one with other files
+    proc = cli("train", "--arch", "mlp:16", *TINY, "--out", str(tmp_path), "--force", check=False)
+    one_line_error(proc, "other files in it")
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("arch", ["mlp:16", "linear"])  # linear: the loss stays finite, the weights blow up
+def test_an_absurd_learning_rate_ends_as_a_diverged_run_in_one_line(tmp_path, arch):
+    out = tmp_path / "boom"
+    proc = cli("train", "--arch", arch, "--optimizer", "sgd", "--lr", "1e30", *TINY, "--out", str(out),
+               check=False)
+    one_line_error(proc, "training diverged: the ")
+    assert "learning rate 1e+30 is too high" in proc.stderr
+    assert json.loads(proc.stdout.splitlines()[-1])["status"] == "diverged" and (out / "config.json").exists()
+
+
+def test_predict_fails_when_no_image_can_be_read(trained, tmp_path):
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    Image.new("RGB", (200, 200), "white").save(tmp_path / "blank.jpg")
+    args = [str(tmp_path / "broken.png"), str(tmp_path / "blank.jpg")]
+    proc = cli("predict", "--run", str(trained[0]), *args, check=False)
+    one_line_error(proc, "none of the 2 image(s) could be read")
+    assert [json.loads(line)["image"] for line in proc.stdout.splitlines()] == args
+
+
+def test_a_bad_setting_stops_the_check_and_the_worker_in_one_line():
+    assert cli("check-settings").stdout == "settings ok\n"
+    one_line_error(cli("check-settings", check=False, MNIST_LAB_WORKERS="abc"), "MNIST_LAB_WORKERS")
+    one_line_error(cli("worker", check=False, MNIST_LAB_QUEUE_PER_WORKSPACE="-1"), "MNIST_LAB_QUEUE_PER_WORKSPACE")
 
 
 def test_foreign_run_folder_is_refused(tmp_path):

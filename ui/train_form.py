@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from core.config import ConfigError, TrainConfig, family_of, parse_arch
+from core.config import MAX_WIDTH, ConfigError, TrainConfig, family_of, parse_arch
 from core.presets import PRESETS
 from ui.i18n import t
 
@@ -75,8 +75,8 @@ def arch_spec(form: dict) -> str:
         return "mlp:" + ",".join(str(w) for w in parse_widths(str(form.get("widths", ""))))
     if kind == "scratch":
         hidden = int(form.get("hidden") or 0)
-        if not 1 <= hidden <= 4096:
-            raise ConfigError(f"the hidden layer needs between 1 and 4096 units, got {hidden}", "config_hidden",
+        if not 1 <= hidden <= MAX_WIDTH:
+            raise ConfigError(f"the hidden layer needs between 1 and {MAX_WIDTH} units, got {hidden}", "config_hidden",
                               value=hidden)
         return f"scratch:{hidden}"
     if kind not in ARCH_KINDS:

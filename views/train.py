@@ -133,7 +133,7 @@ def status_ui(job, events: list[dict], compact: bool = False) -> None:
         return
     if state == "diverged":
         event = next((e for e in events if e["kind"] == "diverged"), {})
-        why = t("error.diverged", **event["params"]) if event.get("code") else event.get("reason", "")
+        why = t(f"error.{event['code']}", **event["params"]) if event.get("code") else event.get("reason", "")
         st.error(t("train.diverged", reason=why))
         st.markdown(t("train.tips") + "\n" + "\n".join(f"- {t(k, **v)}" for k, v, _ in divergence_tips(cfg)))
         st.button(t("train.tip.apply", lr=f"{lower_lr(cfg):g}"), key="train_apply_lr", on_click=_set_lr,

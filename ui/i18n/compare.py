@@ -121,7 +121,7 @@ EN = {
     # the one-line reading (core/experiments.py: summarize)
     "compare.sum.reached": "{label} reached {acc} ({threshold} after {epochs} epochs, {time})",
     "compare.sum.never": "{label} reached {acc} and never reached {threshold}",
-    "compare.sum.diverged": "{label} diverged (its loss became infinite)",
+    "compare.sum.diverged": "{label} diverged (its loss or its weights stopped being finite numbers)",
     "compare.sum.nothing": "{label} has no evaluation yet",
     "compare.sum.seconds": "{s} s",
     "compare.sum.sep": "; ",
@@ -255,7 +255,7 @@ ZH = {
     "compare.variant.momentum": "动量",
     "compare.sum.reached": "{label} 达到 {acc}（{epochs} 轮、{time}后达到 {threshold}）",
     "compare.sum.never": "{label} 达到 {acc}，始终没有达到 {threshold}",
-    "compare.sum.diverged": "{label} 发散了（损失变成了无穷大）",
+    "compare.sum.diverged": "{label} 发散了（损失或权重不再是有限的数）",
     "compare.sum.nothing": "{label} 还没有评估结果",
     "compare.sum.seconds": "{s} 秒",
     "compare.sum.sep": "；",
