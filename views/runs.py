@@ -85,6 +85,8 @@ def on_upload(key: str) -> None:
     uploaded = st.session_state.get(key)
     if uploaded is None:
         return
+    st.session_state["runs_upload_n"] = st.session_state.get("runs_upload_n", 0) + 1  # a fresh, empty uploader:
+    # the session lets go of the file's bytes whether it was added or refused
     try:
         name = add_uploaded_run(state.workspace(), uploaded.name, uploaded.getvalue())
     except LimitError as exc:
@@ -93,7 +95,6 @@ def on_upload(key: str) -> None:
     except RunError as exc:
         flash("error", t("runs.upload.bad", file=uploaded.name, msg=state.reason(exc)))
         return
-    st.session_state["runs_upload_n"] = st.session_state.get("runs_upload_n", 0) + 1  # a fresh, empty uploader
     st.session_state[PICK] = name
     flash("success", t("runs.upload.done", name=name))
 
