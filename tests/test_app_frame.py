@@ -40,3 +40,13 @@ def test_server_settings_suit_a_classroom():
     assert config["client"]["showErrorDetails"] == "none" and config["client"]["toolbarMode"] == "viewer"
     # a full gc.collect() after every fragment rerun held the GIL and starved the training threads
     assert config["runner"]["postScriptGC"] is False
+
+
+def test_a_bad_server_setting_is_one_clear_message_not_an_error_on_every_page(monkeypatch, small_mnist):
+    monkeypatch.setenv("MNIST_LAB_WORKERS", "abc")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["lang"] = "zh"
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [t("error.setting_bad", "zh", name="MNIST_LAB_WORKERS", value="abc")]
+    assert not at.title  # no page ran
