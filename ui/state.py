@@ -8,13 +8,14 @@ Streamlit drops the URL's query parameters when the user changes page (app.py wr
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 import streamlit as st
 
 from core import jobs, settings
 from core import workspaces as wss
-from core.data import MNIST, DataError, load_mnist
+from core.data import MNIST, load_mnist
 from core.runs import Run, list_run_dirs, open_run, safe_name
 from core.runs import unique_name as unique_name_in
 from ui.i18n import LANGS
@@ -143,24 +144,41 @@ def switch_workspace(ws: wss.Workspace) -> None:
 
 # ---- data -------------------------------------------------------------------------------------------------
 
-@st.cache_resource(show_spinner="Loading MNIST (downloaded once on first start) · 正在加载 MNIST（首次启动时下载）…")
-def _dataset(subset: tuple[int, int] | None) -> MNIST:
-    """Decoded once per server process and shared read-only by every session."""
+def _load(subset: tuple[int, int] | None) -> MNIST:
     data = load_mnist()
     return data.subset(*subset) if subset else data
 
 
+@st.cache_resource(show_spinner=False)
+def _loading(subset: tuple[int, int] | None) -> Future[MNIST]:
+    """MNIST, decoded once per server process in a thread of its own and shared read-only by every session:
+    a fresh server shows its first page at once, and only what draws the data waits for it."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mnist-load")
+    loading = pool.submit(_load, subset)
+    pool.shutdown(wait=False)  # the thread ends when the load does
+    return loading
+
+
 def dataset() -> MNIST:
-    return _dataset(settings.subset())
+    """The dataset, waiting for it with a notice where the caller draws while the server is still loading it."""
+    loading = _loading(settings.subset())
+    if not loading.done():
+        with st.spinner(t("app.loading")):
+            wait([loading])
+    if loading.exception() is not None:
+        st.rerun()  # data_problem() says why on the rerun
+    return loading.result()
 
 
 def data_problem() -> str | None:
-    """None when MNIST is available, else the reason it is not (the app then shows how to get it)."""
-    try:
-        dataset()
-    except DataError as exc:
-        return reason(exc)
-    return None
+    """None when MNIST is available or still loading, else the reason it is not (the app then says how to get it).
+    A failed load is forgotten once reported, so that the next visit tries again."""
+    subset = settings.subset()
+    loading = _loading(subset)
+    if not loading.done() or loading.exception() is None:
+        return None
+    _loading.clear(subset)
+    return reason(loading.exception())
 
 
 # ---- runs -------------------------------------------------------------------------------------------------

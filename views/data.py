@@ -12,6 +12,13 @@ from ui.state import dataset, t
 LAYOUTS = {"3×3": (3, 3), "4×6": (4, 6)}  # rows x columns of the sample grid
 ALL = -1  # the digit choice "all digits" (None would read as "nothing selected")
 
+# Every figure is built once per input and shared by all sessions (st.plotly_chart copies a figure and never
+# changes it): building them was most of this page's server time on each run.
+_figure = st.cache_resource(show_spinner=False, max_entries=256)
+image_grid_figure = _figure(dataviz.image_grid_figure)
+class_counts_figure = _figure(dataviz.class_counts_figure)
+histogram_figure = _figure(dataviz.histogram_figure)
+
 
 def _data_key() -> str:
     """Names the app's dataset for the caches (the full set, or the MNIST_LAB_SUBSET slice)."""
@@ -58,11 +65,10 @@ def browse_controls_ui() -> tuple[str, int | None, tuple[int, int], int]:
     return split, None if digit in (ALL, None) else digit, LAYOUTS[layout], st.session_state["data_seed"]
 
 
-data = dataset()
+st.title(t("data.title"))
+data = dataset()  # a fresh server may still be loading MNIST: the title shows while it waits
 key = _data_key()
 n_train, n_test = len(data.train_labels), len(data.test_labels)
-
-st.title(t("data.title"))
 st.markdown(t("data.intro", n_train=n_train, n_test=n_test))
 
 # ---- browse --------------------------------------------------------------------------------------
@@ -74,7 +80,7 @@ picked = dataviz.sample_indices(labels, digit, rows * cols, seed)
 pool = len(labels) if digit is None else int((labels == digit).sum())
 if picked:
     titles = [t("data.browse.label", label=int(labels[i]), index=i) for i in picked]
-    st.plotly_chart(dataviz.image_grid_figure(images[picked].numpy(), titles, cols, cell_px=170 if cols == 3 else 150),
+    st.plotly_chart(image_grid_figure(images[picked].numpy(), titles, cols, cell_px=170 if cols == 3 else 150),
                     key="data_grid", width="stretch" if cols > 3 else "content",
                     config={"displayModeBar": False})
     what = t("data.browse.any") if digit is None else t("data.browse.one", digit=digit)
@@ -87,7 +93,7 @@ else:
 st.header(t("data.counts.title"))
 train_counts, test_counts = _counts(key)
 st.markdown(t("data.counts.body", best=max(test_counts) / max(sum(test_counts), 1)))
-st.plotly_chart(dataviz.class_counts_figure(
+st.plotly_chart(class_counts_figure(
     train_counts, test_counts,
     titles=(t("data.counts.train", n=sum(train_counts)), t("data.counts.test", n=sum(test_counts))),
     xlabel=t("data.counts.x"), ylabel=t("data.counts.y"),
@@ -97,7 +103,7 @@ st.plotly_chart(dataviz.class_counts_figure(
 st.header(t("data.means.title"))
 st.markdown(t("data.means.body"))
 means = _means(key)
-st.plotly_chart(dataviz.image_grid_figure(
+st.plotly_chart(image_grid_figure(
     means, [t("data.means.label", digit=d) for d in range(10)], cols=10, cell_px=120,
     zmax=float(means.max()) or 255.0,
 ), key="data_means", width="stretch", config={"displayModeBar": False})
@@ -106,8 +112,7 @@ st.plotly_chart(dataviz.image_grid_figure(
 st.header(t("data.hist.title"))
 hist = _histogram(key)
 st.markdown(t("data.hist.body", zero=hist[0] / max(sum(hist), 1)))
-st.plotly_chart(dataviz.histogram_figure(hist, xlabel=t("data.hist.x"), ylabel=t("data.hist.y"),
-                                         hover=t("data.hist.hover")),
+st.plotly_chart(histogram_figure(hist, xlabel=t("data.hist.x"), ylabel=t("data.hist.y"), hover=t("data.hist.hover")),
                 key="data_hist", width="stretch", config={"displayModeBar": False})
 
 # ---- normalisation -------------------------------------------------------------------------------

@@ -14,6 +14,20 @@ from ui.widgets import no_workers_ui
 QUICK_PRESET = "mlp-adam"  # the quick model: the preset's 784-128-64-10 network for a single epoch
 FRESH_ARCH = "mlp:128,64"  # the untrained network shown when the session has no run
 
+# Every figure is built once per input and shared by all sessions (st.plotly_chart copies a figure and never
+# changes it): building them was most of this page's server time on each run.
+_figure = st.cache_resource(show_spinner=False, max_entries=512)
+pixel_grid_figure = _figure(dataviz.pixel_grid_figure)
+vector_strip_figure = _figure(dataviz.vector_strip_figure)
+network_figure = _figure(dataviz.network_figure)
+scores_probs_figure = _figure(dataviz.scores_probs_figure)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def untrained_outputs(index: int, n_test: int, _image) -> tuple[list[float], list[float]]:
+    """The untrained network's outputs for test image `index` (building the network costs more than using it)."""
+    return dataviz.untrained_outputs(_image, FRESH_ARCH)
+
 
 def steps_ui() -> None:
     """The three-step path, each with a link to its page."""
@@ -54,10 +68,10 @@ def quick_train_ui(n_train: int) -> None:
             st.page_link("views/train.py", label=t("home.quick.watch"), icon="🏋️")
 
 
-data = dataset()
 st.title(t("home.title"))
 st.markdown(t("home.intro"))
 steps_ui()
+data = dataset()  # a fresh server may still be loading MNIST: the page so far shows while it waits
 quick_train_ui(len(data.train_labels))
 
 st.divider()
@@ -83,15 +97,15 @@ left.markdown(t("home.grid.body"))
 with right:
     zeros = st.toggle(t("home.grid.zeros"), key="home_zeros", help=t("home.grid.zeros.help"))
     st.markdown(t("home.grid.ink", share=float((image > 0).float().mean())))
-grid = dataviz.pixel_grid_figure(image.numpy(), show_zeros=zeros, highlight_row=row, hover=t("home.grid.hover"))
+grid = pixel_grid_figure(image.numpy(), show_zeros=zeros, highlight_row=row, hover=t("home.grid.hover"))
 st.plotly_chart(grid, key="home_grid", width="stretch", config={"displayModeBar": False})
 
 # ② flattening
 st.subheader(t("home.flat.title"))
 start, stop = dataviz.row_slice(row)
 st.markdown(t("home.flat.body", row=row, start=start, stop=stop - 1))
-st.plotly_chart(dataviz.vector_strip_figure(image.numpy(), highlight_row=row, xlabel=t("home.flat.axis"),
-                                            hover=t("home.flat.hover")),
+st.plotly_chart(vector_strip_figure(image.numpy(), highlight_row=row, xlabel=t("home.flat.axis"),
+                                    hover=t("home.flat.hover")),
                 key="home_strip", width="stretch", config={"displayModeBar": False})
 normalised = data.images("test")[index]  # [1, 28, 28], exactly what the networks receive
 st.markdown(t("home.flat.values", start=start, stop=stop - 1, row=row))
@@ -108,7 +122,7 @@ if sizes is None:
 names = [t("home.layers.input"), *[t("home.layers.hidden")] * (len(sizes) - 2), t("home.layers.output")]
 params = dataviz.parameter_count(sizes)
 lcol, rcol = st.columns([3, 2])
-lcol.plotly_chart(dataviz.network_figure(sizes, names), key="home_layers", width="stretch",
+lcol.plotly_chart(network_figure(sizes, names), key="home_layers", width="stretch",
                   config={"displayModeBar": False, "staticPlot": True})
 rcol.markdown(t("home.layers.body", params=params))
 
@@ -123,9 +137,9 @@ if run is not None:
         st.caption(t("home.out.noscores", name=run.name, arch=arch))
 else:
     st.info(t("home.out.untrained"))
-    scores, probs = dataviz.untrained_outputs(normalised, FRESH_ARCH)
+    scores, probs = untrained_outputs(index, n_test, normalised)
 titles = (t("home.out.scores"), t("home.out.probs") if scores is not None else t("home.out.probs.plain"))
-st.plotly_chart(dataviz.scores_probs_figure(scores, probs, label, titles, xlabel=t("common.digit")),
+st.plotly_chart(scores_probs_figure(scores, probs, label, titles, xlabel=t("common.digit")),
                 key="home_probs", width="stretch", config={"displayModeBar": False})
 pred = max(range(10), key=lambda d: probs[d])
 st.markdown(t("home.out.answer", pred=pred, p=probs[pred], label=label))

@@ -8,6 +8,8 @@ import streamlit as st
 from core import inside as ins
 from ui.figures import inside as plots
 from ui.figures.style import probability_bars
+from ui.i18n import LANGS
+from ui.i18n import t as translate
 from ui.state import dataset, run_picker_ui, t
 from ui.widgets import digit_image
 
@@ -15,6 +17,7 @@ DRAW_KEY = "draw_image"  # the Draw page leaves its current 28x28 input ([0, 1] 
 MAX_UNITS = 256  # most weight images drawn at once
 DEFAULT_UNITS = 64
 TOP_UNITS = 8  # first-layer units shown for "fired most"
+TABS = ("weights", "one", "pca")  # only the open tab is built: building all three made leaving the page slow
 FIG_KEYS = ("unit", "value", "weight", "relative", "activation", "digit", "pc1", "pc2", "variance", "out", "in",
             "map", "filter", "image")
 
@@ -63,8 +66,9 @@ def input_ui(data) -> tuple:
     drawn = drawing()
     source = "test"
     if drawn is not None:
+        st.session_state.setdefault("inside_source", "draw")
         source = st.segmented_control(
-            t("inside.input.source"), ["draw", "test"], default="draw", key="inside_source",
+            t("inside.input.source"), ["draw", "test"], key="inside_source",
             format_func=lambda s: t(f"inside.input.{s}"), help=t("inside.input.source.help"),
         ) or "test"
     if source == "draw":
@@ -111,11 +115,10 @@ def weights_ui(run, kind: str) -> None:
     left, right = st.columns([2, 1], vertical_alignment="bottom")
     shown = n
     if n > DEFAULT_UNITS:
-        shown = left.slider(t("inside.weights.count"), min_value=8, max_value=min(n, MAX_UNITS),
-                            value=DEFAULT_UNITS, step=8, key=f"inside_units_{run.name}",
-                            help=t("inside.weights.count.help", n=n))
-    shared = right.toggle(t("inside.weights.shared"), value=False, key="inside_shared",
-                          help=t("inside.weights.shared.help"))
+        st.session_state.setdefault(f"inside_units_{run.name}", DEFAULT_UNITS)
+        shown = left.slider(t("inside.weights.count"), min_value=8, max_value=min(n, MAX_UNITS), step=8,
+                            key=f"inside_units_{run.name}", help=t("inside.weights.count.help", n=n))
+    shared = right.toggle(t("inside.weights.shared"), key="inside_shared", help=t("inside.weights.shared.help"))
     if kind == "linear":
         titles, cols = [f"{t('inside.fig.digit')} {d}" for d in range(n)], 5
     else:
@@ -179,8 +182,10 @@ def one_image_cnn_ui(run, data) -> None:
     st.subheader(t("inside.maps"))
     st.caption(t("inside.maps.intro"))
     a, b = st.columns(2)
-    every = a.toggle(t("inside.maps.all"), value=True, key="inside_maps_all", help=t("inside.maps.all.help"))
-    shared = b.toggle(t("inside.maps.shared"), value=True, key="inside_maps_shared", help=t("inside.maps.shared.help"))
+    st.session_state.setdefault("inside_maps_all", True)
+    st.session_state.setdefault("inside_maps_shared", True)
+    every = a.toggle(t("inside.maps.all"), key="inside_maps_all", help=t("inside.maps.all.help"))
+    shared = b.toggle(t("inside.maps.shared"), key="inside_maps_shared", help=t("inside.maps.shared.help"))
     for j, (name, maps) in enumerate(ins.feature_maps(run.model, x)):
         if not every and "Conv" not in name:
             continue
@@ -201,9 +206,9 @@ def pca_ui(run, kind: str, data) -> None:
     low = min(200, n_test)
     n = n_test
     if n_test > low:
+        st.session_state.setdefault("inside_pca_n", min(1000, n_test))
         n = st.slider(t("inside.pca.count"), min_value=low, max_value=min(2000, n_test),
-                      value=min(1000, n_test), step=100 if n_test >= 300 else 1, key="inside_pca_n",
-                      help=t("inside.pca.count.help"))
+                      step=100 if n_test >= 300 else 1, key="inside_pca_n", help=t("inside.pca.count.help"))
     labels = data.test_labels[:n].numpy()
     with st.spinner(t("inside.pca.computing", n=n)):
         raw, raw_ev = _pixel_pca(n, n_test, data)
@@ -239,6 +244,28 @@ def knn_ui(knn, data) -> None:
     st.caption(t("inside.knn.hint"))
 
 
+# ---- tabs ---------------------------------------------------------------------------------------------
+
+def keep_widgets(run) -> None:
+    """Streamlit forgets the value of a widget it did not draw in a run, and a closed tab draws nothing: writing
+    the values back on every run keeps them (the widgets are given their defaults through session state)."""
+    for key in ("inside_source", "inside_index", "inside_shared", "inside_maps_all", "inside_maps_shared",
+                "inside_pca_n", f"inside_units_{run.name}", f"inside_conv_{run.name}"):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def tabs_ui() -> dict:
+    """The three tabs, which rerun the page when one is opened; returns {tab: container}."""
+    labels = [t(f"inside.tab.{tab}") for tab in TABS]
+    open_label = st.session_state.get("inside_tab")
+    if open_label is not None and open_label not in labels:  # the language changed: open the same tab
+        for tab, label in zip(TABS, labels, strict=True):
+            if open_label in {translate(f"inside.tab.{tab}", lang) for lang in LANGS}:
+                st.session_state["inside_tab"] = label
+    return dict(zip(TABS, st.tabs(labels, key="inside_tab", on_change="rerun"), strict=True))
+
+
 # ---- the page -----------------------------------------------------------------------------------------
 
 st.title("🧠 " + t("inside.title"))
@@ -246,6 +273,7 @@ st.markdown(t("inside.intro"))
 run = run_picker_ui(key="inside_run")
 if run is None:
     st.stop()
+keep_widgets(run)
 if run.diverged:  # NaN or inf weights: no picture or PCA means anything
     st.warning(t("inside.diverged"))
     st.stop()
@@ -261,16 +289,19 @@ if kind == "knn":
 
 hidden = getattr(run.model, "hidden", None) if kind == "scratch" else None
 st.caption(t(f"inside.kind.{kind}", hidden=hidden) if kind == "scratch" else t(f"inside.kind.{kind}"))
-tab_weights, tab_one, tab_pca = st.tabs([t("inside.tab.weights"), t("inside.tab.one"), t("inside.tab.pca")])
-with tab_weights:
-    if kind == "cnn":
-        filters_ui(run)
-    else:
-        weights_ui(run, kind)
-with tab_one:
-    if kind == "cnn":
-        one_image_cnn_ui(run, data)
-    else:
-        one_image_mlp_ui(run, kind, data)
-with tab_pca:
-    pca_ui(run, kind, data)
+tabs = tabs_ui()
+if tabs["weights"].open:
+    with tabs["weights"]:
+        if kind == "cnn":
+            filters_ui(run)
+        else:
+            weights_ui(run, kind)
+if tabs["one"].open:
+    with tabs["one"]:
+        if kind == "cnn":
+            one_image_cnn_ui(run, data)
+        else:
+            one_image_mlp_ui(run, kind, data)
+if tabs["pca"].open:
+    with tabs["pca"]:
+        pca_ui(run, kind, data)

@@ -64,3 +64,25 @@ def test_draw_a_one_with_the_mouse_and_read_the_prediction(page, server):
     value = page.locator(".st-key-draw_prediction [data-testid=stMetricValue]").inner_text().strip()
     assert value == "1"
     assert errors_on(page) == []
+
+
+def test_inside_builds_a_tab_when_it_is_opened_and_keeps_the_others_settings(page, server):
+    open_page(page, server, "inside")
+    page.locator(".st-key-inside_weights .js-plotly-plot").wait_for()
+    assert page.locator(".st-key-inside_activations").count() == 0  # a closed tab is not built
+    tabs = page.get_by_role("tab")
+    tabs.filter(has_text=t("inside.tab.one")).click()
+    page.locator(".st-key-inside_activations .js-plotly-plot").wait_for(timeout=60_000)
+    index = page.locator(".st-key-inside_index input")
+    index.fill("7")
+    index.press("Enter")
+    caption = t("inside.input.caption.test", i=7, label=0, pred=0, p=0.0).split(":")[0] + ":"  # "Test image 7:"
+    page.get_by_text(caption).first.wait_for(timeout=60_000)
+    tabs.filter(has_text=t("inside.tab.pca")).click()
+    page.locator(".st-key-inside_pca_raw .js-plotly-plot").wait_for(timeout=60_000)
+    assert page.locator(".st-key-inside_activations").count() == 0
+    tabs.filter(has_text=t("inside.tab.one")).click()
+    page.locator(".st-key-inside_activations .js-plotly-plot").wait_for(timeout=60_000)
+    assert index.input_value() == "7"  # the image chosen before is still the one followed
+    page.get_by_text(caption).first.wait_for()
+    assert errors_on(page) == []

@@ -3,6 +3,7 @@
 EN = {
     "app.title": "MNIST Lab",
     "app.language": "Language",
+    "app.loading": "Loading MNIST (downloaded once on first start)…",
     "nav.home": "Home",
     "nav.data": "Data",
     "nav.train": "Train",
@@ -45,6 +46,7 @@ EN = {
 ZH = {
     "app.title": "MNIST 实验室",
     "app.language": "语言",
+    "app.loading": "正在加载 MNIST（首次启动时下载）…",
     "nav.home": "首页",
     "nav.data": "数据",
     "nav.train": "训练",
