@@ -258,3 +258,16 @@ def test_fine_tuning_says_when_nothing_could_be_held_back(tiny_run, small_mnist,
     at.button(key="draw_ft_go").click().run()
     assert not at.exception
     assert any("the 10 drawings it trained on" in s.value and "none held back" in s.value for s in at.success)
+
+
+def test_every_run_reads_the_drawing_up_to_the_newest_that_stay_loaded(tiny_run, tmp_path, monkeypatch):
+    from core.runs import WEIGHTS_CACHED
+
+    monkeypatch.setenv("MNIST_LAB_CLASS_DIR", str(tmp_path / "class"))
+    at = open_view("draw", {f"run-{i:02d}": tiny_run for i in range(WEIGHTS_CACHED + 2)})
+    at.session_state[CANVAS] = canvas_state(drawn_one())
+    at.run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "Run" in d.value.columns)
+    assert list(table["Run"]) == [f"run-{i:02d}" for i in range(2, WEIGHTS_CACHED + 2)]  # the newest
+    assert any(f"{WEIGHTS_CACHED} newest of {WEIGHTS_CACHED + 2} runs" in c.value for c in at.caption)

@@ -12,7 +12,7 @@ from core.errors import LabError
 from core.knn import KNN
 from core.limits import LimitError
 from core.preprocess import Preprocessed, canvas_to_mnist, load_image
-from core.runs import Run
+from core.runs import WEIGHTS_CACHED, Run
 from core.saliency import gradient_saliency, occlusion_saliency, overlay
 from core.training import predict_proba
 from ui.canvas import clear_canvas, drawing_canvas_ui
@@ -132,12 +132,13 @@ def bars_ui(probs: np.ndarray) -> None:
 
 
 def all_runs_ui(x: torch.Tensor) -> None:
-    """The same input judged by every run of the session, side by side."""
-    available = runs()
+    """The same input judged by the workspace's runs (and the shared ones), side by side: the newest
+    WEIGHTS_CACHED of them, so that a drawing never loads more models than a process keeps loaded."""
+    readable = {name: run for name, run in runs().items() if not run.diverged}  # a diverged run reads nothing
+    newest = list(readable)[-WEIGHTS_CACHED:]
     names, rows, probs = [], [], []
-    for name, run in available.items():
-        if run.diverged:  # kept for its curve, but it reads nothing
-            continue
+    for name in newest:
+        run = readable[name]
         p = predict_proba(run.model, x)[0].numpy()
         names.append(name)
         probs.append(p)
@@ -150,6 +151,8 @@ def all_runs_ui(x: torch.Tensor) -> None:
             t("common.accuracy"): st.column_config.NumberColumn(format="percent"),
         },
     )
+    if len(readable) > len(newest):
+        st.caption(t("draw.all.newest", n=len(newest), total=len(readable)))
     if len(names) > 1:
         st.plotly_chart(runs_heatmap(names, np.stack(probs), t("common.digit")), key="draw_runs_heatmap",
                         config={"displayModeBar": False})
