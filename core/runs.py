@@ -89,6 +89,12 @@ class Run:
                 self.__dict__["_finite"] = True
         return not self.__dict__["_finite"]
 
+    @property
+    def version(self) -> tuple:
+        """Names these weights for a cache without loading them: a DiskRun's weights file and its time; for a run
+        held only in memory, its model's id."""
+        return ("memory", id(self.model))
+
     def evals(self, full_only: bool = False) -> list[dict]:
         return [e for e in self.history if e["kind"] == "eval" and (e.get("full") or not full_only)]
 
@@ -470,6 +476,11 @@ class DiskRun(Run):
     def model(self, value) -> None:  # Run's __init__ sets it; the weights on disk are the model
         if value is not None:
             raise AttributeError("a DiskRun's model is its weights file")
+
+    @property
+    def version(self) -> tuple:
+        path = self.folder / "model.safetensors"
+        return (str(path), path.stat().st_mtime_ns)
 
     @property
     def diverged(self) -> bool:

@@ -233,7 +233,7 @@ def class_set() -> tuple[np.ndarray, np.ndarray]:
 def class_eval(run: Run, images: np.ndarray, labels: np.ndarray) -> dict:
     """evaluate_images, remembered per run and class-set content for this session."""
     cache = st.session_state.setdefault("draw_class_eval", {})
-    sig = (run.name, id(run.model), len(labels), hash(labels.tobytes()), hash(images.tobytes()))
+    sig = (run.name, run.version, len(labels), hash(labels.tobytes()), hash(images.tobytes()))
     if sig not in cache:
         if len(cache) > 32:
             cache.clear()

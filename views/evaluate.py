@@ -19,14 +19,14 @@ DIGITS = [ANY, *range(10)]  # ANY: no filter on that digit
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _final_predictions(name: str, model_id: int, n_test: int, _model, _data) -> tuple[object, ev.Predictions]:
-    """The final model's test probabilities, once per run (the model is kept so that its id stays unique)."""
-    return _model, ev.test_predictions(_model, _data)
+def _final_predictions(name: str, version: tuple, n_test: int, _run, _data) -> ev.Predictions:
+    """The final model's test probabilities, once per version of a run's weights (loaded only on a miss)."""
+    return ev.test_predictions(_run.model, _data)
 
 
 def predictions_for(run, data) -> ev.Predictions:
     with st.spinner(t("evaluate.computing", name=run.name)):
-        return _final_predictions(run.name, id(run.model), len(data.test_labels), run.model, data)[1]
+        return _final_predictions(run.name, run.version, len(data.test_labels), run, data)
 
 
 def apply_cell_click() -> None:

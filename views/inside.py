@@ -29,15 +29,16 @@ def fig_labels() -> dict:
 # ---- cached computations ------------------------------------------------------------------------------
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _learned_pca(name: str, model_id: int, n: int, n_test: int, _model, _data) -> tuple:
-    """PCA of what the final layer sees (the scores for a linear model); the model is kept so its id stays unique."""
+def _learned_pca(name: str, version: tuple, n: int, n_test: int, _run, _data) -> tuple:
+    """PCA of what the final layer sees (the scores for a linear model), once per version of a run's weights."""
+    _model = _run.model
     images = _data.images("test")[:n]
     if ins.model_kind(_model) == "linear":
         feats = ins.output_scores(_model, images)
     else:
         feats = ins.hidden_representation(_model, images)
     coords, explained = ins.pca_2d(feats)
-    return _model, coords.numpy(), explained.numpy(), int(feats.shape[1])
+    return coords.numpy(), explained.numpy(), int(feats.shape[1])
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -212,7 +213,7 @@ def pca_ui(run, kind: str, data) -> None:
     labels = data.test_labels[:n].numpy()
     with st.spinner(t("inside.pca.computing", n=n)):
         raw, raw_ev = _pixel_pca(n, n_test, data)
-        _, learned, learned_ev, dim = _learned_pca(run.name, id(run.model), n, n_test, run.model, data)
+        learned, learned_ev, dim = _learned_pca(run.name, run.version, n, n_test, run, data)
     if kind == "linear":
         st.caption(t("inside.pca.linear"))
     title = t("inside.pca.scores") if kind == "linear" else t("inside.pca.hidden", d=dim)
