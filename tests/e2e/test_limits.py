@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from core import settings
 from core.runs import load_run, run_to_zip
-from tests.e2e.conftest import PREPARED_RUN, errors_on, open_page, wait_for_app, wait_until, workspace_id
+from tests.e2e.conftest import (
+    PREPARED_RUN,
+    errors_on,
+    job_records,
+    open_page,
+    wait_for_app,
+    wait_until,
+    workspace_id,
+)
 from tests.e2e.test_failures import english_sentences
 
 UPLOADER = '[data-testid="stFileUploaderDropzoneInput"]'
@@ -31,3 +39,20 @@ def test_uploading_faster_than_the_limit_is_refused_kindly_in_chinese(page, serv
     assert not english_sentences(text.replace("my-run.zip", "")), text
     assert not errors_on(page)
     assert len(list(runs_dir.iterdir())) == allowed  # the refused upload added nothing
+
+
+def test_start_clicked_in_two_tabs_of_one_workspace_makes_one_job(browser, page, server, server_dir):
+    from tests.e2e.conftest import new_page
+    from ui.i18n import t
+
+    open_page(page, server, "train")
+    wid = workspace_id(page)
+    other = new_page(browser)
+    open_page(other, server, f"train?ws={wid}")  # the same workspace, its Start button still enabled
+    page.get_by_role("button", name=t("train.start")).click()
+    wait_until(lambda: job_records(server_dir, wid), 30, "the first click's job")
+    other.get_by_role("button", name=t("train.start")).click()
+    wait_for_app(other)
+    other.wait_for_timeout(2000)  # a second job, if any, has been written by now
+    assert len(job_records(server_dir, wid)) == 1
+    other.context.close()
