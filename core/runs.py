@@ -462,11 +462,12 @@ class DiskRun(Run):
 
     @property
     def model(self):
-        path = self.folder / "model.safetensors"
-        key = (str(path), path.stat().st_mtime_ns, self.config)
+        key = (*self.version, self.config)
         if key not in _weights:
-            _weights[key] = model_from_bytes(self.config, _read_files(self.folder, ["model.safetensors"])[
-                "model.safetensors"])
+            blob = _read_files(self.folder, ["model.safetensors"]).get("model.safetensors")
+            if blob is None:  # removed since it was listed (another tab deleted the run)
+                raise RunError(f"no run at {self.folder} any more", "no_run", folder=str(self.folder))
+            _weights[key] = model_from_bytes(self.config, blob)
             while len(_weights) > WEIGHTS_CACHED:
                 _weights.popitem(last=False)
         _weights.move_to_end(key)
@@ -480,7 +481,10 @@ class DiskRun(Run):
     @property
     def version(self) -> tuple:
         path = self.folder / "model.safetensors"
-        return (str(path), path.stat().st_mtime_ns)
+        try:
+            return (str(path), path.stat().st_mtime_ns)
+        except OSError:  # removed since it was listed: loading it says so
+            return (str(path), None)
 
     @property
     def diverged(self) -> bool:
@@ -488,12 +492,7 @@ class DiskRun(Run):
         its history; the weights themselves are checked once something has loaded them."""
         if self.status == "diverged":
             return True
-        path = self.folder / "model.safetensors"
-        try:
-            loaded = (str(path), path.stat().st_mtime_ns, self.config) in _weights
-        except OSError:
-            return False
-        return loaded and super().diverged
+        return (*self.version, self.config) in _weights and super().diverged
 
 
 WEIGHTS_CACHED = 8  # models kept loaded per process (a pixel kNN is about 190 MB once loaded)

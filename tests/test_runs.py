@@ -215,3 +215,23 @@ def test_summary_row(tiny_run):
     assert row["name"] == "tiny-mlp" and row["arch"] == "mlp:32" and row["batch_size"] == 32
     assert row["test_acc"] == tiny_run.test_acc and row["status"] == "finished" and row["origin"] == "trained"
     assert row["seconds"] > 0
+
+
+def test_an_opened_run_loads_its_weights_when_used_and_says_so_when_they_are_gone(tiny_run, tmp_path):
+    import shutil
+
+    from core import runs
+
+    folder = save_run(tiny_run, tmp_path / "lazy")
+    runs._weights.clear()
+    opened = runs.open_run(folder)
+    assert opened.test_acc == tiny_run.test_acc and opened.history == tiny_run.history
+    assert not runs._weights and not opened.diverged  # listed, read, not loaded
+    x = torch.zeros(1, 1, 28, 28)
+    assert torch.allclose(predict_proba(opened.model, x), predict_proba(tiny_run.model, x))
+    assert len(runs._weights) == 1
+    shutil.rmtree(folder)
+    runs._weights.clear()
+    with pytest.raises(RunError) as gone:
+        predict_proba(opened.model, x)
+    assert gone.value.code == "no_run"
