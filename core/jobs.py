@@ -372,7 +372,7 @@ def submit(ws: Workspace, config: TrainConfig, name: str | None = None, n_train:
 def _check_room(ws: Workspace, n: int) -> None:
     """JobError("queue_full") unless `n` more jobs fit beside the workspace's queued and running ones
     (caller holds the workspace lock)."""
-    limits.check_disk(ws.folder, 0, settings.workspace_bytes(), "ws_disk_full")  # a full workspace trains no more
+    limits.check_workspace_room(ws, 0)  # a full workspace (or a full data folder) trains no more
     limit = settings.queue_per_workspace()
     live = [r for r in _records(ws) if r["state"] in ("queued", "running")]
     if len(live) + n > limit + 1:

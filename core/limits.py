@@ -12,6 +12,7 @@ import os
 import time
 from pathlib import Path
 
+from core import settings
 from core.errors import LabError
 from core.workspaces import Workspace
 
@@ -44,6 +45,13 @@ def check_disk(folder: str | Path, adding: int, limit: int, code: str) -> None:
     if used + adding > limit:
         raise LimitError(f"{folder} holds {_mb(used)}; adding {_mb(adding)} would pass its limit of {_mb(limit)}",
                          code, used=_mb(used), limit=_mb(limit))
+
+
+def check_workspace_room(ws: Workspace, adding: int) -> None:
+    """Refuse `adding` bytes to the workspace when it, or all workspaces together (a student opening one new
+    workspace after another), would pass their limit."""
+    check_disk(ws.folder, adding, settings.workspace_bytes(), "ws_disk_full")
+    check_disk(ws.folder.parent, adding, settings.home_bytes(), "home_disk_full")  # every workspace's folder
 
 
 def take(ws: Workspace, action: str, per_minute: int) -> None:

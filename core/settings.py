@@ -12,6 +12,7 @@
 | MNIST_LAB_SUBSET                | unset            | TRAIN,TEST: use only the first images (tests, slow machines) |
 | MNIST_LAB_WORKSPACE_MB          | 500              | disk one workspace may fill with runs (uploads, jobs)  |
 | MNIST_LAB_SHARED_MB             | 2000             | disk the server's shared runs folder may fill          |
+| MNIST_LAB_HOME_MB               | 20000            | disk all workspaces together may fill                  |
 | MNIST_LAB_SAVES_PER_MINUTE      | 6                | runs a workspace may upload or share per minute       |
 | MNIST_LAB_DRAWINGS_PER_MINUTE   | 30               | class-set drawings a workspace may add per minute     |
 | MNIST_LAB_CLASS_MAX             | 2000             | drawings the class test set holds at most             |
@@ -91,6 +92,10 @@ def workspace_bytes() -> int:
     return _whole("MNIST_LAB_WORKSPACE_MB", 500, 1) * 1024 * 1024
 
 
+def home_bytes() -> int:
+    return _whole("MNIST_LAB_HOME_MB", 20000, 1) * 1024 * 1024
+
+
 def shared_bytes() -> int:
     return _whole("MNIST_LAB_SHARED_MB", 2000, 1) * 1024 * 1024
 
@@ -126,5 +131,5 @@ def subset() -> tuple[int, int] | None:
 def check_all() -> None:
     """Read every setting once, so a bad value stops the app or a worker at start (SettingError names it)."""
     for read in (data_dir, home, queue_url, workers, queue_per_workspace, keep_days, runs_dir, class_dir,
-                 workspace_bytes, shared_bytes, saves_per_minute, drawings_per_minute, class_max, subset):
+                 workspace_bytes, home_bytes, shared_bytes, saves_per_minute, drawings_per_minute, class_max, subset):
         read()

@@ -75,3 +75,15 @@ def test_the_class_set_stops_at_its_size(tmp_path, monkeypatch):
         classset.add_drawing(tmp_path, digit, 3)
     assert refused.value.code == "class_set_full" and refused.value.params["limit"] == 3
     assert len(classset.drawing_files(tmp_path)) == 3
+
+
+def test_all_workspaces_together_have_a_limit(tiny_run, monkeypatch):
+    """A student who opens one new workspace after another still meets a limit: the data folder's."""
+    first, second = new_workspace(), new_workspace()
+    (first.folder / "big.bin").write_bytes(b"\0" * 1024 * 1024)
+    monkeypatch.setenv("MNIST_LAB_HOME_MB", "1")
+    with pytest.raises(LimitError) as refused:
+        jobs.submit(second, TrainConfig(arch="mlp:32", device="cpu"))
+    assert refused.value.code == "home_disk_full"
+    with pytest.raises(LimitError):
+        add_uploaded_run(second, "run.zip", run_to_zip(tiny_run))

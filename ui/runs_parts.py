@@ -73,7 +73,7 @@ def add_uploaded_run(ws: Workspace, filename: str, blob: bytes) -> str:
     """Validate an uploaded zip and save the run it holds into the workspace; returns its name there.
     LimitError when the workspace uploaded too often or is full, RunError when the zip is not a run."""
     limits.take(ws, "saves", settings.saves_per_minute())  # counted before the work of validating it
-    limits.check_disk(ws.folder, len(blob), settings.workspace_bytes(), "ws_disk_full")
+    limits.check_workspace_room(ws, len(blob))
     stem = safe_name(Path(filename).stem) if filename else "uploaded"
     run = run_from_zip(blob, name=stem)  # raises RunError before anything is written
     name = unique_name(_taken(ws), run.name)

@@ -21,6 +21,8 @@ EN = {
                           "first",
     "error.shared_disk_full": "the server's shared folder holds {used}, its limit is {limit}: ask your teacher to "
                               "clear it",
+    "error.home_disk_full": "the server's workspaces hold {used} together, their limit is {limit}: ask your teacher "
+                            "to remove old workspaces (python -m core workspaces prune)",
     "error.too_fast": "that was {n} times in the last minute, the most one workspace may; try again in {wait} s",
     "error.class_set_full": "the class test set already holds {limit} drawings, the most it may hold: review it "
                             "and remove some first",
@@ -93,6 +95,7 @@ ZH = {
     "error.image_too_big": "该图像有 {width}x{height} 个像素，超过 {limit} 百万：请裁剪或缩小后再上传",
     "error.ws_disk_full": "这个工作区的训练记录已占用 {used}，上限为 {limit}：请先删除或下载一些训练记录",
     "error.shared_disk_full": "服务器的共享文件夹已占用 {used}，上限为 {limit}：请老师先清理",
+    "error.home_disk_full": "服务器上所有工作区共占用 {used}，上限为 {limit}：请老师删除旧的工作区",
     "error.too_fast": "过去一分钟内已经做了 {n} 次，这是一个工作区的上限；请在 {wait} 秒后再试",
     "error.class_set_full": "班级测试集已有 {limit} 张画，达到上限：请先检查并删除一些",
     "error.image_unreadable": "该文件不是可读取的图像（请使用 PNG 或 JPEG）",
