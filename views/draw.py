@@ -497,9 +497,8 @@ with col_in:
     add_box = st.container()  # "add to the class test set", filled once the input is preprocessed
 with col_out:
     st.subheader(t("draw.prediction"))
-    col_pick, col_bars = st.columns([1, 1.6])
-    with col_pick:
-        run = run_picker_ui(key="draw_run")
+    run = run_picker_ui(key="draw_run")  # the column's whole width: a run's label is long
+    col_pred, col_bars = st.columns([1, 1.6])
 
 toggles_box = st.container()
 options = {name: st.session_state.get(key, True) for name, key in TOGGLES}
@@ -510,7 +509,7 @@ with add_box:
     add_to_class_ui(pre, known)
 
 with col_out:
-    with col_pick:
+    with col_pred:
         probs = prediction_ui(run, x)
     if probs is not None:
         with col_bars:
