@@ -20,16 +20,19 @@ ROOT = Path(__file__).resolve().parents[1]
 PEAK_MB = 60  # what reading one image may add to a process's peak memory
 
 PROBE = textwrap.dedent("""
-    import json, resource, sys
+    import json, re, sys
     from core.errors import LabError
     from core.preprocess import load_image
     data = open(sys.argv[1], "rb").read()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    def kb(key):
+        return int(re.search(key + r":\s+(\d+)", open("/proc/self/status").read()).group(1))
+    open("/proc/self/clear_refs", "w").write("5")  # the peak (VmHWM) starts again from what is resident now
+    before = kb("VmRSS")
     try:
         shape, code = list(load_image(data).shape), None
     except LabError as exc:
         shape, code = None, exc.code
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    after = kb("VmHWM")
     print(json.dumps({"shape": shape, "code": code, "peak_kb": after - before}))
 """)
 
