@@ -19,7 +19,7 @@ from core.preprocess import MAX_PIXELS, canvas_to_mnist, load_image
 ROOT = Path(__file__).resolve().parents[1]
 PEAK_MB = 60  # what reading one image may add to a process's peak memory
 
-PROBE = textwrap.dedent("""
+PROBE = textwrap.dedent(r"""
     import json, re, sys
     from core.errors import LabError
     from core.preprocess import load_image

@@ -82,7 +82,7 @@ def huge_tensor_claim() -> bytes:
 
 BOMBS = [line_bomb, short_line_bomb, header_key_bomb, huge_model_config, huge_tensor_claim]
 
-PROBE = textwrap.dedent("""
+PROBE = textwrap.dedent(r"""
     import json, re, sys
     from core.runs import RunError, run_from_zip
     blob = open(sys.argv[1], "rb").read()
