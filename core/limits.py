@@ -20,7 +20,8 @@ WINDOW = 60.0  # seconds: the "per minute" of every rate
 
 
 class LimitError(LabError):
-    """A limit reached; `code` names which (ws_disk_full, shared_disk_full, too_fast, class_set_full)."""
+    """A limit reached; `code` names which (ws_disk_full, home_disk_full, shared_disk_full, too_fast,
+    class_set_full)."""
 
 
 def folder_bytes(folder: str | Path) -> int:
