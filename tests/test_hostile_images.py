@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,26 +10,9 @@ from PIL import Image
 
 from core.errors import LabError
 from core.preprocess import MAX_PIXELS, canvas_to_mnist, load_image
+from tests.peak import in_fresh_process
 
-ROOT = Path(__file__).resolve().parents[1]
 PEAK_MB = 60  # what reading one image may add to a process's peak memory
-
-PROBE = textwrap.dedent(r"""
-    import json, re, sys
-    from core.errors import LabError
-    from core.preprocess import load_image
-    data = open(sys.argv[1], "rb").read()
-    def kb(key):
-        return int(re.search(key + r":\s+(\d+)", open("/proc/self/status").read()).group(1))
-    open("/proc/self/clear_refs", "w").write("5")  # the peak (VmHWM) starts again from what is resident now
-    before = kb("VmRSS")
-    try:
-        shape, code = list(load_image(data).shape), None
-    except LabError as exc:
-        shape, code = None, exc.code
-    after = kb("VmHWM")
-    print(json.dumps({"shape": shape, "code": code, "peak_kb": after - before}))
-""")
 
 
 def _encoded(size: tuple[int, int], fmt: str) -> bytes:
@@ -45,12 +23,7 @@ def _encoded(size: tuple[int, int], fmt: str) -> bytes:
 
 
 def _probe(tmp_path, data: bytes) -> dict:
-    path = tmp_path / "image"
-    path.write_bytes(data)
-    out = subprocess.run([sys.executable, "-c", PROBE, str(path)], cwd=ROOT, capture_output=True, text=True,
-                         timeout=120)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)
+    return in_fresh_process("core.preprocess:load_image", data, tmp_path)
 
 
 def test_a_png_pixel_bomb_is_refused_before_it_is_decoded(tmp_path):

@@ -1,9 +1,8 @@
 """Hostile runs: small files that would expand into gigabytes are refused before they are expanded.
 
-Each case is loaded in a fresh Python process: its peak resident memory (VmHWM) is reset just before the
-load (/proc/self/clear_refs) and read after it, so the bound covers everything the refusal allocated, not only
-what this test can see, and is not hidden under the peak of importing torch. Measured: at most +5.3 MB (the
-million-line history, refused by its line count); +150 MB for that one with the line limit lifted.
+Each case is loaded in a fresh Python process (tests/peak.py), so the bound covers everything the refusal
+allocated, not only what this test can see. Measured: at most +5.3 MB (the million-line history, refused by
+its line count); +150 MB for that one with the line limit lifted.
 """
 
 from __future__ import annotations
@@ -11,9 +10,6 @@ from __future__ import annotations
 import io
 import json
 import struct
-import subprocess
-import sys
-import textwrap
 import zipfile
 from pathlib import Path
 
@@ -21,8 +17,8 @@ import pytest
 
 from core.config import TrainConfig
 from core.runs import MAX_METRICS_LINES, MAX_TENSORS, RunError, load_run, run_from_zip, run_to_zip
+from tests.peak import in_fresh_process
 
-ROOT = Path(__file__).resolve().parents[1]
 PEAK_MB = 60  # what refusing one hostile run may add to a process's peak memory
 
 
@@ -82,34 +78,12 @@ def huge_tensor_claim() -> bytes:
 
 BOMBS = [line_bomb, short_line_bomb, header_key_bomb, huge_model_config, huge_tensor_claim]
 
-PROBE = textwrap.dedent(r"""
-    import json, re, sys
-    from core.runs import RunError, run_from_zip
-    blob = open(sys.argv[1], "rb").read()
-    def kb(key):
-        return int(re.search(key + r":\s+(\d+)", open("/proc/self/status").read()).group(1))
-    open("/proc/self/clear_refs", "w").write("5")  # the peak (VmHWM) starts again from what is resident now
-    before = kb("VmRSS")
-    try:
-        run_from_zip(blob)
-        code = None
-    except RunError as exc:
-        code = exc.code
-    after = kb("VmHWM")
-    print(json.dumps({"code": code, "peak_kb": after - before}))
-""")
-
 
 @pytest.mark.parametrize("bomb", BOMBS, ids=lambda b: b.__name__)
 def test_an_upload_bomb_is_refused_without_expanding(bomb, tmp_path):
     blob = bomb()
     assert len(blob) < 600_000  # the attack is small
-    path = tmp_path / "bomb.zip"
-    path.write_bytes(blob)
-    out = subprocess.run([sys.executable, "-c", PROBE, str(path)], cwd=ROOT, capture_output=True, text=True,
-                         timeout=120)
-    assert out.returncode == 0, out.stderr
-    result = json.loads(out.stdout)
+    result = in_fresh_process("core.runs:run_from_zip", blob, tmp_path)
     assert result["code"] in {"limit_file", "limit_lines", "limit_tensors", "weights_corrupt", "config_bad"}
     assert result["peak_kb"] < PEAK_MB * 1024, f"{bomb.__name__} raised the peak by {result['peak_kb'] // 1024} MB"
 
