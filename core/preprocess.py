@@ -232,9 +232,9 @@ def load_image(path_or_bytes: str | Path | bytes | bytearray | memoryview | io.I
                 img.thumbnail((max_side, max_side), Image.Resampling.BOX)
             img = ImageOps.exif_transpose(img)
             return np.asarray(img.convert("RGBA"), dtype=np.uint8).copy()
+    except LabError:  # too big: its own reason, not "unreadable"
+        raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-        if isinstance(exc, LabError):
-            raise
         raise LabError(f"{name} is not an image we can read ({exc.__class__.__name__}: {exc})",
                        "image_unreadable") from None
 
