@@ -351,8 +351,8 @@ def _records(ws: Workspace) -> list[dict]:
     return sorted(out, key=lambda r: r.get("created", 0.0))
 
 
-def _taken_names(ws: Workspace) -> set[str]:
-    names = {r.get("run") for r in _records(ws)}
+def _taken_names(ws: Workspace, records: list[dict]) -> set[str]:
+    names = {r.get("run") for r in records}
     if ws.runs_dir.is_dir():
         names |= {d.name for d in ws.runs_dir.iterdir()}
     return names
@@ -369,12 +369,12 @@ def submit(ws: Workspace, config: TrainConfig, name: str | None = None, n_train:
     return submit_many(ws, [(config, name)], n_train=n_train, continue_of=continue_of)[0]
 
 
-def _check_room(ws: Workspace, n: int) -> None:
+def _check_room(ws: Workspace, records: list[dict], n: int) -> None:
     """JobError("queue_full") unless `n` more jobs fit beside the workspace's queued and running ones
-    (caller holds the workspace lock)."""
+    (`records`: the workspace's, read under the lock the caller holds)."""
     limits.check_workspace_room(ws, 0)  # a full workspace (or a full data folder) trains no more
     limit = settings.queue_per_workspace()
-    live = [r for r in _records(ws) if r["state"] in ("queued", "running")]
+    live = [r for r in records if r["state"] in ("queued", "running")]
     if len(live) + n > limit + 1:
         raise JobError(f"this workspace already has {len(live)} jobs running or waiting; at most {limit + 1} "
                        "at a time: wait for one to finish or stop one", "queue_full", limit=limit + 1,
@@ -406,11 +406,12 @@ def submit_many(ws: Workspace, items: list[tuple[TrainConfig, str | None]], n_tr
     configs = [config.validated() for config, _ in items]  # ConfigError before anything is written
     click = _click_key([[c.to_dict() for c in configs], [name for _, name in items], continue_of])
     with _locked(ws):
-        same = _same_click(ws, click)
+        records = _records(ws)
+        same = _same_click(ws, records, click)
         if same:
             return same
-        _check_room(ws, len(items))
-        taken = _taken_names(ws)
+        _check_room(ws, records, len(items))
+        taken = _taken_names(ws, records)
         jobs = [_new_job(ws, taken, name or config.arch, config, continue_of=continue_of,
                          total=_epochs_total(config, n_train), click=click)
                 for config, (_, name) in zip(configs, items, strict=True)]
@@ -426,10 +427,10 @@ def _click_key(asked: object) -> str:
     return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _same_click(ws: Workspace, click: str) -> list[Job]:
+def _same_click(ws: Workspace, records: list[dict], click: str) -> list[Job]:
     """The jobs a click asking for the same thing made in the last SAME_CLICK_S seconds (a double click, or a
     second tab clicking too): returned instead of new ones, so one click makes one set of jobs (lock held)."""
-    same = [r for r in _records(ws) if r.get("click") == click and time.time() - r["created"] < SAME_CLICK_S]
+    same = [r for r in records if r.get("click") == click and time.time() - r["created"] < SAME_CLICK_S]
     return [Job(ws, r) for r in sorted(same, key=lambda r: r["created"])]
 
 
@@ -441,11 +442,12 @@ def submit_fine_tune(ws: Workspace, source: Path, config: TrainConfig, name: str
                 "epochs": int(epochs), "lr": float(lr), "replay": bool(replay)}
     click = _click_key(["finetune", finetune])
     with _locked(ws):
-        same = _same_click(ws, click)
+        records = _records(ws)
+        same = _same_click(ws, records, click)
         if same:
             return same[0]
-        _check_room(ws, 1)
-        job = _new_job(ws, _taken_names(ws), name, config, kind="finetune", queue="cpu", finetune=finetune,
+        _check_room(ws, records, 1)
+        job = _new_job(ws, _taken_names(ws, records), name, config, kind="finetune", queue="cpu", finetune=finetune,
                        click=click)
     kick(ws)
     return job.refresh()
