@@ -13,7 +13,7 @@
    by a 3x3 brush; `slant`: thick, leaning 22 degrees and shifted 2 px; `corner`: thick and pushed 5-6 px
    into a corner (tests/test_classset.py's odd_style). The digits themselves stay in MNIST's test set, so
    the test accuracy is of 10,000 images of which at most --drawings were redrawn.
-3. For each run, style, size and repeat: core.classset.fine_tune_outcome with the defaults, exactly as a
+3. For each run, style, size and repeat: core.lab.classset.fine_tune_outcome with the defaults, exactly as a
    worker runs the Draw page's job (a quarter of each digit's drawings held back, MNIST replay on), and,
    unless --no-old, the settings before the issue "Fine-tuning that helps" (20 passes at the run's own
    rate, one replay image per drawing, no anchoring) on the same split.
@@ -39,9 +39,9 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core import classset  # noqa: E402
-from core.data import load_mnist  # noqa: E402
-from core.runs import load_run  # noqa: E402
+from core.lab import classset  # noqa: E402
+from core.lab.runfiles import load_run  # noqa: E402
+from core.learn.data import load_mnist  # noqa: E402
 
 SEED_RUNS = {
     "cnn": ["--preset", "cnn-adam", "--schedule", "onecycle", "--epochs", "4"],

@@ -1,9 +1,9 @@
-"""Classroom load: N students start a training job at once, trained by a real worker pool (core.worker).
+"""Classroom load: N students start a training job at once, trained by a real worker pool (core.lab.jobs.runner).
 
     python benchmarks/load.py [--students 1,8,30] [--workers 2] [--preset mlp-adam] [--subset 60000] [--watch 1]
 
 For each N: N fresh workspaces each submit the same job (the preset, one epoch on --subset training
-images) at the same moment through core.jobs, exactly as N Train pages would; a worker pool started with
+images) at the same moment through core.lab.jobs.store, exactly as N Train pages would; a worker pool started with
 `python -m core worker --workers W` (a separate process, as `make run` starts it) trains them. Reports how
 many completed, the longest wait in the queue, the median and worst time from click to finished, the
 training time per job and the slowdown against one student alone (measured first, in the same run).
@@ -26,8 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core import jobs, settings, workspaces  # noqa: E402
-from core.presets import get_preset  # noqa: E402
+from core import settings  # noqa: E402
+from core.lab import workspaces  # noqa: E402
+from core.lab.jobs import store as jobs  # noqa: E402
+from core.learn.presets import get_preset  # noqa: E402
 from ui.figures.train import accuracy_figure, loss_figure  # noqa: E402
 
 

@@ -124,11 +124,11 @@ SETTLE_JS = """async ({path, expected, previous, timeout}) => {
 def prepare(home: Path) -> str:
     """A workspace with the two runs; returns its id."""
     os.environ["MNIST_LAB_HOME"] = str(home)
-    from core import workspaces
-    from core.data import load_mnist
-    from core.presets import get_preset
-    from core.runs import collect, save_run
-    from core.training import train
+    from core.lab import workspaces
+    from core.lab.runfiles import collect, save_run
+    from core.learn.data import load_mnist
+    from core.learn.presets import get_preset
+    from core.learn.training import train
 
     ws = workspaces.create()
     data = load_mnist()

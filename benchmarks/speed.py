@@ -4,7 +4,7 @@
 
 1. Training throughput (images/s) for mlp:128,64 and cnn at batch 64 with Adam: torchvision's MNIST
    dataset + ToTensor + Normalize + DataLoader(batch_size=64, shuffle=True), against core's
-   preloaded tensors sliced by index (core.training.train, evaluations excluded).
+   preloaded tensors sliced by index (core.learn.training.train, evaluations excluded).
 2. Time to target of the two speedrun presets (training time, evaluations excluded).
 3. Single-image predict latency: a 280x280 canvas through preprocessing and the model.
 Prints a table in Markdown, so the README can quote it.
@@ -27,11 +27,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.config import TrainConfig  # noqa: E402
-from core.data import FILES, DataError, load_mnist, resolve_files  # noqa: E402
-from core.models import build_model  # noqa: E402
-from core.presets import get_preset  # noqa: E402
-from core.training import predict_proba, train  # noqa: E402
+from core.learn.config import TrainConfig  # noqa: E402
+from core.learn.data import FILES, DataError, load_mnist, resolve_files  # noqa: E402
+from core.learn.families.nets import build_model  # noqa: E402
+from core.learn.presets import get_preset  # noqa: E402
+from core.learn.training import predict_proba, train  # noqa: E402
 
 
 def torchvision_root() -> str:
@@ -83,7 +83,7 @@ def speedrun(name: str, data) -> dict:
 
 
 def predict_latency_ms(model, repeats: int = 200) -> float:
-    from core.preprocess import canvas_to_mnist
+    from core.learn.preprocess import canvas_to_mnist
 
     canvas = np.zeros((280, 280, 4), dtype=np.uint8)
     canvas[..., 3] = 255

@@ -9,8 +9,17 @@ import sys
 import tempfile
 from pathlib import Path
 
-from core.config import ACTIVATIONS, DEVICES, KNN_FEATURES, LOSSES, OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig
-from core.data import DataError
+from core.learn.config import (
+    ACTIVATIONS,
+    DEVICES,
+    KNN_FEATURES,
+    LOSSES,
+    OPTIMIZERS,
+    SCHEDULES,
+    ConfigError,
+    TrainConfig,
+)
+from core.learn.data import DataError
 
 EVAL_KEYS = ("epoch", "step", "seen", "seconds", "train_loss", "test_loss", "test_acc")
 MAX_THREADS = 256  # torch overflows at 2**31 and would start every thread asked for
@@ -125,7 +134,7 @@ OVERRIDES = ("arch", "loss", "optimizer", "lr", "batch_size", "epochs", "activat
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
-    from core.presets import get_preset
+    from core.learn.presets import get_preset
 
     if not args.preset and not args.arch:
         raise CliError("python -m core train: give --preset or --arch (or both)")
@@ -135,7 +144,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 
 
 def cmd_presets(args) -> None:
-    from core.presets import PRESETS
+    from core.learn.presets import PRESETS
 
     for p in PRESETS.values():
         if args.json:
@@ -181,9 +190,9 @@ def check_out(text: str, force: bool) -> Path:
 def cmd_train(args) -> None:
     import torch
 
-    from core.data import load_mnist
-    from core.runs import collect, save_run
-    from core.training import train
+    from core.lab.runfiles import collect, save_run
+    from core.learn.data import load_mnist
+    from core.learn.training import train
 
     config = config_from_args(args)
     out = check_out(args.out, args.force)
@@ -212,10 +221,10 @@ def cmd_train(args) -> None:
 
 
 def cmd_evaluate(args) -> None:
-    from core.data import load_mnist
-    from core.metrics import report
-    from core.runs import load_run
-    from core.training import evaluate
+    from core.lab.runfiles import load_run
+    from core.learn.data import load_mnist
+    from core.learn.metrics import report
+    from core.learn.training import evaluate
 
     run = load_run(args.run)
     data = load_mnist()
@@ -235,9 +244,9 @@ def cmd_evaluate(args) -> None:
 
 
 def cmd_predict(args) -> None:
-    from core.preprocess import batch_tensor, canvas_to_mnist, load_image
-    from core.runs import load_run
-    from core.training import predict_proba
+    from core.lab.runfiles import load_run
+    from core.learn.preprocess import batch_tensor, canvas_to_mnist, load_image
+    from core.learn.training import predict_proba
 
     run = load_run(args.run)
     ready, results = [], {}
@@ -263,8 +272,8 @@ def cmd_predict(args) -> None:
 
 def cmd_worker(args) -> None:
     from core import settings
-    from core.models import device_availability
-    from core.worker import run_pool
+    from core.lab.jobs.runner import run_pool
+    from core.learn.families.nets import device_availability
 
     settings.check_all()  # a bad setting stops the pool here, in one line, not in every job
     why = device_availability().get(args.device) if args.device != "cpu" else None
@@ -280,7 +289,8 @@ def cmd_worker(args) -> None:
 def cmd_workspaces(args) -> None:
     import time
 
-    from core import settings, workspaces
+    from core import settings
+    from core.lab import workspaces
 
     days = args.days or settings.keep_days()
     chosen = workspaces.stale(days) if args.action == "prune" else workspaces.all_workspaces()
@@ -310,7 +320,7 @@ COMMANDS = {"presets": cmd_presets, "train": cmd_train, "evaluate": cmd_evaluate
 
 def main(argv: list[str] | None = None) -> int:
     from core.errors import LabError
-    from core.runs import RunError
+    from core.lab.runfiles import RunError
 
     try:
         args = build_parser().parse_args(argv)

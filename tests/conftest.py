@@ -19,7 +19,7 @@ os.environ.setdefault("MNIST_LAB_SUBSET", "3000,1000")
 
 @pytest.fixture(scope="session")
 def mnist():
-    from core.data import load_mnist
+    from core.learn.data import load_mnist
 
     return load_mnist()
 
@@ -32,8 +32,8 @@ def small_mnist(mnist):
 
 
 def train_run(config, data, name="tiny"):
-    from core.runs import collect
-    from core.training import train
+    from core.lab.runfiles import collect
+    from core.learn.training import train
 
     return collect(train(config, data), name, config)
 
@@ -41,7 +41,7 @@ def train_run(config, data, name="tiny"):
 @pytest.fixture(scope="session")
 def tiny_run(small_mnist):
     """An mlp:32 trained for one epoch on the page-test slice (about 85-90% on its test images)."""
-    from core.config import TrainConfig
+    from core.learn.config import TrainConfig
 
     config = TrainConfig(arch="mlp:32", epochs=1, batch_size=32, lr=3e-3, device="cpu", eval_subset=300)
     return train_run(config, small_mnist, name="tiny-mlp")
@@ -49,7 +49,7 @@ def tiny_run(small_mnist):
 
 @pytest.fixture(scope="session")
 def tiny_cnn_run(small_mnist):
-    from core.config import TrainConfig
+    from core.learn.config import TrainConfig
 
     config = TrainConfig(arch="cnn", epochs=1, batch_size=64, lr=3e-3, device="cpu", eval_subset=300)
     return train_run(config, small_mnist, name="tiny-cnn")
@@ -59,7 +59,7 @@ def tiny_cnn_run(small_mnist):
 def lab_home(tmp_path, monkeypatch):
     """Each test gets its own data folder (workspaces, queue) and runs jobs in Huey's immediate mode: a job
     submitted from a page trains right there, so page tests see its run. Worker tests start real pools."""
-    from core import worker
+    from core.lab.jobs import runner as worker
 
     home = tmp_path / "lab-home"
     monkeypatch.setenv("MNIST_LAB_HOME", str(home))
@@ -72,7 +72,9 @@ def lab_home(tmp_path, monkeypatch):
 def thread_workers(lab_home):
     """A real SqliteHuey queue in the test's data folder with a consumer of one worker thread in this process:
     jobs run in the background while the test clicks Pause or Stop, and monkeypatches reach the training."""
-    from core import jobs, worker, workspaces
+    from core.lab import workspaces
+    from core.lab.jobs import runner as worker
+    from core.lab.jobs import store as jobs
 
     worker.set_immediate(False)
     stop = worker.serve_in_threads(1)
@@ -87,8 +89,8 @@ def thread_workers(lab_home):
 
 def new_workspace(runs: dict | None = None):
     """A workspace in the test's data folder holding `runs` (saved as the Train page would have left them)."""
-    from core import workspaces
-    from core.runs import save_run
+    from core.lab import workspaces
+    from core.lab.runfiles import save_run
 
     ws = workspaces.create()
     for name, run in (runs or {}).items():
@@ -98,7 +100,7 @@ def new_workspace(runs: dict | None = None):
 
 def workspace_runs(at) -> list[str]:
     """The names of the runs in the AppTest session's workspace, oldest first (as the pages list them)."""
-    from core import workspaces
+    from core.lab import workspaces
 
     ws = workspaces.at(at.session_state["ws_id"])
     folders = [d for d in ws.runs_dir.iterdir() if (d / "model.safetensors").exists()]
@@ -132,9 +134,9 @@ def slow_knn_search(monkeypatch, budget_bytes: int) -> tuple[threading.Event, li
     """Make every kNN neighbour search crawl (small chunks, 50 ms each), so Stop can land in the middle of one.
 
     Returns an event set once a search has begun and the list of chunks searched so far.
-    `budget_bytes` sets the chunk size (see core.knn).
+    `budget_bytes` sets the chunk size (see core.learn.families.knn).
     """
-    import core.knn as knn_module
+    import core.learn.families.knn as knn_module
 
     searching, chunks, real = threading.Event(), [], knn_module.squared_distances
 

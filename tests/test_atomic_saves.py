@@ -10,9 +10,9 @@ import time
 
 import torch
 
-from core.config import TrainConfig
-from core.learners import build
-from core.runs import Run, list_run_dirs, load_run, recover, save_run
+from core.lab.runfiles import Run, list_run_dirs, load_run, recover, save_run
+from core.learn.config import TrainConfig
+from core.learn.families import build
 
 
 def _run(arch: str, acc: float) -> Run:

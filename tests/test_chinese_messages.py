@@ -12,9 +12,10 @@ import string
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import jobs, workspaces
-from core.config import TrainConfig
 from core.errors import LabError
+from core.lab import workspaces
+from core.lab.jobs import store as jobs
+from core.learn.config import TrainConfig
 from tests.conftest import ROOT, new_workspace
 from ui.i18n import CATALOGS, reason
 
@@ -96,7 +97,7 @@ def test_train_page_failures_in_chinese(small_mnist):
 
 def test_queue_full_and_no_workers_in_chinese(small_mnist, monkeypatch):
     """No worker pool and a full workspace queue: both said in Chinese, nothing queued silently."""
-    from core import worker
+    from core.lab.jobs import runner as worker
 
     worker.set_immediate(False)  # a real SQLite queue with nobody consuming it
     ws = new_workspace()
@@ -139,7 +140,7 @@ def test_missing_mnist_in_chinese(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("device", ["cuda", "mps"])
 def test_unavailable_devices_are_explained_in_chinese(device):
-    from core.models import device_availability
+    from core.learn.families.nets import device_availability
 
     if device_availability().get(device) is None:
         pytest.skip(f"{device} is available here")

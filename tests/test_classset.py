@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.classset import (
+from core.lab.classset import (
     FT_EPOCHS,
     FineTuneError,
     add_drawing,
@@ -30,9 +30,9 @@ from core.classset import (
     relabel_drawing,
     remove_drawing,
 )
-from core.config import TrainConfig
-from core.knn import KNN
-from core.training import evaluate
+from core.learn.config import TrainConfig
+from core.learn.families.knn import KNN
+from core.learn.training import evaluate
 from tests.conftest import train_run
 
 

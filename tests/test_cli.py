@@ -33,7 +33,7 @@ def trained(tmp_path_factory):
 
 
 def test_presets_json_lists_every_preset():
-    from core.presets import PRESETS
+    from core.learn.presets import PRESETS
 
     lines = [json.loads(line) for line in cli("presets", "--json").stdout.splitlines()]
     assert [p["name"] for p in lines] == list(PRESETS)

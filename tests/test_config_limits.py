@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from core import learners
-from core.config import MAX_HIDDEN_LAYERS, MAX_PARAMETERS, MAX_SEED, ConfigError, TrainConfig, parameter_count
-from core.presets import PRESETS
-from core.training import WEIGHT_LIMIT, train
+from core.learn import families as learners
+from core.learn.config import MAX_HIDDEN_LAYERS, MAX_PARAMETERS, MAX_SEED, ConfigError, TrainConfig, parameter_count
+from core.learn.presets import PRESETS
+from core.learn.training import WEIGHT_LIMIT, train
 from ui.i18n import reason, t
 from ui.train_form import config_from_form, form_from_config
 
@@ -44,7 +44,7 @@ def test_every_preset_and_the_forms_widest_layer_fit_the_limit():
 def test_a_huge_mlp_is_refused_by_arithmetic_before_torch_is_even_imported():
     code = (
         "import sys\n"
-        "from core.config import ConfigError, TrainConfig\n"
+        "from core.learn.config import ConfigError, TrainConfig\n"
         f"for arch in ({HUGE_MLP!r}, 'mlp:4096,4096'):\n"
         "    try:\n"
         "        TrainConfig.from_dict({'arch': arch})\n"

@@ -10,8 +10,8 @@ from urllib.error import URLError
 import pytest
 import torch
 
-import core.data as data_mod
-from core.data import FILES, DataError, load_mnist, normalise, pixel_stats
+import core.learn.data as data_mod
+from core.learn.data import FILES, DataError, load_mnist, normalise, pixel_stats
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 

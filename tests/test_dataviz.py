@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from core.data import MEAN, STD, pixel_stats
-from core.models import build_model, count_parameters
+from core.learn.data import MEAN, STD, pixel_stats
+from core.learn.families.nets import build_model, count_parameters
 from ui.figures import data as dataviz
 
 # The classic MNIST class counts (LeCun's files): training and test set.
@@ -114,7 +114,7 @@ def test_untrained_network_gives_nearly_uniform_probabilities(small_mnist):
 
 
 def test_scores_and_probs_of_a_trained_run(tiny_run, small_mnist):
-    from core.training import predict_proba
+    from core.learn.training import predict_proba
 
     model = tiny_run.model
     model.train()

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 import torch
 
-from core.config import TrainConfig
+from core.learn.config import TrainConfig
 from tests.conftest import open_view, train_run
 
 
@@ -50,7 +50,7 @@ def test_compare_leaves_the_diverged_run_out_of_its_first_choice(tiny_run, diver
 def test_fine_tuning_a_diverged_model_is_refused_with_a_reason(tiny_run, small_mnist):
     import copy
 
-    from core import classset
+    from core.lab import classset
 
     model = copy.deepcopy(tiny_run.model)
     with torch.no_grad():

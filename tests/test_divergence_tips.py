@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.config import TrainConfig
-from core.metrics import CHANCE  # what the Train page calls "did not learn"
+from core.learn.config import TrainConfig
+from core.learn.metrics import CHANCE  # what the Train page calls "did not learn"
 from tests.conftest import train_run
 from ui.train_form import divergence_tips
 

@@ -1,4 +1,4 @@
-"""core.evaluation and core.metrics: confusion matrix, mistakes, gallery selection, pictures (real MNIST)."""
+"""core.learn.evaluation and .metrics: confusion matrix, mistakes, gallery selection, pictures (real MNIST)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 import torch
 from PIL import Image
 
-from core import evaluation as ev
-from core.metrics import cell_indices, confusion_matrix, misclassified, per_class
+from core.learn import evaluation as ev
+from core.learn.metrics import cell_indices, confusion_matrix, misclassified, per_class
 from ui.figures.cards import digit_card, png_base64
 
 
@@ -120,7 +120,7 @@ def test_digit_card_and_png(final, small_mnist):
 
 
 def test_a_run_that_did_not_learn_is_told_apart(tiny_run):
-    from core.metrics import did_not_learn
+    from core.learn.metrics import did_not_learn
 
     assert not did_not_learn(tiny_run.history)  # ~87%: it learned
     guessing = [{"kind": "eval", "full": True, "test_acc": 0.11}]

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from core.errors import LabError
-from core.preprocess import MAX_PIXELS, canvas_to_mnist, load_image
+from core.learn.preprocess import MAX_PIXELS, canvas_to_mnist, load_image
 from tests.peak import in_fresh_process
 
 PEAK_MB = 60  # what reading one image may add to a process's peak memory
@@ -23,7 +23,7 @@ def _encoded(size: tuple[int, int], fmt: str) -> bytes:
 
 
 def _probe(tmp_path, data: bytes) -> dict:
-    return in_fresh_process("core.preprocess:load_image", data, tmp_path)
+    return in_fresh_process("core.learn.preprocess:load_image", data, tmp_path)
 
 
 def test_a_png_pixel_bomb_is_refused_before_it_is_decoded(tmp_path):

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from core.config import TrainConfig
-from core.runs import MAX_METRICS_LINES, MAX_TENSORS, RunError, load_run, run_from_zip, run_to_zip
+from core.lab.runfiles import MAX_METRICS_LINES, MAX_TENSORS, RunError, load_run, run_from_zip, run_to_zip
+from core.learn.config import TrainConfig
 from tests.peak import in_fresh_process
 
 PEAK_MB = 60  # what refusing one hostile run may add to a process's peak memory
@@ -83,7 +83,7 @@ BOMBS = [line_bomb, short_line_bomb, header_key_bomb, huge_model_config, huge_te
 def test_an_upload_bomb_is_refused_without_expanding(bomb, tmp_path):
     blob = bomb()
     assert len(blob) < 600_000  # the attack is small
-    result = in_fresh_process("core.runs:run_from_zip", blob, tmp_path)
+    result = in_fresh_process("core.lab.runfiles:run_from_zip", blob, tmp_path)
     assert result["code"] in {"limit_file", "limit_lines", "limit_tensors", "weights_corrupt", "config_bad"}
     assert result["peak_kb"] < PEAK_MB * 1024, f"{bomb.__name__} raised the peak by {result['peak_kb'] // 1024} MB"
 

@@ -1,4 +1,4 @@
-"""core.inside and ui.figures.inside: activations, weights as images, filters, feature maps and PCA on real MNIST."""
+"""core.learn.inside and ui.figures.inside: activations, weights, filters, feature maps and PCA (real MNIST)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from core import inside as ins
-from core.models import build_model
-from core.scratch import ScratchNet
-from core.training import predict_proba
+from core.learn import inside as ins
+from core.learn.families.nets import build_model
+from core.learn.families.scratch import ScratchNet
+from core.learn.training import predict_proba
 from ui.figures import inside as plots
 from ui.figures.style import probability_bars
 
@@ -30,7 +30,7 @@ def scratch_net(small_mnist):
 
 
 def test_model_kinds(tiny_run, tiny_cnn_run, scratch_net):
-    from core.knn import KNN
+    from core.learn.families.knn import KNN
 
     assert ins.model_kind(tiny_run.model) == "mlp"
     assert ins.model_kind(tiny_cnn_run.model) == "cnn"
@@ -160,7 +160,7 @@ def test_centroid_accuracy_on_separated_clusters():
 
 
 def test_knn_has_no_weights_but_shows_its_features(small_mnist):
-    from core.knn import KNN
+    from core.learn.families.knn import KNN
 
     knn = KNN(k=3, grid=7).fit(small_mnist.images("train")[:100], small_mnist.labels("train")[:100])
     x = small_mnist.images("test")[:1]

@@ -1,4 +1,4 @@
-"""Training jobs of a workspace (core.jobs) with the real task (core.worker.run_job) and real training.
+"""Training jobs (core.lab.jobs.store) with the real task (core.lab.jobs.runner.run_job) and real training.
 
 Most tests use Huey's immediate mode: the task runs in this process as soon as it is queued. The queue tests use
 the real SqliteHuey with no worker consuming it, so that jobs stay queued. Real worker processes: test_worker.py.
@@ -11,10 +11,12 @@ import json
 import pytest
 import torch
 
-from core import jobs, worker, workspaces
-from core.config import ConfigError, TrainConfig
-from core.jobs import JobError
-from core.runs import list_run_dirs, load_run
+from core.lab import workspaces
+from core.lab.jobs import runner as worker
+from core.lab.jobs import store as jobs
+from core.lab.jobs.store import JobError
+from core.lab.runfiles import list_run_dirs, load_run
+from core.learn.config import ConfigError, TrainConfig
 
 # 3000 training images (MNIST_LAB_SUBSET below), 47 steps an epoch: a fraction of a second per job.
 QUICK = TrainConfig(arch="mlp:32", epochs=2, batch_size=64, lr=3e-3, device="cpu", eval_subset=300)
@@ -227,7 +229,7 @@ def test_continue_of_a_run_without_checkpoint_fails_with_a_reason(immediate, ws)
     assert job.result is None
 
 
-# core/training.py: the epoch-end checkpoint (`self._checkpoint(epoch + 1, 0)`) stores `g_epoch`, the batch-order
+# core/learn/training.py: the epoch-end checkpoint (`self._checkpoint(epoch + 1, 0)`) stores `g_epoch`, the batch-order
 # generator's state *before* the finished epoch's shuffle, so a run resumed from it (continue_of, or a job whose
 # worker was killed) replays that epoch's batch order instead of drawing the next one. Remove the mark once fixed.
 def test_continued_run_equals_one_trained_in_one_go(immediate, ws):
@@ -245,7 +247,7 @@ def test_a_cuda_job_waits_on_the_cuda_queue_only():
     """Jobs that asked for a GPU go on their device's queue, where only `python -m core worker --device cuda`
     takes them; auto and cpu jobs go to the CPU workers."""
     from core import settings
-    from core.jobs import device_queue, submit
+    from core.lab.jobs.store import device_queue, submit
 
     assert [device_queue(TrainConfig(device=d)) for d in ("auto", "cpu", "cuda", "mps")] == ["cpu", "cpu", "cuda",
                                                                                            "mps"]

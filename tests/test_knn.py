@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-import core.knn as knn_module
-from core.data import MEAN, STD
-from core.knn import KNN
+import core.learn.families.knn as knn_module
+from core.learn.data import MEAN, STD
+from core.learn.families.knn import KNN
 
 
 def normalised(x01: torch.Tensor) -> torch.Tensor:

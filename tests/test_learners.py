@@ -1,13 +1,13 @@
-"""core.learners: every kind of learner offers the same interface, chosen once from the config or the object."""
+"""core.learn.families: every kind of learner offers the same interface, chosen once from the config or the object."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from core import learners
-from core.config import TrainConfig
-from core.runs import model_from_bytes, tensors_bytes
+from core.lab.runfiles import model_from_bytes, tensors_bytes
+from core.learn import families as learners
+from core.learn.config import TrainConfig
 
 CONFIGS = [TrainConfig(arch="mlp:16"), TrainConfig(arch="cnn"), TrainConfig(arch="scratch:10"), TrainConfig(arch="knn")]
 

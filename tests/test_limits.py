@@ -7,10 +7,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from core import classset, jobs, limits
-from core.config import TrainConfig
-from core.limits import LimitError
-from core.runs import list_run_dirs, run_to_zip
+from core.lab import classset, limits
+from core.lab.jobs import store as jobs
+from core.lab.limits import LimitError
+from core.lab.runfiles import list_run_dirs, run_to_zip
+from core.learn.config import TrainConfig
 from tests.conftest import new_workspace
 from ui.runs_parts import add_uploaded_run, share_run
 

@@ -4,8 +4,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from core.losses import compute_loss, cross_entropy, l2_penalty, mse_one_hot, multiclass_hinge
-from core.models import build_model
+from core.learn.families.nets import build_model
+from core.learn.losses import compute_loss, cross_entropy, l2_penalty, mse_one_hot, multiclass_hinge
 
 
 def test_hinge_worked_example():

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from core.config import ConfigError, parse_arch
-from core.models import build_model, count_parameters, device_availability, resolve_device
+from core.learn.config import ConfigError, parse_arch
+from core.learn.families.nets import build_model, count_parameters, device_availability, resolve_device
 
 
 @pytest.mark.parametrize(

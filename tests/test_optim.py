@@ -8,10 +8,10 @@ import warnings
 import pytest
 import torch
 
-from core.config import TrainConfig
-from core.losses import compute_loss
-from core.models import build_model
-from core.optim import LeanStep, make_optimizer
+from core.learn.config import TrainConfig
+from core.learn.families.nets import build_model
+from core.learn.losses import compute_loss
+from core.learn.optim import LeanStep, make_optimizer
 
 
 def _train(optimizer: str, schedule: str, lean: bool, *, loss: str = "ce", l2: float = 0.0, fused: bool = True,

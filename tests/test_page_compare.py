@@ -7,7 +7,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.config import TrainConfig
+from core.learn.config import TrainConfig
 from tests.conftest import open_view, train_run, workspace_runs
 
 
@@ -69,13 +69,14 @@ def test_no_runs_says_where_to_get_some():
 
 
 def _jobs(at: AppTest) -> list:
-    from core import jobs, workspaces
+    from core.lab import workspaces
+    from core.lab.jobs import store as jobs
 
     return jobs.list_jobs(workspaces.open_id(at.session_state["ws_id"]))
 
 
 def test_starting_an_experiment_queues_its_jobs_and_stop_ends_them(tiny_run, thread_workers):
-    from core import workspaces
+    from core.lab import workspaces
 
     at = open_page({tiny_run.name: tiny_run})
     at.selectbox(key="compare_subset").set_value(1000).run()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from core.data import pixel_stats
+from core.learn.data import pixel_stats
 from tests.conftest import open_view, plotly_specs
 from ui.figures import data as dataviz
 

@@ -15,8 +15,8 @@ import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from core import classset, workspaces
-from core.runs import load_run
+from core.lab import classset, workspaces
+from core.lab.runfiles import load_run
 from tests.conftest import open_view, workspace_runs
 
 CANVAS = "draw_canvas_0"  # ui.canvas: the canvas widget's key before any "Clear"
@@ -105,7 +105,7 @@ def test_chinese(app):
 
 
 def test_class_set_accuracy_and_fine_tuning_add_a_run(tiny_run, small_mnist, tmp_path, monkeypatch):
-    from core.classset import add_drawing
+    from core.lab.classset import add_drawing
 
     folder = tmp_path / "class"
     for img, label in zip(small_mnist.test_images[:12].numpy(), small_mnist.test_labels[:12].tolist(), strict=True):
@@ -140,7 +140,7 @@ def test_an_unreadable_upload_says_why_in_the_readers_language(tiny_run, tmp_pat
 
 def saved_drawings(folder, small_mnist, n: int) -> list:
     """The first n MNIST test images saved as class drawings (with their true digits); their paths."""
-    from core.classset import add_drawing
+    from core.lab.classset import add_drawing
 
     return [add_drawing(folder, img, label)
             for img, label in zip(small_mnist.test_images[:n].numpy(), small_mnist.test_labels[:n].tolist(),
@@ -261,7 +261,7 @@ def test_fine_tuning_says_when_nothing_could_be_held_back(tiny_run, small_mnist,
 
 
 def test_every_run_reads_the_drawing_up_to_the_newest_that_stay_loaded(tiny_run, tmp_path, monkeypatch):
-    from core.runs import WEIGHTS_CACHED
+    from core.lab.runfiles import WEIGHTS_CACHED
 
     monkeypatch.setenv("MNIST_LAB_CLASS_DIR", str(tmp_path / "class"))
     at = open_view("draw", {f"run-{i:02d}": tiny_run for i in range(WEIGHTS_CACHED + 2)})

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import evaluation as ev
+from core.learn import evaluation as ev
 from tests.conftest import new_workspace
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -68,7 +68,7 @@ def test_picking_another_test_image_follows_it(small_mnist):
 
 
 def test_a_run_in_the_session_shows_its_real_probabilities(tiny_run, small_mnist):
-    from core.training import predict_proba
+    from core.learn.training import predict_proba
 
     at = open_home(runs={tiny_run.name: tiny_run})
     assert at.selectbox(key="home_run").value == tiny_run.name
@@ -89,7 +89,8 @@ def test_language_switch_shows_chinese():
 
 
 def test_train_button_starts_a_real_background_job(thread_workers):
-    from core import jobs, workspaces
+    from core.lab import workspaces
+    from core.lab.jobs import store as jobs
 
     at = open_home(runs={})
     at.button(key="home_train").click().run()

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import jobs, workspaces
-from core.presets import PRESETS
+from core.lab import workspaces
+from core.lab.jobs import store as jobs
+from core.learn.presets import PRESETS
 from tests.conftest import slow_knn_search, workspace_runs
 from ui.i18n.train import EN, ZH, ZH_SOURCES
 
@@ -74,7 +75,7 @@ def test_controls_are_present(at):
 
 
 def test_unavailable_devices_are_listed_with_their_reason(at):
-    from core.models import device_availability
+    from core.learn.families.nets import device_availability
 
     offered = at.radio(key="train_device").options
     for device, reason in device_availability().items():
@@ -168,7 +169,7 @@ def test_leaving_the_page_and_coming_back_shows_the_same_job(at):
 
 
 def test_a_queued_job_shows_its_place(at, small_mnist):
-    from core.config import TrainConfig
+    from core.learn.config import TrainConfig
 
     busy = TrainConfig(arch="mlp:32", epochs=50, batch_size=1, device="cpu")
     blocker = jobs.submit(workspaces.create(), busy, name="someone-else")  # another student holds the worker

@@ -1,4 +1,4 @@
-"""core.preprocess: canvas/photo -> MNIST-style 28x28 input (fit 20x20, centre of mass at (14, 14))."""
+"""core.learn.preprocess: canvas/photo -> MNIST-style 28x28 input (fit 20x20, centre of mass at (14, 14))."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 import torch
 from PIL import Image, ImageDraw
 
-from core.preprocess import (
+from core.learn.preprocess import (
     Preprocessed,
     batch_tensor,
     canvas_to_mnist,
@@ -77,7 +77,7 @@ def ink_box(img: np.ndarray, threshold: float = 0.05) -> tuple[int, int, int, in
 @pytest.fixture(scope="module")
 def mnist_test_digits() -> np.ndarray:
     os.environ.setdefault("MNIST_DATA_DIR", "/work/shared/data/mnist")
-    from core.data import DataError, load_mnist
+    from core.learn.data import DataError, load_mnist
 
     try:
         return load_mnist(download=False).test_images[:200].numpy()
@@ -226,7 +226,7 @@ def test_fit_20_toggle_squashes_to_full_frame():
 
 
 def test_tensor_matches_training_normalisation(mnist_test_digits):
-    from core.data import normalise
+    from core.learn.data import normalise
 
     digits = mnist_test_digits[:3]
     items = [Preprocessed({}, (d / 255.0).astype(np.float32), False) for d in digits]

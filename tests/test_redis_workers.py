@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from core import jobs, worker, workspaces
-from core.config import TrainConfig
+from core.lab import workspaces
+from core.lab.jobs import runner as worker
+from core.lab.jobs import store as jobs
+from core.learn.config import TrainConfig
 from tests.test_worker import parent_of, start_pool, stop_pool, wait_for_pool
 
 REDIS_SERVER = "/usr/bin/redis-server"

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from core import evaluation as ev
+from core.learn import evaluation as ev
 from ui.figures.report import comparison_report_html, lab_report_html, report_file_name
 
 VOID = {"meta", "img", "br", "hr", "input", "link", "col", "source", "wbr", "area", "base", "embed", "track"}

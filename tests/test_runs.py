@@ -1,4 +1,4 @@
-"""core.runs: runs survive disk and zip round trips; foreign, corrupt or mismatched files are refused."""
+"""core.lab.runfiles: runs survive disk and zip round trips; foreign, corrupt or mismatched files are refused."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ import pytest
 import torch
 from safetensors.torch import save as save_safetensors
 
-from core.config import TrainConfig
-from core.runs import (
+from core.lab.runfiles import (
     FILES,
     RunError,
     list_run_dirs,
@@ -24,7 +23,8 @@ from core.runs import (
     save_run,
     summary,
 )
-from core.training import predict_proba
+from core.learn.config import TrainConfig
+from core.learn.training import predict_proba
 from tests.conftest import ROOT, train_run
 
 
@@ -220,7 +220,7 @@ def test_summary_row(tiny_run):
 def test_an_opened_run_loads_its_weights_when_used_and_says_so_when_they_are_gone(tiny_run, tmp_path):
     import shutil
 
-    from core import runs
+    from core.lab import runfiles as runs
 
     folder = save_run(tiny_run, tmp_path / "lazy")
     runs._weights.clear()

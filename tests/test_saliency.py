@@ -8,9 +8,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.data import MEAN, STD
-from core.knn import KNN
-from core.saliency import gradient_saliency, occlusion_saliency, overlay
+from core.learn.data import MEAN, STD
+from core.learn.families.knn import KNN
+from core.learn.saliency import gradient_saliency, occlusion_saliency, overlay
 
 REGION = (slice(10, 16), slice(10, 16))  # the only pixels the hand-built model looks at
 WEIGHT = 0.02  # small enough that softmax does not saturate (so occlusion can move the probability)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from core.data import MEAN, STD
-from core.scratch import ScratchNet, to_unit_pixels
+from core.learn.data import MEAN, STD
+from core.learn.families.scratch import ScratchNet, to_unit_pixels
 
 
 def _torch_loss(net: ScratchNet, x01: np.ndarray, labels: np.ndarray):
@@ -132,8 +132,8 @@ def test_load_state_dict_rejects_bad_states():
 
 def test_evaluate_reports_the_quadratic_test_loss(small_mnist):
     """The NumPy network's test loss is its own quadratic cost (it used to be missing: None)."""
-    from core.scratch import ScratchNet
-    from core.training import evaluate
+    from core.learn.families.scratch import ScratchNet
+    from core.learn.training import evaluate
 
     net = ScratchNet(hidden=10, seed=0)
     x, y = small_mnist.images("test")[:200], small_mnist.labels("test")[:200]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.config import ConfigError, TrainConfig
-from core.presets import PRESETS
+from core.learn.config import ConfigError, TrainConfig
+from core.learn.presets import PRESETS
 from ui.train_form import (
     BATCH_CHOICES,
     LR_CHOICES,

@@ -7,9 +7,9 @@ import threading
 import pytest
 import torch
 
-from core.config import ConfigError, TrainConfig
-from core.presets import PRESETS, get_preset
-from core.training import evaluate, predict_proba, train
+from core.learn.config import ConfigError, TrainConfig
+from core.learn.presets import PRESETS, get_preset
+from core.learn.training import evaluate, predict_proba, train
 
 
 def run(config, data, stop=None):

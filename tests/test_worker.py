@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from core import jobs, worker, workspaces
-from core.config import TrainConfig
-from core.runs import load_run
+from core.lab import workspaces
+from core.lab.jobs import runner as worker
+from core.lab.jobs import store as jobs
+from core.lab.runfiles import load_run
+from core.learn.config import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBSET = "12000,2000"
@@ -267,3 +269,10 @@ def test_killed_worker_leaves_an_interrupted_job_that_resumes(pool, reference):
     assert steps(job) == list(range(1, STEPS + 1))
     assert abs(final_acc(job) - final_acc(reference)) <= 0.005
     assert pool.poll() is None and len(children(pool.pid)) == 2  # the scheduler and a worker
+
+
+def test_the_task_keeps_its_queued_name():
+    """Jobs queued before the move to core/lab refer to the task as core.worker.train_job: it must still resolve."""
+    huey = worker.huey_for("cpu")
+    task_class = type(huey.train_job.s("ws", "job"))
+    assert huey._registry.task_to_string(task_class) == "core.worker.train_job"

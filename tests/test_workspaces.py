@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from core import workspaces
-from core.workspaces import WorkspaceError
+from core.lab import workspaces
+from core.lab.workspaces import WorkspaceError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,7 +84,7 @@ def test_open_code_forms():
     assert workspaces.open_code(other.code.upper()).id == other.id
 
 
-# core/workspaces.py open_code passes `code=code` as a message parameter, which collides with LabError's own
+# core/lab/workspaces.py open_code passes `code=code` as a message parameter, which collides with LabError's own
 # `code` argument: every bad or unknown code raises TypeError instead of WorkspaceError. Remove this mark once fixed.
 @pytest.mark.parametrize("bad, why", [("", "ws_code_malformed"), ("abc", "ws_code_malformed"),
                                       ("abcd-efgh-j", "ws_code_malformed"), ("0000-0000", "ws_code_malformed"),

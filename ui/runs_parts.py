@@ -10,9 +10,11 @@ import os
 import shutil
 from pathlib import Path
 
-from core import jobs, limits, settings
-from core.runs import FILES, DiskRun, Run, run_from_zip, run_to_zip, safe_name, save_run, unique_name
-from core.workspaces import Workspace
+from core import settings
+from core.lab import limits
+from core.lab.jobs import store as jobs
+from core.lab.runfiles import FILES, DiskRun, Run, run_from_zip, run_to_zip, safe_name, save_run, unique_name
+from core.lab.workspaces import Workspace
 
 
 class ActionError(Exception):

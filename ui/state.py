@@ -13,11 +13,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from core import jobs, settings
-from core import workspaces as wss
-from core.data import MNIST, load_mnist
-from core.runs import Run, list_run_dirs, open_run, safe_name
-from core.runs import unique_name as unique_name_in
+from core import settings
+from core.lab import workspaces as wss
+from core.lab.jobs import store as jobs
+from core.lab.runfiles import Run, list_run_dirs, open_run, safe_name
+from core.lab.runfiles import unique_name as unique_name_in
+from core.learn.data import MNIST, load_mnist
 from ui.i18n import LANGS
 from ui.i18n import reason as translate_reason
 from ui.i18n import t as translate
@@ -185,7 +186,7 @@ def data_problem() -> str | None:
 
 @st.cache_resource(show_spinner=False, max_entries=256)
 def _disk_run(path: str, stamp: tuple[int, int], origin: str) -> Run:
-    """Settings and history only: the weights load when a page uses them (core.runs.open_run)."""
+    """Settings and history only: the weights load when a page uses them (core.lab.runfiles.open_run)."""
     return open_run(path, origin)
 
 
@@ -265,7 +266,7 @@ def my_jobs() -> list[jobs.Job]:
 def workers_ready(queue: str = "cpu") -> bool:
     """True when a worker pool serving `queue` is alive somewhere (it beats every few seconds), or when
     tasks run in this process (Huey's immediate mode, for tests)."""
-    from core.worker import is_immediate
+    from core.lab.jobs.runner import is_immediate
 
     return is_immediate() or bool(jobs.pools(queue))
 

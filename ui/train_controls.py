@@ -11,10 +11,19 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core.config import ACTIVATIONS, DEVICES, KNN_FEATURES, LOSSES, OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig
-from core.losses import FORMULAS
-from core.models import device_availability
-from core.presets import PRESETS
+from core.learn.config import (
+    ACTIVATIONS,
+    DEVICES,
+    KNN_FEATURES,
+    LOSSES,
+    OPTIMIZERS,
+    SCHEDULES,
+    ConfigError,
+    TrainConfig,
+)
+from core.learn.families.nets import device_availability
+from core.learn.losses import FORMULAS
+from core.learn.presets import PRESETS
 from ui.i18n.train import ZH_SOURCES
 from ui.state import reason, t
 from ui.train_form import (
@@ -42,7 +51,7 @@ def key(field: str) -> str:
 
 
 def available_devices() -> dict[str, str | None]:
-    """Every device of core.config.DEVICES -> None if usable here, else the reason it is not."""
+    """Every device of core.learn.config.DEVICES -> None if usable here, else the reason it is not."""
     reasons = device_availability()
     return {d: None if d == "auto" else reasons.get(d) for d in DEVICES}
 
@@ -236,7 +245,7 @@ def _device_name(d: str) -> str:
 
 def _device_label(d: str) -> str:
     if d == "auto":
-        from core.models import resolve_device
+        from core.learn.families.nets import resolve_device
 
         return f"{_device_name(d)} → {resolve_device('auto').type.upper()}"
     return _device_name(d)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 
-from core.config import MAX_WIDTH, ConfigError, TrainConfig, family_of, parse_arch
-from core.presets import PRESETS
+from core.learn.config import MAX_WIDTH, ConfigError, TrainConfig, family_of, parse_arch
+from core.learn.presets import PRESETS
 from ui.i18n import t
 
 ARCH_KINDS = ("linear", "mlp", "cnn", "lenet5", "scratch", "knn")

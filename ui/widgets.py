@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core import workspaces as wss
+from core.lab import workspaces as wss
 from ui import state
 from ui.figures.draw import pixelated
 from ui.state import my_jobs, t

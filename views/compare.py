@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from core import jobs as core_jobs
-from core.config import ConfigError, TrainConfig
 from core.errors import LabError
-from core.experiments import (
+from core.lab.jobs import store as core_jobs
+from core.learn.config import ConfigError, TrainConfig
+from core.learn.experiments import (
     DEFAULT_ARCH,
     DEFAULT_SUBSET,
     EXPERIMENTS,
@@ -158,7 +158,7 @@ def _start(exp_key: str, base: TrainConfig) -> None:
     in the workspace (a reload or another tab finds the experiment again)."""
     exp = EXPERIMENTS[exp_key]
     pairs = exp.configs(base)
-    try:  # core.jobs makes each name unique in the workspace
+    try:  # core.lab.jobs.store makes each name unique in the workspace
         started = submit([config for _, config in pairs], [exp.run_name(config) for _, config in pairs])
     except (LabError, ConfigError) as exc:
         st.session_state["compare_refused"] = exc

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import settings
-from core.data import MEAN, STD, pixel_stats
+from core.learn.data import MEAN, STD, pixel_stats
 from ui.figures import data as dataviz
 from ui.state import dataset, t
 

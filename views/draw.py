@@ -7,14 +7,17 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from core import classset, jobs, learners, limits, settings
+from core import settings
 from core.errors import LabError
-from core.knn import KNN
-from core.limits import LimitError
-from core.preprocess import Preprocessed, canvas_to_mnist, load_image
-from core.runs import WEIGHTS_CACHED, Run
-from core.saliency import gradient_saliency, occlusion_saliency, overlay
-from core.training import predict_proba
+from core.lab import classset, limits
+from core.lab.jobs import store as jobs
+from core.lab.limits import LimitError
+from core.lab.runfiles import WEIGHTS_CACHED, Run
+from core.learn import families as learners
+from core.learn.families.knn import KNN
+from core.learn.preprocess import Preprocessed, canvas_to_mnist, load_image
+from core.learn.saliency import gradient_saliency, occlusion_saliency, overlay
+from core.learn.training import predict_proba
 from ui.canvas import clear_canvas, drawing_canvas_ui
 from ui.figures.draw import centred_view, class_counts_bars, runs_heatmap, square_panel
 from ui.figures.style import probability_bars

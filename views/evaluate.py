@@ -7,8 +7,8 @@ import json
 import streamlit as st
 from PIL import ImageOps
 
-from core import evaluation as ev
-from core.metrics import confusion_matrix, per_class
+from core.learn import evaluation as ev
+from core.learn.metrics import confusion_matrix, per_class
 from ui.figures.cards import digit_card
 from ui.figures.evaluate import confusion_figure, per_class_figure
 from ui.figures.report import lab_report_html, report_file_name

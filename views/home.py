@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import jobs
 from core.errors import LabError
-from core.presets import get_preset
+from core.lab.jobs import store as jobs
+from core.learn.presets import get_preset
 from ui.figures import data as dataviz
 from ui.state import dataset, reason, run_picker_ui, runs, submit, t, workspace
 from ui.widgets import no_workers_ui

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core import inside as ins
+from core.learn import inside as ins
 from ui.figures import inside as plots
 from ui.figures.style import probability_bars
 from ui.i18n import LANGS

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 import ui.state as state
-from core.limits import LimitError
-from core.runs import RunError, run_to_zip, summary
+from core.lab.limits import LimitError
+from core.lab.runfiles import RunError, run_to_zip, summary
 from ui.runs_parts import ActionError, add_uploaded_run, delete_run, folder_for, folder_taken, rename_run, share_run
 from ui.state import t
 

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from core.config import ConfigError, TrainConfig
 from core.errors import LabError
-from core.jobs import device_queue
-from core.metrics import did_not_learn
+from core.lab.jobs.store import device_queue
+from core.learn.config import ConfigError, TrainConfig
+from core.learn.metrics import did_not_learn
 from ui.figures.train import accuracy_figure, knn_figure, loss_figure
 from ui.i18n import CATALOGS
 from ui.state import lang, my_jobs, reason, runs, submit, t
@@ -76,7 +76,7 @@ def start_ui(config: TrainConfig | None, preset: str) -> None:
 
 
 def _events(job) -> list[dict]:
-    """The job's events so far (core.jobs reads metrics.jsonl incrementally: only new lines are parsed)."""
+    """The job's events so far (core.lab.jobs.store reads metrics.jsonl incrementally: only new lines are parsed)."""
     return job.history()
 
 

@@ -54,9 +54,9 @@ PREPARED_RUN = "before-class-mlp"  # trained with core before the server starts,
 
 def save_prepared_run(runs_dir: Path) -> None:
     """A small MLP saved under MNIST_LAB_RUNS_DIR: every workspace lists it (read-only)."""
-    from core.config import TrainConfig
-    from core.data import load_mnist
-    from core.runs import save_run
+    from core.lab.runfiles import save_run
+    from core.learn.config import TrainConfig
+    from core.learn.data import load_mnist
     from tests.conftest import train_run
 
     config = TrainConfig(arch="mlp:64", epochs=2, batch_size=64, lr=2e-3, train_subset=12000, device="cpu")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from core.presets import PRESETS
+from core.learn.presets import PRESETS
 from tests.e2e.conftest import (
     PREPARED_RUN,
     errors_on,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core import settings
-from core.runs import load_run, run_to_zip
+from core.lab.runfiles import load_run, run_to_zip
 from tests.e2e.conftest import (
     PREPARED_RUN,
     errors_on,

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import torch
 
-from core.data import load_mnist
-from core.metrics import confusion_matrix
-from core.runs import load_run
-from core.training import evaluate
+from core.lab.runfiles import load_run
+from core.learn.data import load_mnist
+from core.learn.metrics import confusion_matrix
+from core.learn.training import evaluate
 from tests.e2e.conftest import PREPARED_RUN, errors_on, open_page
 from ui.i18n import t
 

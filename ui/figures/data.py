@@ -16,9 +16,9 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
-from core import learners
-from core.config import TrainConfig, parse_arch
-from core.data import MEAN, STD
+from core.learn import families as learners
+from core.learn.config import TrainConfig, parse_arch
+from core.learn.data import MEAN, STD
 from ui.figures.style import ACCENT, font, probability_bars, probability_colours
 
 SIDE = 28  # MNIST images are SIDE x SIDE pixels
@@ -88,7 +88,7 @@ def layer_sizes(arch: str) -> list[int] | None:
 @torch.no_grad()
 def scores_and_probs(model, image: torch.Tensor) -> tuple[list[float] | None, list[float]]:
     """A model's 10 raw scores (None for non-torch learners) and its probabilities for one normalised image."""
-    from core.training import predict_proba
+    from core.learn.training import predict_proba
 
     x = image.reshape(1, 1, SIDE, SIDE).float()
     if learners.kind_of(model).name == "torch":  # raw scores exist only for torch models

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from core.preprocess import BOX, CENTRE, SIZE, mass_centre
+from core.learn.preprocess import BOX, CENTRE, SIZE, mass_centre
 from ui.figures.style import ACCENT, MUTED
 
 

@@ -9,13 +9,13 @@ from datetime import datetime
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from core import learners
-from core.config import TrainConfig
-from core.data import MNIST
-from core.evaluation import Predictions, snapshots, snapshots_fit, test_predictions
-from core.experiments import differing_fields
-from core.metrics import confusion_matrix, misclassified, per_class
-from core.runs import safe_name
+from core.lab.runfiles import safe_name
+from core.learn import families as learners
+from core.learn.config import TrainConfig
+from core.learn.data import MNIST
+from core.learn.evaluation import Predictions, snapshots, snapshots_fit, test_predictions
+from core.learn.experiments import differing_fields
+from core.learn.metrics import confusion_matrix, misclassified, per_class
 from ui.figures.cards import digit_card, png_base64
 from ui.figures.evaluate import confusion_figure, curves_figure
 from ui.i18n import t

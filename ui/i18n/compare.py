@@ -1,4 +1,4 @@
-"""Strings of the Compare page and of the experiment summaries (core/experiments.py)."""
+"""Strings of the Compare page and of the experiment summaries (core/learn/experiments.py)."""
 
 EN = {
     "compare.intro": (
@@ -118,7 +118,7 @@ EN = {
     "compare.variant.cross-entropy": "cross-entropy",
     "compare.variant.MSE": "MSE",
     "compare.variant.momentum": "momentum",
-    # the one-line reading (core/experiments.py: summarize)
+    # the one-line reading (core/learn/experiments.py: summarize)
     "compare.sum.reached": "{label} reached {acc} ({threshold} after {epochs} epochs, {time})",
     "compare.sum.never": "{label} reached {acc} and never reached {threshold}",
     "compare.sum.diverged": "{label} diverged (its loss or its weights stopped being finite numbers)",

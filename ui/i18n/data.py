@@ -60,7 +60,7 @@ EN = {
     "data.norm.std": "std σ",
     "data.norm.mean.help": "Average of every training pixel divided by 255 (computed now, not copied).",
     "data.norm.std.help": "Standard deviation of every training pixel divided by 255 (computed now, not copied).",
-    "data.norm.used": "The app normalises with mean = {mean} and std = {std} (core/data.py).",
+    "data.norm.used": "The app normalises with mean = {mean} and std = {std} (core/learn/data.py).",
     "data.norm.effect": (
         "So blank paper (0) becomes **{zero:.4f}** and full ink (255) becomes **{full:.4f}**; over the training "
         "set the normalised pixels have mean 0 and standard deviation 1."
@@ -127,7 +127,7 @@ ZH = {
     "data.norm.std": "标准差 σ",
     "data.norm.mean.help": "所有训练像素除以 255 后的平均值（现场计算，而不是抄来的）。",
     "data.norm.std.help": "所有训练像素除以 255 后的标准差（现场计算，而不是抄来的）。",
-    "data.norm.used": "本应用使用均值 = {mean}、标准差 = {std} 进行标准化（core/data.py）。",
+    "data.norm.used": "本应用使用均值 = {mean}、标准差 = {std} 进行标准化（core/learn/data.py）。",
     "data.norm.effect": (
         "于是空白的纸（0）变成 **{zero:.4f}**，最浓的墨迹（255）变成 **{full:.4f}**；"
         "在训练集上，标准化后的像素均值为 0、标准差为 1。"

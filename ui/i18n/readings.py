@@ -1,12 +1,12 @@
 """The experiments' readings in the reader's language: the shared settings line and the one-line summary.
 
-The numbers come from core.experiments (outcome, ranked); the words live here, beside the catalogs.
+The numbers come from core.learn.experiments (outcome, ranked); the words live here, beside the catalogs.
 """
 
 from __future__ import annotations
 
-from core.config import TrainConfig
-from core.experiments import THRESHOLD, Experiment, Outcome, ranked
+from core.learn.config import TrainConfig
+from core.learn.experiments import THRESHOLD, Experiment, Outcome, ranked
 from ui.i18n import t
 
 

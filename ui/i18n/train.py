@@ -355,7 +355,7 @@ ZH = {
                          "星形标记是你选的 k。",
 }
 
-# Chinese versions of core.presets' `source` sentences (English comes from the preset itself, so it never
+# Chinese versions of core.learn.presets' `source` sentences (English comes from the preset itself, so it never
 # drifts); kept outside EN/ZH because only one language needs them. A preset missing here shows its English source.
 ZH_SOURCES = {
     "fc4-adam": "流行的 PyTorch 入门视频教程（例如 sentdex 的《Deep Learning with PyTorch》）中的四层全连接网络"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.config import ConfigError, TrainConfig
+from core.learn.config import ConfigError, TrainConfig
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,11 @@ import torch
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
-from core import learners
-from core.config import ConfigError, TrainConfig
 from core.errors import LabError
-from core.events import history_entry, keep_step
-from core.training import predict_proba
+from core.learn import families as learners
+from core.learn.config import ConfigError, TrainConfig
+from core.learn.events import history_entry, keep_step
+from core.learn.training import predict_proba
 
 FORMAT = "mnist-lab-run/1"  # written into the weights' metadata; a file without it is not ours
 FILES = ("config.json", "metrics.jsonl", "model.safetensors")

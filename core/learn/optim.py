@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from core.config import TrainConfig
+from core.learn.config import TrainConfig
 
 
 def make_optimizer(config: TrainConfig, params) -> torch.optim.Optimizer:

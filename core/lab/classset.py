@@ -24,14 +24,15 @@ import numpy as np
 import torch
 from PIL import Image
 
-from core import learners, settings
-from core.config import TrainConfig
-from core.data import MNIST, normalise
+from core import settings
 from core.errors import LabError
-from core.limits import LimitError
-from core.losses import compute_loss
-from core.optim import make_optimizer
-from core.training import evaluate, predict_proba
+from core.lab.limits import LimitError
+from core.learn import families as learners
+from core.learn.config import TrainConfig
+from core.learn.data import MNIST, normalise
+from core.learn.losses import compute_loss
+from core.learn.optim import make_optimizer
+from core.learn.training import evaluate, predict_proba
 
 NAME = re.compile(r"^([0-9])_[\w.-]*\.png$")  # <label>_<timestamp>.png
 FT_EPOCHS = 30  # passes over the drawings
@@ -306,7 +307,7 @@ def _batches(x: torch.Tensor, y: torch.Tensor, batch_size: int, replay, ratio: i
 def fine_tune_outcome(source, images_uint8: np.ndarray, labels: np.ndarray, data: MNIST, epochs: int = FT_EPOCHS,
                       lr: float | None = None, replay: bool = True, fraction: float = HELD_BACK, **options):
     """A fine-tuning job from start to end: hold back part of the drawings (`held_back_split`), fine-tune a
-    copy of `source` (a core.runs.Run) on the rest, mixing in MNIST's training images when `replay`, and
+    copy of `source` (a core.lab.runfiles.Run) on the rest, mixing in MNIST's training images when `replay`, and
     test it on MNIST's full test set; `options` go to `fine_tune` (replay_ratio, anchor, seed, batch_size).
     Returns (model, event, outcome):
 

@@ -14,7 +14,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from core.data import to_unit
+from core.learn.data import to_unit
 
 KINDS = ("blocks", "pixels")
 N_CLASSES = 10

@@ -1,7 +1,7 @@
 """Training jobs of a workspace: records on disk, run by worker processes through the Huey queue.
 
 A job is a JSON record in `<workspace>/jobs/<id>.json`; its run folder `<workspace>/runs/<name>/` fills up
-as it trains (core.worker writes it). Everything here only reads and writes files and enqueues tasks, so
+as it trains (core.lab.jobs.runner writes it). Everything here only reads and writes files and enqueues tasks, so
 the web server, the command line and a test can all use it, and a reload, a second tab or a restarted web
 server sees the same jobs.
 
@@ -31,11 +31,12 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from core import limits, settings
-from core.config import TrainConfig
+from core import settings
 from core.errors import LabError
-from core.runs import HistoryTail, Run, open_run, safe_name, unique_name, write_file
-from core.workspaces import Workspace
+from core.lab import limits
+from core.lab.runfiles import HistoryTail, Run, open_run, safe_name, unique_name, write_file
+from core.lab.workspaces import Workspace
+from core.learn.config import TrainConfig
 
 STATES = ("queued", "running", "paused", "interrupted", "finished", "stopped", "diverged", "failed")
 ENDED = frozenset({"finished", "stopped", "diverged", "failed"})
@@ -279,7 +280,7 @@ class Job:
 
 def _close_at_checkpoint(run_dir: Path, record: dict) -> None:
     """A paused or interrupted run stopped for good: its events after the checkpoint go, a final event ends it."""
-    from core.worker import read_checkpoint, truncate_events
+    from core.lab.jobs.runner import read_checkpoint, truncate_events
 
     checkpoint = read_checkpoint(run_dir)
     if checkpoint is None or not (run_dir / "model.safetensors").exists():
@@ -468,7 +469,7 @@ def kick(ws: Workspace) -> str | None:
         ticket.touch()
         record.update(dispatched=True, ticket=ticket.name)
         _write(_record_path(ws, record["id"]), record)
-    from core.worker import enqueue  # here, not at the top: the worker imports this module
+    from core.lab.jobs.runner import enqueue  # here, not at the top: the worker imports this module
 
     try:
         enqueue(record["queue"], ws.id, record["id"])
@@ -542,7 +543,7 @@ def forget_run(ws: Workspace, name: str) -> None:
 def sweep_interrupted() -> int:
     """Mark every running job whose worker stopped beating as interrupted, in every workspace (worker pools
     call this every few seconds, so a killed worker's job is marked even when no page is open)."""
-    from core.workspaces import all_workspaces
+    from core.lab.workspaces import all_workspaces
 
     marked = 0
     for ws in all_workspaces():

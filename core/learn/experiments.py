@@ -1,7 +1,7 @@
 """One-click experiments: several runs that differ in exactly one choice, and a one-line reading of the result.
 
 Every config of an experiment keeps the base config's seed, so runs with the same architecture start
-from the same initial weights and see the same batches in the same order (core/training.py seeds both
+from the same initial weights and see the same batches in the same order (core/learn/training.py seeds both
 from `config.seed`): whatever differs in the curves comes from the compared choice alone.
 """
 
@@ -11,7 +11,7 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
-from core.config import TrainConfig
+from core.learn.config import TrainConfig
 
 THRESHOLD = 0.9  # "how fast": the first evaluation at or above this test accuracy
 DEFAULT_ARCH = "mlp:128,64"  # the classroom network: about 10 s per epoch of full MNIST on a laptop CPU

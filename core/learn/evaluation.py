@@ -8,9 +8,9 @@ from functools import cached_property
 
 import torch
 
-from core.data import MNIST
-from core.metrics import cell_indices, confusion_matrix, misclassified
-from core.training import predict_proba
+from core.learn.data import MNIST
+from core.learn.metrics import cell_indices, confusion_matrix, misclassified
+from core.learn.training import predict_proba
 
 PAGE_SIZE = 24  # gallery images shown at once ("show more" adds as many again)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from core import settings
 from core.errors import LabError
-from core.workspaces import Workspace
+from core.lab.workspaces import Workspace
 
 WINDOW = 60.0  # seconds: the "per minute" of every rate
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from core.data import MEAN, STD
+from core.learn.data import MEAN, STD
 
 N_IN = 28 * 28
 N_OUT = 10

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from core.config import ConfigError, parse_arch
+from core.learn.config import ConfigError, parse_arch
 
 _ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
 
@@ -42,7 +42,7 @@ def lenet5() -> nn.Sequential:
 
 
 def build_model(arch: str, activation: str = "relu") -> nn.Module:
-    """A fresh torch model for a spec (scratch and knn are not torch models: see core.learners)."""
+    """A fresh torch model for a spec (scratch and knn are not torch models: see core.learn.families)."""
     head, widths = parse_arch(arch)
     if head == "linear":
         return nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 10))

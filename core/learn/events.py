@@ -55,7 +55,7 @@ class CheckpointEvent(TypedDict):
     kind: Literal["checkpoint"]
     epoch: float
     step: int
-    state: dict[str, Any]  # tensors: core.worker saves it as safetensors, never in metrics.jsonl
+    state: dict[str, Any]  # tensors: core.lab.jobs.runner saves it as safetensors, never in metrics.jsonl
 
 
 class PausedEvent(TypedDict):

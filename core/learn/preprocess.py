@@ -19,8 +19,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from core.data import from_unit
 from core.errors import LabError
+from core.learn.data import from_unit
 
 SIZE = 28  # the network's input side
 BOX = 20  # the digit's longer side after fitting, as in MNIST

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from core.config import TrainConfig, parse_arch
-from core.losses import compute_loss
+from core.learn.config import TrainConfig, parse_arch
+from core.learn.losses import compute_loss
 
 # torch's default generator is shared by every thread: one job must not reseed it while another job
 # draws its initial weights, or two runs with the same seed would start from different weights.
@@ -38,14 +38,14 @@ class Kind:
     def build(self, config: TrainConfig):
         head, widths = parse_arch(config.arch)
         if self.name == "scratch":
-            from core.scratch import ScratchNet
+            from core.learn.families.scratch import ScratchNet
 
             return ScratchNet(hidden=widths[0], seed=config.seed)
         if self.name == "knn":
-            from core.knn import KNN
+            from core.learn.families.knn import KNN
 
             return KNN(k=config.k, features=config.knn_features, grid=config.knn_grid)
-        from core.models import build_model
+        from core.learn.families.nets import build_model
 
         with _RNG_LOCK:
             torch.manual_seed(config.seed)
@@ -93,8 +93,8 @@ KINDS = {
 
 def kind_of(model) -> Kind:
     """The Kind of a learner object (a run's model)."""
-    from core.knn import KNN
-    from core.scratch import ScratchNet
+    from core.learn.families.knn import KNN
+    from core.learn.families.scratch import ScratchNet
 
     if isinstance(model, nn.Module):
         return KINDS["torch"]

@@ -21,11 +21,13 @@ from pathlib import Path
 
 import torch
 
-from core import jobs, settings, workspaces
-from core.config import TrainConfig
+from core import settings
 from core.errors import LabError
-from core.events import history_entry, keep_step
-from core.runs import tensors_bytes, write_file
+from core.lab import workspaces
+from core.lab.jobs import store as jobs
+from core.lab.runfiles import tensors_bytes, write_file
+from core.learn.config import TrainConfig
+from core.learn.events import history_entry, keep_step
 
 QUEUES = ("cpu", "cuda", "mps")
 CHECKPOINT = "checkpoint.safetensors"  # tensors as safetensors, the rest as JSON in its metadata
@@ -60,9 +62,19 @@ def huey_for(queue: str):
         else:
             settings.home().mkdir(parents=True, exist_ok=True)
             huey = SqliteHuey(name, filename=str(settings.home() / "queue.db"))
-        huey.train_job = huey.task(name="train_job")(run_job)
+        huey.train_job = huey.task(name="train_job")(_train_job)
         _hueys[queue] = huey
     return _hueys[queue]
+
+
+def _train_job(workspace_id: str, job_id: str) -> str:
+    return run_job(workspace_id, job_id)
+
+
+# Huey names a task by its function's module and name: jobs queued before core/ was split into learn/ and lab/
+# say "core.worker.train_job", so the task keeps that name wherever the code lives.
+TASK_MODULE = "core.worker"
+_train_job.__module__ = TASK_MODULE
 
 
 def enqueue(queue: str, workspace_id: str, job_id: str) -> None:
@@ -151,7 +163,7 @@ def dataset():
     """MNIST for this worker process, decoded once (honours MNIST_LAB_SUBSET, as the app does)."""
     key = str(settings.subset())
     if key not in _data_cache:
-        from core.data import load_mnist
+        from core.learn.data import load_mnist
 
         data = load_mnist()
         sub = settings.subset()
@@ -202,8 +214,8 @@ def _prepare(ws: workspaces.Workspace, record: dict, config: TrainConfig) -> tup
 
 def _fine_tune(ws: workspaces.Workspace, record: dict) -> dict:
     """A fine-tuning job: the source run's copy trained on the class drawings, saved as a new run."""
-    from core import classset
-    from core.runs import Run, load_run, save_run
+    from core.lab import classset
+    from core.lab.runfiles import Run, load_run, save_run
 
     spec = record["finetune"]
     source = load_run(spec["source"])
@@ -225,7 +237,7 @@ def _beat_job(ws: workspaces.Workspace, job_id: str, done: threading.Event) -> N
 
 def run_job(workspace_id: str, job_id: str) -> str:
     """The Huey task: train one job of one workspace, writing its run folder as it goes; returns its state."""
-    from core import training
+    from core.learn import training
 
     ws = workspaces.at(workspace_id)
     record = _take(ws, job_id)
@@ -270,7 +282,7 @@ def run_job(workspace_id: str, job_id: str) -> str:
                 if kind == "final":
                     state = jobs.FINAL_STATE.get(event["status"], "finished")
                     if event["model"] is not None:
-                        from core.runs import state_dict
+                        from core.lab.runfiles import state_dict
 
                         write_file(run_dir / "model.safetensors", tensors_bytes(config, state_dict(event["model"])))
         fields.update(error=None, error_code=None)

@@ -1,6 +1,6 @@
 """The training loop as a generator of events, plus evaluate and predict.
 
-`train(config, data)` yields plain dicts (their kinds are typed and built in core/events.py), so the caller
+`train(config, data)` yields plain dicts (their kinds are typed and built in core/learn/events.py), so the caller
 (command line, worker, test) decides what to show. Read `_Loop.run` first: it is the classic loop, one epoch
 after another, batches from a small generator, `loss = ...; step(loss)`, an evaluation now and then.
 """
@@ -15,12 +15,13 @@ from typing import Protocol
 import numpy as np
 import torch
 
-from core import events, learners
-from core.config import ConfigError, TrainConfig
-from core.data import MNIST
-from core.losses import compute_loss
-from core.models import resolve_device
-from core.optim import LeanStep, make_optimizer
+from core.learn import events
+from core.learn import families as learners
+from core.learn.config import ConfigError, TrainConfig
+from core.learn.data import MNIST
+from core.learn.families.nets import resolve_device
+from core.learn.losses import compute_loss
+from core.learn.optim import LeanStep, make_optimizer
 
 EVAL_SEED = 1234  # fixes which test images the cheap in-epoch evaluations use
 EVAL_BATCH = 2000  # images per forward pass when evaluating (bounded memory)
@@ -33,7 +34,7 @@ WEIGHT_LIMIT = 1e6
 
 class Stop(Protocol):
     """What the loop checks between steps: `is_set()` asks it to stop and keep the model. A control may also
-    offer `pause_requested()` (core.jobs.Control does): the loop then checkpoints and returns."""
+    offer `pause_requested()` (core.lab.jobs.store.Control does): the loop then checkpoints and returns."""
 
     def is_set(self) -> bool: ...
 
@@ -228,7 +229,7 @@ class _Loop:
 
     def _train_step(self, images: torch.Tensor, labels: torch.Tensor) -> tuple[float, float, float]:
         """One step on a batch: (its loss, its accuracy, the learning rate used), as plain numbers."""
-        if self.scratch:  # the NumPy network does its own backprop (core/scratch.py)
+        if self.scratch:  # the NumPy network does its own backprop (core/learn/families/scratch.py)
             loss, acc = self.model.train_step(images, labels, self.cfg.lr)
             return loss, acc, self.cfg.lr
         scores = self.model(images)
@@ -320,7 +321,7 @@ def _train_knn(config: TrainConfig, data: MNIST, stop: Stop | None = None) -> It
     A stop during that search ends with a "stopped" final and no model: a kNN learns nothing beyond
     the stored images, so there is nothing to keep (and the search would have to start again anyway).
     """
-    from core.knn import Stopped
+    from core.learn.families.knn import Stopped
 
     t0 = time.perf_counter()
     device = resolve_device(config.device)

@@ -14,8 +14,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from core import learners
-from core.data import from_unit
+from core.learn import families as learners
+from core.learn.data import from_unit
 
 SIDE = 28  # MNIST images are SIDE x SIDE
 BATCH = 1000  # images per forward pass when collecting hidden representations (bounded memory)
@@ -70,7 +70,7 @@ def layer_activations(model, x: torch.Tensor) -> list[tuple[str, torch.Tensor]]:
     if kind == "knn":
         raise NotInspectable("kNN has no layers: it compares the image with stored training images")
     if kind == "scratch":
-        from core.scratch import to_unit_pixels
+        from core.learn.families.scratch import to_unit_pixels
 
         a2, cache = model.forward(to_unit_pixels(x))
         return [("1: Linear+Sigmoid (hidden)", torch.from_numpy(cache["a1"].copy())),
@@ -157,7 +157,7 @@ def hidden_representation(model, images: torch.Tensor) -> torch.Tensor:
     if kind == "knn":
         raise NotInspectable("kNN has no hidden layer")
     if kind == "scratch":
-        from core.scratch import to_unit_pixels
+        from core.learn.families.scratch import to_unit_pixels
 
         parts = [torch.from_numpy(model.forward(to_unit_pixels(images[i:i + BATCH]))[1]["a1"].copy())
                  for i in range(0, len(images), BATCH)]

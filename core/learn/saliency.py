@@ -3,7 +3,7 @@
 gradient: |d score_pred / d pixel| for torch models (one backward pass; how sensitive the winning score
     is to each pixel, not whether the pixel helped).
 occlusion: blank a patch, see how much the predicted class's probability drops (works for any learner
-    through core.training.predict_proba, so also for the NumPy network and kNN; slower, but it answers
+    through core.learn.training.predict_proba, so also for the NumPy network and kNN; slower, but it answers
     "did the model rely on this region?" directly).
 """
 
@@ -13,9 +13,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from core import learners
-from core.data import MEAN, STD
-from core.training import predict_proba
+from core.learn import families as learners
+from core.learn.data import MEAN, STD
+from core.learn.training import predict_proba
 
 SIZE = 28
 BACKGROUND = (0.0 - MEAN) / STD  # a blank (ink-free) pixel, normalised like the training data

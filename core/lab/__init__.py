@@ -1,0 +1,1 @@
+"""The classroom server: workspaces, run files, limits, the job queue and the class's drawings."""

@@ -1,0 +1,1 @@
+"""The learning library: data, models, losses, optimizers, the training loop and what it measures."""
