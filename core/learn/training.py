@@ -93,7 +93,7 @@ def eval_steps(steps_per_epoch: int, per_epoch: int) -> set[int]:
 
 
 def train(config: TrainConfig, data: MNIST, stop: Stop | None = None, resume: dict | None = None,
-          checkpoints: bool = False) -> Iterator[dict]:
+          checkpoints: bool = False, until_step: int | None = None) -> Iterator[dict]:
     """Train a learner for `config` on `data`, yielding events (see the module docstring).
 
     `checkpoints=True` adds a checkpoint event at every epoch end and before the final event; `resume` is
@@ -104,15 +104,16 @@ def train(config: TrainConfig, data: MNIST, stop: Stop | None = None, resume: di
     if config.family == "knn":
         yield from _train_knn(config, data, stop)
     else:
-        yield from _Loop(config, data, stop, resume, checkpoints).run()
+        yield from _Loop(config, data, stop, resume, checkpoints, until_step).run()
 
 
 class _Loop:
     """One gradient-descent run (torch models and the NumPy network share the bookkeeping)."""
 
     def __init__(self, config: TrainConfig, data: MNIST, stop: Stop | None, resume: dict | None = None,
-                 checkpoints: bool = False):
+                 checkpoints: bool = False, until_step: int | None = None):
         self.cfg, self.stop, self.resume, self.checkpoints = config, stop, resume, checkpoints
+        self.until_step = until_step
         self.pause_requested = getattr(stop, "pause_requested", None)
         self.scratch = config.family == "scratch"
         self.device = torch.device("cpu") if self.scratch else resolve_device(config.device)
@@ -169,7 +170,7 @@ class _Loop:
             "model": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()},
             "opt": None if self.opt is None else self.opt.state_dict(),
             "sched": None if self.sched is None else self.sched.state_dict(),
-            "total_steps": math.ceil(len(self.y) / self.cfg.batch_size) * self.cfg.epochs,
+            "total_steps": self.until_step or math.ceil(len(self.y) / self.cfg.batch_size) * self.cfg.epochs,
             "g_epoch": self.g_epoch, "epoch": epoch, "i": i, "step": self.step, "seen": self.seen,
             "loss_sum": self.loss_sum, "loss_n": self.loss_n, "time_to_target": self.time_to_target,
             "last_acc": self.last_acc, "wall": wall, "eval_time": self.eval_time,
@@ -197,7 +198,7 @@ class _Loop:
         #     opt.zero_grad(); loss.backward(); opt.step()
         step = LeanStep(self.opt)
         if cfg.schedule == "onecycle":
-            total = per_epoch * cfg.epochs
+            total = self.until_step or per_epoch * cfg.epochs
             if resume.get("sched") and resume.get("total_steps") == total:
                 self.sched = torch.optim.lr_scheduler.OneCycleLR(self.opt, max_lr=cfg.lr, total_steps=total)
                 self.sched.load_state_dict(resume["sched"])
@@ -268,7 +269,8 @@ class _Loop:
             start_epoch, first = self.resume["epoch"], self.resume["i"]
             if self.resume["g_epoch"] is not None:
                 g.set_state(self.resume["g_epoch"])
-        for epoch in range(start_epoch, cfg.epochs):
+        last_epoch = cfg.epochs if self.until_step is None else math.ceil(self.until_step / per_epoch)
+        for epoch in range(start_epoch, last_epoch):
             self.g_epoch = g.get_state()
             order = torch.randperm(n, generator=g).to(self.device)
             tick, seen_at_tick = time.perf_counter(), self.seen
@@ -298,11 +300,21 @@ class _Loop:
                         return
                     yield self._eval(epoch + (i + 1) / per_epoch, full=(i + 1) == per_epoch)
                     tick, seen_at_tick = time.perf_counter(), self.seen
-                    if self.time_to_target is not None:
+                    if self.time_to_target is not None and self.until_step is None:  # asked epochs go on
                         if self.checkpoints:
                             yield self._checkpoint(epoch, i + 1)
                         yield self._final("target")
                         return
+                if self.until_step is not None and self.step >= self.until_step:  # the epochs asked for are done
+                    if (i + 1) != per_epoch:  # the last word is a full evaluation, as at an epoch's end
+                        yield self._eval(epoch + (i + 1) / per_epoch, full=True)
+                    if self.checkpoints and i + 1 < per_epoch:
+                        yield self._checkpoint(epoch, i + 1)
+                    elif self.checkpoints:
+                        self.g_epoch = g.get_state()
+                        yield self._checkpoint(epoch + 1, 0)
+                    yield self._final("finished")
+                    return
             if self.checkpoints:  # at the epoch's end: a killed worker loses at most one epoch
                 self.g_epoch = g.get_state()  # the next epoch's shuffle starts from here
                 yield self._checkpoint(epoch + 1, 0)

@@ -33,8 +33,8 @@ EN = {
     "error.ws_unknown": "no workspace with this id exists on this server",
     "error.ws_code_malformed": "{given} is not a workspace code (8 letters and digits, like k7mp-3xqa)",
     "error.ws_code_unknown": "no workspace has the code {given} on this server",
-    "error.queue_full": "this workspace already has {live} jobs running or waiting (at most {limit}): wait for "
-                        "one to finish or stop one",
+    "error.queue_full": "this needs {need} place(s) in your queue and {free} of its {limit} are free ({live} of "
+                        "your jobs are running or waiting): wait for one to finish, or stop or remove one",
     "error.queue_down": "the job queue cannot be reached",
     "error.worker_lost": "its worker process stopped (killed or crashed); resume it to go on from its last "
                          "epoch checkpoint",
@@ -55,6 +55,7 @@ EN = {
     "error.config_eval": "the evaluations need at least 1 image and 1 evaluation per epoch",
     "error.config_k": "k must be at least 1 (it is {value})",
     "error.config_grid": "the kNN grid must have between 1 and 28 cells per side (it is {value})",
+    "error.config_range": "{name} must be between {lo} and {hi} (it is {value})",
     "error.config_choice": "{value} is not one of the choices: {allowed}",
     "error.config_widths": "the architecture {spec} needs positive hidden widths, for example {example}",
     "error.config_arch": "{spec} is not an architecture MNIST Lab knows; the choices are {allowed}",
@@ -105,7 +106,8 @@ ZH = {
     "error.ws_unknown": "这台服务器上没有这个编号的工作区",
     "error.ws_code_malformed": "{given} 不是工作区代码（应为 8 位字母和数字，例如 k7mp-3xqa）",
     "error.ws_code_unknown": "这台服务器上没有代码为 {given} 的工作区",
-    "error.queue_full": "这个工作区已有 {live} 个任务在运行或排队（最多 {limit} 个）：请等一个完成，或停止一个",
+    "error.queue_full": "这需要队列中的 {need} 个位置，而 {limit} 个位置中只有 {free} 个空闲"
+                        "（你有 {live} 个任务在运行或排队）：请等一个完成，或停止、移除一个",
     "error.queue_down": "无法连接任务队列",
     "error.worker_lost": "它的训练进程停止了（被终止或崩溃）；点“继续”即可从最近一轮的检查点接着训练",
     "error.no_checkpoint": "训练记录 {name} 没有可继续训练的检查点",
@@ -125,6 +127,7 @@ ZH = {
     "error.config_eval": "评估至少需要 1 张图像，每轮至少评估 1 次",
     "error.config_k": "k 至少为 1（现在是 {value}）",
     "error.config_grid": "kNN 网格每边必须有 1 到 28 格（现在是 {value}）",
+    "error.config_range": "{name} 必须在 {lo} 到 {hi} 之间（现在是 {value}）",
     "error.config_choice": "{value} 不是可选的值；可选：{allowed}",
     "error.config_widths": "网络结构 {spec} 需要正的隐藏层宽度，例如 {example}",
     "error.config_arch": "{spec} 不是 MNIST 实验室认识的网络结构；可选：{allowed}",

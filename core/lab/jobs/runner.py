@@ -264,7 +264,16 @@ def run_job(workspace_id: str, job_id: str) -> str:
         if not record.get("total"):
             fields["total"] = jobs._epochs_total(config, len(data.train_labels))
             jobs.update(ws, job_id, **fields)
-        events = training.train(config, data, stop=control, resume=resume, checkpoints=config.family != "knn")
+        if record.get("more_epochs") and resume is not None and not record.get("until_step"):
+            # continued for N more epochs: N epochs from where the source run stopped, even mid-epoch
+            n = config.train_subset or len(data.train_labels)
+            per_epoch = -(-n // config.batch_size)
+            fields.update(until_step=resume["step"] + record["more_epochs"] * per_epoch,
+                          total=resume["seen"] + record["more_epochs"] * n)
+            record.update(fields)
+            jobs.update(ws, job_id, **fields)
+        events = training.train(config, data, stop=control, resume=resume, checkpoints=config.family != "knn",
+                                until_step=record.get("until_step"))
         with open(run_dir / "metrics.jsonl", "a") as out:
             for event in events:
                 kind = event["kind"]

@@ -377,9 +377,10 @@ def _check_room(ws: Workspace, records: list[dict], n: int) -> None:
     limit = settings.queue_per_workspace()
     live = [r for r in records if r["state"] in ("queued", "running")]
     if len(live) + n > limit + 1:
-        raise JobError(f"this workspace already has {len(live)} jobs running or waiting; at most {limit + 1} "
-                       "at a time: wait for one to finish or stop one", "queue_full", limit=limit + 1,
-                       live=len(live))
+        free = max(0, limit + 1 - len(live))
+        raise JobError(f"this needs {n} places in the queue and {free} of {limit + 1} are free ({len(live)} jobs "
+                       "running or waiting): wait for one to finish or stop one", "queue_full", limit=limit + 1,
+                       live=len(live), need=n, free=free)
 
 
 def _new_job(ws: Workspace, taken: set[str], name: str, config: TrainConfig, **fields) -> Job:
@@ -398,14 +399,15 @@ def _new_job(ws: Workspace, taken: set[str], name: str, config: TrainConfig, **f
 
 
 def submit_many(ws: Workspace, items: list[tuple[TrainConfig, str | None]], n_train: int | None = None,
-                continue_of: str | None = None) -> list[Job]:
+                continue_of: str | None = None, more_epochs: int | None = None) -> list[Job]:
     """Queue jobs (an experiment's runs together): all of them, or none with JobError("queue_full").
 
     `n_train` (the training images one epoch has) lets the progress bar show a total; `continue_of` names a
-    run of this workspace whose checkpoint the (single) job goes on from, for more epochs.
+    run of this workspace whose checkpoint the (single) job goes on from, for `more_epochs` epochs from
+    where it stopped (the config's epochs then only need to reach that far).
     """
     configs = [config.validated() for config, _ in items]  # ConfigError before anything is written
-    click = _click_key([[c.to_dict() for c in configs], [name for _, name in items], continue_of])
+    click = _click_key([[c.to_dict() for c in configs], [name for _, name in items], continue_of, more_epochs])
     with _locked(ws):
         records = _records(ws)
         same = _same_click(ws, records, click)
@@ -413,7 +415,7 @@ def submit_many(ws: Workspace, items: list[tuple[TrainConfig, str | None]], n_tr
             return same
         _check_room(ws, records, len(items))
         taken = _taken_names(ws, records)
-        jobs = [_new_job(ws, taken, name or config.arch, config, continue_of=continue_of,
+        jobs = [_new_job(ws, taken, name or config.arch, config, continue_of=continue_of, more_epochs=more_epochs,
                          total=_epochs_total(config, n_train), click=click)
                 for config, (_, name) in zip(configs, items, strict=True)]
     kick(ws)
@@ -493,6 +495,23 @@ def queue_position(job: Job) -> int:
         return tickets.index(job._r["ticket"]) + 1
     ahead = [r for r in _records(job.ws) if r["state"] == "queued" and r.get("created", 0) < job.created]
     return len(tickets) + len([r for r in ahead if not r.get("dispatched")]) + 1
+
+
+def queue_ahead(job: Job) -> dict:
+    """Who is before a waiting job: {"mine": names of its own workspace's jobs (running first, then the waiting
+    ones in queue order), "others": jobs of other workspaces queued before it on its device's queue}."""
+    folder = _queue_dir(job._r["queue"])
+    tickets = sorted(os.listdir(folder)) if folder.is_dir() else []
+    records = _records(job.ws)
+    mine = [r["name"] for r in records if r["state"] == "running"]
+    mine += [r["name"] for r in records if r["state"] == "queued" and r["id"] != job.id
+             and (r.get("dispatched"), -r.get("created", 0)) > (job._r.get("dispatched"), -job.created)]
+    if job._r.get("dispatched") and job._r.get("ticket") in tickets:
+        before = tickets[:tickets.index(job._r["ticket"])]
+    else:
+        before = tickets
+    others = sum(1 for ticket in before if f"-{job.ws.id}-" not in ticket)
+    return {"mine": mine, "others": others}
 
 
 def _check_alive(ws: Workspace, record: dict) -> dict:
