@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core.lab import classset  # noqa: E402
-from core.lab.runfiles import load_run  # noqa: E402
+from core.lab.runfiles.folders import load_run  # noqa: E402
 from core.learn.data import load_mnist  # noqa: E402
 
 SEED_RUNS = {

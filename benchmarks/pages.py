@@ -125,9 +125,10 @@ def prepare(home: Path) -> str:
     """A workspace with the two runs; returns its id."""
     os.environ["MNIST_LAB_HOME"] = str(home)
     from core.lab import workspaces
-    from core.lab.runfiles import collect, save_run
+    from core.lab.runfiles.folders import save_run
     from core.learn.data import load_mnist
     from core.learn.presets import get_preset
+    from core.learn.run import collect
     from core.learn.training import train
 
     ws = workspaces.create()

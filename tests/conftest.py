@@ -32,7 +32,7 @@ def small_mnist(mnist):
 
 
 def train_run(config, data, name="tiny"):
-    from core.lab.runfiles import collect
+    from core.learn.run import collect
     from core.learn.training import train
 
     return collect(train(config, data), name, config)
@@ -90,7 +90,7 @@ def thread_workers(lab_home):
 def new_workspace(runs: dict | None = None):
     """A workspace in the test's data folder holding `runs` (saved as the Train page would have left them)."""
     from core.lab import workspaces
-    from core.lab.runfiles import save_run
+    from core.lab.runfiles.folders import save_run
 
     ws = workspaces.create()
     for name, run in (runs or {}).items():

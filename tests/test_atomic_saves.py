@@ -10,9 +10,10 @@ import time
 
 import torch
 
-from core.lab.runfiles import Run, list_run_dirs, load_run, recover, save_run
+from core.lab.runfiles.folders import list_run_dirs, load_run, recover, save_run
 from core.learn.config import TrainConfig
 from core.learn.families import build
+from core.learn.run import Run
 
 
 def _run(arch: str, acc: float) -> Run:

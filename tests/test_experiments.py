@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from core.lab.runfiles import history_entry
 from core.learn.config import TrainConfig
+from core.learn.events import history_entry
 from core.learn.experiments import (
     EXPERIMENTS,
     base_config,
@@ -186,7 +186,7 @@ def test_jobs_running_side_by_side_still_share_initial_weights(small_mnist):
 
 
 def test_each_learner_shows_only_the_settings_it_has():
-    from core.lab.runfiles import Run, summary
+    from core.learn.run import Run, summary
 
     knn, mlp, numpy_net = TrainConfig(arch="knn", k=5), TrainConfig(arch="mlp:32"), TrainConfig(arch="scratch:30")
     assert "loss" not in knn.settings() and "lr" not in knn.settings() and "k" in knn.settings()

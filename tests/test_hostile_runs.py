@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from core.lab.runfiles import MAX_METRICS_LINES, MAX_TENSORS, RunError, load_run, run_from_zip, run_to_zip
+from core.lab.runfiles.folders import load_run
+from core.lab.runfiles.format import MAX_METRICS_LINES, MAX_TENSORS, RunError
+from core.lab.runfiles.zips import run_from_zip, run_to_zip
 from core.learn.config import TrainConfig
 from tests.peak import in_fresh_process
 
@@ -83,7 +85,7 @@ BOMBS = [line_bomb, short_line_bomb, header_key_bomb, huge_model_config, huge_te
 def test_an_upload_bomb_is_refused_without_expanding(bomb, tmp_path):
     blob = bomb()
     assert len(blob) < 600_000  # the attack is small
-    result = in_fresh_process("core.lab.runfiles:run_from_zip", blob, tmp_path)
+    result = in_fresh_process("core.lab.runfiles.zips:run_from_zip", blob, tmp_path)
     assert result["code"] in {"limit_file", "limit_lines", "limit_tensors", "weights_corrupt", "config_bad"}
     assert result["peak_kb"] < PEAK_MB * 1024, f"{bomb.__name__} raised the peak by {result['peak_kb'] // 1024} MB"
 

@@ -15,7 +15,7 @@ from core.lab import workspaces
 from core.lab.jobs import runner as worker
 from core.lab.jobs import store as jobs
 from core.lab.jobs.store import JobError
-from core.lab.runfiles import list_run_dirs, load_run
+from core.lab.runfiles.folders import list_run_dirs, load_run
 from core.learn.config import ConfigError, TrainConfig
 
 # 3000 training images (MNIST_LAB_SUBSET below), 47 steps an epoch: a fraction of a second per job.

@@ -10,7 +10,8 @@ import pytest
 from core.lab import classset, limits
 from core.lab.jobs import store as jobs
 from core.lab.limits import LimitError
-from core.lab.runfiles import list_run_dirs, run_to_zip
+from core.lab.runfiles.folders import list_run_dirs
+from core.lab.runfiles.zips import run_to_zip
 from core.learn.config import TrainConfig
 from tests.conftest import new_workspace
 from ui.runs_parts import add_uploaded_run, share_run

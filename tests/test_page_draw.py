@@ -16,7 +16,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from core.lab import classset, workspaces
-from core.lab.runfiles import load_run
+from core.lab.runfiles.folders import load_run
 from tests.conftest import open_view, workspace_runs
 
 CANVAS = "draw_canvas_0"  # ui.canvas: the canvas widget's key before any "Clear"
@@ -261,7 +261,7 @@ def test_fine_tuning_says_when_nothing_could_be_held_back(tiny_run, small_mnist,
 
 
 def test_every_run_reads_the_drawing_up_to_the_newest_that_stay_loaded(tiny_run, tmp_path, monkeypatch):
-    from core.lab.runfiles import WEIGHTS_CACHED
+    from core.lab.runfiles.folders import WEIGHTS_CACHED
 
     monkeypatch.setenv("MNIST_LAB_CLASS_DIR", str(tmp_path / "class"))
     at = open_view("draw", {f"run-{i:02d}": tiny_run for i in range(WEIGHTS_CACHED + 2)})

@@ -123,9 +123,9 @@ def test_drawing_from_the_draw_page_is_used(tiny_run):
 
 
 def test_scratch_and_knn_runs(small_mnist):
-    from core.lab.runfiles import Run
     from core.learn.config import TrainConfig
     from core.learn.families import build as build_learner
+    from core.learn.run import Run
 
     scratch = Run("numpy", TrainConfig(arch="scratch:20"), build_learner(TrainConfig(arch="scratch:20")))
     knn = build_learner(TrainConfig(arch="knn"))
@@ -142,9 +142,9 @@ def test_scratch_and_knn_runs(small_mnist):
 
 
 def test_linear_run_has_digit_templates():
-    from core.lab.runfiles import Run
     from core.learn.config import TrainConfig
     from core.learn.families import build as build_learner
+    from core.learn.run import Run
 
     torch.manual_seed(0)
     config = TrainConfig(arch="linear")

@@ -10,7 +10,9 @@ import zipfile
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.lab.runfiles import Run, run_to_zip, save_run
+from core.lab.runfiles.folders import save_run
+from core.lab.runfiles.zips import run_to_zip
+from core.learn.run import Run
 from tests.conftest import open_view, workspace_runs
 
 
@@ -165,15 +167,15 @@ def test_catalogs_have_the_same_keys_and_do_not_clash_with_common():
 
 
 def test_shared_runs_are_listed_without_loading_their_weights(tiny_run, runs_dir):
-    import core.lab.runfiles
+    import core.lab.runfiles.folders
 
     for i in range(12):
         save_run(tiny_run, runs_dir / f"shared-{i}")
     at = open_page()  # Home opens first and reads one digit with the newest run
-    core.lab.runfiles._weights.clear()
+    core.lab.runfiles.folders._weights.clear()
     at.switch_page("views/runs.py").run()
     assert len(listed(at)) == 12
-    assert not core.lab.runfiles._weights  # the table needs settings and histories only
+    assert not core.lab.runfiles.folders._weights  # the table needs settings and histories only
     at.switch_page("views/evaluate.py").run()  # a page that needs the model loads the one it shows
     assert not at.exception
-    assert len(core.lab.runfiles._weights) == 1
+    assert len(core.lab.runfiles.folders._weights) == 1

@@ -12,18 +12,11 @@ import pytest
 import torch
 from safetensors.torch import save as save_safetensors
 
-from core.lab.runfiles import (
-    FILES,
-    RunError,
-    list_run_dirs,
-    load_run,
-    run_from_zip,
-    run_to_zip,
-    safe_name,
-    save_run,
-    summary,
-)
+from core.lab.runfiles.folders import list_run_dirs, load_run, safe_name, save_run
+from core.lab.runfiles.format import FILES, RunError
+from core.lab.runfiles.zips import run_from_zip, run_to_zip
 from core.learn.config import TrainConfig
+from core.learn.run import summary
 from core.learn.training import predict_proba
 from tests.conftest import ROOT, train_run
 
@@ -220,7 +213,7 @@ def test_summary_row(tiny_run):
 def test_an_opened_run_loads_its_weights_when_used_and_says_so_when_they_are_gone(tiny_run, tmp_path):
     import shutil
 
-    from core.lab import runfiles as runs
+    from core.lab.runfiles import folders as runs
 
     folder = save_run(tiny_run, tmp_path / "lazy")
     runs._weights.clear()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.lab.runfiles import RunError, load_run, run_to_zip
+from core.lab.runfiles.folders import load_run
+from core.lab.runfiles.format import RunError
+from core.lab.runfiles.zips import run_to_zip
 from tests.conftest import new_workspace
 from ui.runs_parts import ActionError, add_uploaded_run, delete_run, rename_run
 

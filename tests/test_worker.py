@@ -19,7 +19,7 @@ import pytest
 from core.lab import workspaces
 from core.lab.jobs import runner as worker
 from core.lab.jobs import store as jobs
-from core.lab.runfiles import load_run
+from core.lab.runfiles.folders import load_run
 from core.learn.config import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]

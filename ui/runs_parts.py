@@ -13,8 +13,11 @@ from pathlib import Path
 from core import settings
 from core.lab import limits
 from core.lab.jobs import store as jobs
-from core.lab.runfiles import FILES, DiskRun, Run, run_from_zip, run_to_zip, safe_name, save_run, unique_name
+from core.lab.runfiles.folders import DiskRun, safe_name, save_run, unique_name
+from core.lab.runfiles.format import FILES
+from core.lab.runfiles.zips import run_from_zip, run_to_zip
 from core.lab.workspaces import Workspace
+from core.learn.run import Run
 
 
 class ActionError(Exception):

@@ -16,9 +16,10 @@ import streamlit as st
 from core import settings
 from core.lab import workspaces as wss
 from core.lab.jobs import store as jobs
-from core.lab.runfiles import Run, list_run_dirs, open_run, safe_name
-from core.lab.runfiles import unique_name as unique_name_in
+from core.lab.runfiles.folders import list_run_dirs, open_run, safe_name
+from core.lab.runfiles.folders import unique_name as unique_name_in
 from core.learn.data import MNIST, load_mnist
+from core.learn.run import Run
 from ui.i18n import LANGS
 from ui.i18n import reason as translate_reason
 from ui.i18n import t as translate
@@ -263,6 +264,17 @@ def my_jobs() -> list[jobs.Job]:
     return jobs.list_jobs(workspace())
 
 
+def live_jobs() -> list[jobs.Job]:
+    """The workspace's jobs that have not ended, in the order they will train: the running ones, the waiting
+    ones in queue order (the one on the queue first, then the oldest), then the paused and interrupted ones."""
+    found = [job for job in my_jobs() if not job.done]
+    running = [job for job in found if job.state == "running"]
+    waiting = sorted((job for job in found if job.state == "queued"),
+                     key=lambda job: job.latest().get("queue_position") or 0)
+    held = sorted((job for job in found if job.state in jobs.RESUMABLE), key=lambda job: job.created)
+    return running + waiting + held
+
+
 def workers_ready(queue: str = "cpu") -> bool:
     """True when a worker pool serving `queue` is alive somewhere (it beats every few seconds), or when
     tasks run in this process (Huey's immediate mode, for tests)."""
@@ -271,7 +283,8 @@ def workers_ready(queue: str = "cpu") -> bool:
     return is_immediate() or bool(jobs.pools(queue))
 
 
-def submit(configs: list, names: list[str], continue_of: str | None = None) -> list[jobs.Job]:
+def submit(configs: list, names: list[str], continue_of: str | None = None,
+           more_epochs: int | None = None) -> list[jobs.Job]:
     """Queue jobs for this workspace; JobError (queue full) or ConfigError are for the caller to show.
 
     `names` are what the runs should be called: the queue adds -2, -3, ... where the workspace has the name
@@ -280,4 +293,4 @@ def submit(configs: list, names: list[str], continue_of: str | None = None) -> l
     n_train = len(dataset().train_labels)
     shared = {name for name, run in runs().items() if run.origin == "disk"}
     items = [(config, unique_name_in(shared, safe_name(name))) for config, name in zip(configs, names, strict=True)]
-    return jobs.submit_many(workspace(), items, n_train=n_train, continue_of=continue_of)
+    return jobs.submit_many(workspace(), items, n_train=n_train, continue_of=continue_of, more_epochs=more_epochs)

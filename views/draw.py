@@ -12,10 +12,11 @@ from core.errors import LabError
 from core.lab import classset, limits
 from core.lab.jobs import store as jobs
 from core.lab.limits import LimitError
-from core.lab.runfiles import WEIGHTS_CACHED, Run
+from core.lab.runfiles.folders import WEIGHTS_CACHED
 from core.learn import families as learners
 from core.learn.families.knn import KNN
 from core.learn.preprocess import Preprocessed, canvas_to_mnist, load_image
+from core.learn.run import Run
 from core.learn.saliency import gradient_saliency, occlusion_saliency, overlay
 from core.learn.training import predict_proba
 from ui.canvas import clear_canvas, drawing_canvas_ui

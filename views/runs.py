@@ -6,7 +6,9 @@ import streamlit as st
 
 import ui.state as state
 from core.lab.limits import LimitError
-from core.lab.runfiles import RunError, run_to_zip, summary
+from core.lab.runfiles.format import RunError
+from core.lab.runfiles.zips import run_to_zip
+from core.learn.run import summary
 from ui.runs_parts import ActionError, add_uploaded_run, delete_run, folder_for, folder_taken, rename_run, share_run
 from ui.state import t
 

@@ -155,3 +155,12 @@ def history_entry(event: dict) -> dict:
     """An event as a run's history keeps it: everything but the model object."""
     return {k: v for k, v in event.items() if k != "model"}
 
+
+
+def in_history(event: dict) -> bool:
+    """The one rule for which events a run's history keeps (in memory and in metrics.jsonl): not checkpoints
+    (their tensors go to the checkpoint file), not pauses, and of the steps only those keep_step keeps."""
+    kind = event["kind"]
+    if kind in ("checkpoint", "paused"):
+        return False
+    return kind != "step" or keep_step(event["step"])

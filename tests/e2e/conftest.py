@@ -54,7 +54,7 @@ PREPARED_RUN = "before-class-mlp"  # trained with core before the server starts,
 
 def save_prepared_run(runs_dir: Path) -> None:
     """A small MLP saved under MNIST_LAB_RUNS_DIR: every workspace lists it (read-only)."""
-    from core.lab.runfiles import save_run
+    from core.lab.runfiles.folders import save_run
     from core.learn.config import TrainConfig
     from core.learn.data import load_mnist
     from tests.conftest import train_run

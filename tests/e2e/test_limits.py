@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from core import settings
-from core.lab.runfiles import load_run, run_to_zip
+from core.lab.runfiles.folders import load_run
+from core.lab.runfiles.zips import run_to_zip
 from tests.e2e.conftest import (
     PREPARED_RUN,
     errors_on,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from core.lab.runfiles import load_run
+from core.lab.runfiles.folders import load_run
 from core.learn.data import load_mnist
 from core.learn.metrics import confusion_matrix
 from core.learn.training import evaluate

@@ -9,7 +9,7 @@ from datetime import datetime
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from core.lab.runfiles import safe_name
+from core.lab.runfiles.folders import safe_name
 from core.learn import families as learners
 from core.learn.config import TrainConfig
 from core.learn.data import MNIST

@@ -27,7 +27,7 @@ from core.lab import workspaces
 from core.lab.jobs import store as jobs
 from core.lab.runfiles import tensors_bytes, write_file
 from core.learn.config import TrainConfig
-from core.learn.events import history_entry, keep_step
+from core.learn.events import history_entry, in_history
 
 QUEUES = ("cpu", "cuda", "mps")
 CHECKPOINT = "checkpoint.safetensors"  # tensors as safetensors, the rest as JSON in its metadata
@@ -283,7 +283,7 @@ def run_job(workspace_id: str, job_id: str) -> str:
                 if kind == "paused":
                     state = "paused"
                     break
-                if kind == "step" and not keep_step(event["step"]):
+                if not in_history(event):  # the one rule, shared with core.learn.run.collect
                     continue
                 out.write(json.dumps(history_entry(event)) + "\n")
                 out.flush()
