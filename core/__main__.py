@@ -1,4 +1,5 @@
-"""The command line: python -m core presets | train | evaluate | predict | worker | workspaces | check-settings."""
+"""The command line: python -m core presets | train | evaluate | predict | worker | workspaces | classes |
+check-settings."""
 
 from __future__ import annotations
 
@@ -124,6 +125,10 @@ def build_parser() -> Parser:
     ws.add_argument("--days", type=_positive_int, default=None,
                     help="untouched for more than this many days (default: MNIST_LAB_KEEP_DAYS, else 30)")
     ws.add_argument("--yes", action="store_true", help="prune: really remove them (without it, only list them)")
+
+    c = sub.add_parser("classes", help="create a class (a join code for students, a teacher link), or list them")
+    c.add_argument("action", choices=("create", "list"), help="create: a new class called NAME; list: one line each")
+    c.add_argument("name", nargs="?", help="create: the class's name, e.g. \"7B maths\" (at most 60 characters)")
 
     sub.add_parser("check-settings", help="read every MNIST_LAB_* setting; exit non-zero with the first bad one")
     return p
@@ -307,6 +312,26 @@ def cmd_workspaces(args) -> None:
         say(f"removed {len(chosen)} workspace(s) untouched for more than {days} days")
 
 
+def cmd_classes(args) -> None:
+    from core.lab import classes
+
+    if args.action == "create":
+        if not args.name:
+            raise CliError("python -m core classes create: give the class a NAME")
+        cls, key = classes.create_class(args.name)
+        say(f"class {cls.name!r} created (id {cls.id})")
+        say(f"join code for students: {classes.pretty_join_code(cls.join_code)}")
+        say(f"teacher link (keep it to yourself; shown only now): ?teacher={key}")
+        say("  open the app with it, e.g. http://localhost:8501/class?teacher=" + key)
+        return
+    if args.name:
+        raise CliError("python -m core classes list: takes no NAME")
+    for cls in classes.all_classes():
+        pinned = "setup pinned" if cls.pinned else "no setup pinned"
+        say(f"{cls.id}  {cls.name!r}  join code {classes.pretty_join_code(cls.join_code)}  "
+            f"{len(classes.members(cls))} students  {pinned}")
+
+
 def cmd_check_settings(args) -> None:
     from core import settings
 
@@ -315,7 +340,8 @@ def cmd_check_settings(args) -> None:
 
 
 COMMANDS = {"presets": cmd_presets, "train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
-            "worker": cmd_worker, "workspaces": cmd_workspaces, "check-settings": cmd_check_settings}
+            "worker": cmd_worker, "workspaces": cmd_workspaces, "classes": cmd_classes,
+            "check-settings": cmd_check_settings}
 
 
 def main(argv: list[str] | None = None) -> int:

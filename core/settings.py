@@ -16,6 +16,7 @@
 | MNIST_LAB_SAVES_PER_MINUTE      | 6                | runs a workspace may upload or share per minute       |
 | MNIST_LAB_DRAWINGS_PER_MINUTE   | 30               | class-set drawings a workspace may add per minute     |
 | MNIST_LAB_CLASS_MAX             | 2000             | drawings the class test set holds at most             |
+| MNIST_LAB_CLASS_SIZE            | 60               | students one class (core.lab.classes) may have        |
 """
 
 from __future__ import annotations
@@ -112,6 +113,11 @@ def class_max() -> int:
     return _whole("MNIST_LAB_CLASS_MAX", 2000, 1)
 
 
+def class_size() -> int:
+    """Students one class may have (a teacher's page stays readable, a join code cannot fill the disk)."""
+    return _whole("MNIST_LAB_CLASS_SIZE", 60, 1)
+
+
 def subset() -> tuple[int, int] | None:
     """MNIST_LAB_SUBSET="TRAIN,TEST": only the first images of each split, else None (all of them)."""
     raw = _raw("MNIST_LAB_SUBSET")
@@ -131,5 +137,6 @@ def subset() -> tuple[int, int] | None:
 def check_all() -> None:
     """Read every setting once, so a bad value stops the app or a worker at start (SettingError names it)."""
     for read in (data_dir, home, queue_url, workers, queue_per_workspace, keep_days, runs_dir, class_dir,
-                 workspace_bytes, home_bytes, shared_bytes, saves_per_minute, drawings_per_minute, class_max, subset):
+                 workspace_bytes, home_bytes, shared_bytes, saves_per_minute, drawings_per_minute, class_max,
+                 class_size, subset):
         read()

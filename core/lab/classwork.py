@@ -1,0 +1,153 @@
+"""What a class's students have done, for the teacher's page: read-only, cheap, cached per version of a run.
+
+Only a run's config.json and the eval/final lines of its metrics.jsonl are read (never the weights: 40
+students x 5 runs are 200 folders), and each run is parsed once per version of those two files (their
+mtimes), so a page redrawn every few seconds only stats the folders. Nothing here writes a student's folder.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.lab import workspaces as wss
+from core.lab.classes import Class, Member, members
+from core.lab.jobs import store as jobs
+from core.lab.runfiles import FILES, RunError, config_from_json
+from core.learn.config import ConfigError, TrainConfig, parameter_count
+
+CACHED_RUNS = 4096  # parsed runs kept per process (a few KB each)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One finished run of a student, as the class page shows it."""
+
+    name: str
+    config: TrainConfig
+    test_acc: float | None
+    curve: tuple[tuple[float, float], ...]  # (epoch, test accuracy) of every full evaluation
+    status: str  # finished | target | stopped | diverged | unknown
+    ended: float  # the time its metrics were last written
+
+    @property
+    def parameters(self) -> int:
+        return parameter_count(self.config.arch)
+
+
+@dataclass(frozen=True)
+class Live:
+    """The job a student is training now."""
+
+    name: str
+    state: str
+    fraction: float
+    test_acc: float | None
+
+
+@dataclass(frozen=True)
+class MemberWork:
+    member: Member
+    runs: list[RunInfo] = field(default_factory=list)
+    live: Live | None = None
+    last_active: float | None = None
+
+    @property
+    def best(self) -> RunInfo | None:
+        scored = [r for r in self.runs if r.test_acc is not None and r.status != "diverged"]
+        return max(scored, key=lambda r: r.test_acc) if scored else None
+
+
+_cache: OrderedDict[str, tuple[tuple, RunInfo | None]] = OrderedDict()
+
+
+def _full_evals(text: str) -> tuple[list[tuple[float, float]], dict]:
+    """The (epoch, accuracy) of every full evaluation and the final event, without parsing each step."""
+    curve, final = [], {}
+    for line in text.splitlines():
+        if '"eval"' in line and '"full": true' in line:
+            cut = line.find(', "test_preds"')  # thousands of predictions this page never needs
+            try:
+                event = json.loads(line[:cut] + "}" if cut > 0 else line)
+            except ValueError:
+                continue
+            if isinstance(event.get("test_acc"), int | float) and isinstance(event.get("epoch"), int | float):
+                curve.append((float(event["epoch"]), float(event["test_acc"])))
+        elif '"final"' in line:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(event, dict) and event.get("kind") == "final":
+                final = event
+    return curve, final
+
+
+def read_run(folder: Path) -> RunInfo | None:
+    """A run folder's summary (None for a folder that is no run, or not a finished one), cached per version."""
+    try:
+        stamp = tuple((folder / f).stat().st_mtime_ns for f in ("config.json", "metrics.jsonl"))
+    except OSError:
+        return None
+    key = str(folder)
+    hit = _cache.get(key)
+    if hit is not None and hit[0] == stamp:
+        _cache.move_to_end(key)
+        return hit[1]
+    info = None
+    try:
+        if (folder / FILES[2]).is_file():
+            config = config_from_json((folder / "config.json").read_bytes())
+            curve, final = _full_evals((folder / "metrics.jsonl").read_text(errors="replace"))
+            acc = curve[-1][1] if curve else final.get("test_acc")
+            info = RunInfo(folder.name, config, acc if isinstance(acc, int | float) else None, tuple(curve),
+                           str(final.get("status", "unknown")), stamp[1] / 1e9)
+    except (OSError, RunError, ConfigError, ValueError):
+        info = None
+    _cache[key] = (stamp, info)
+    while len(_cache) > CACHED_RUNS:
+        _cache.popitem(last=False)
+    return info
+
+
+def member_work(m: Member) -> MemberWork:
+    """A student's finished runs (oldest first), the job training now and when they last did something."""
+    ws = wss.at(m.workspace)
+    live, unfinished, active = None, set(), []
+    try:
+        job_list = jobs.list_jobs(ws)
+    except OSError:
+        job_list = []
+    for job in job_list:
+        active.append(job.created)
+        if not job.done:
+            unfinished.add(job.name)
+            if live is None and job.state in ("running", "paused", "queued", "interrupted"):
+                info = job.latest() if job.state != "queued" else {}
+                live = Live(job.name, job.state, float(info.get("fraction") or 0.0), info.get("test_acc"))
+    runs = []
+    try:
+        folders = [d for d in ws.runs_dir.iterdir() if d.is_dir() and not d.name.startswith(".")]
+    except OSError:
+        folders = []
+    for folder in folders:
+        if folder.name in unfinished:
+            continue
+        info = read_run(folder)
+        if info is not None:
+            runs.append(info)
+            active.append(info.ended)
+    runs.sort(key=lambda r: r.ended)
+    return MemberWork(m, runs, live, max(active) if active else None)
+
+
+def class_work(cls: Class) -> list[MemberWork]:
+    """Every student's work, in the order they joined."""
+    return [member_work(m) for m in members(cls)]
+
+
+def ago(seconds_since: float | None, now: float | None = None) -> float | None:
+    return None if seconds_since is None else max(0.0, (now or time.time()) - seconds_since)
