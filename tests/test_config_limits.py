@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from core.learn import families as learners
+from core.learn import families
 from core.learn.config import MAX_HIDDEN_LAYERS, MAX_PARAMETERS, MAX_SEED, ConfigError, TrainConfig, parameter_count
 from core.learn.presets import PRESETS
 from core.learn.training import WEIGHT_LIMIT, train
@@ -30,8 +30,8 @@ def refused(code: str, **fields) -> None:
 
 @pytest.mark.parametrize("arch", ["linear", "mlp:128,64", "mlp:7,3,5", "cnn", "lenet5", "scratch:30"])
 def test_parameter_count_is_what_the_built_learner_has(arch):
-    model = learners.build(TrainConfig(arch=arch))
-    assert parameter_count(arch) == learners.kind_of(model).parameters(model)
+    model = families.build(TrainConfig(arch=arch))
+    assert parameter_count(arch) == families.of_model(model).parameters(model)
 
 
 def test_every_preset_and_the_forms_widest_layer_fit_the_limit():
@@ -76,7 +76,7 @@ def test_numbers_that_cannot_train_are_refused_with_a_reason(fields, code):
 def test_the_largest_seed_allowed_seeds_every_learner():
     torch.Generator().manual_seed(MAX_SEED)  # the batch order; each of these raises on a seed out of its range
     for arch in ("mlp:8", "scratch:8"):
-        learners.build(TrainConfig(arch=arch, seed=MAX_SEED))
+        families.build(TrainConfig(arch=arch, seed=MAX_SEED))
 
 
 def test_the_train_form_refuses_an_oversized_network_with_its_reason():

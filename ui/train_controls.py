@@ -21,6 +21,7 @@ from core.learn.config import (
     ConfigError,
     TrainConfig,
 )
+from core.learn.families import FAMILIES
 from core.learn.families.nets import device_availability
 from core.learn.losses import FORMULAS
 from core.learn.presets import PRESETS
@@ -44,6 +45,7 @@ from ui.train_form import (
 DEFAULT_PRESET = "mlp-adam"
 PRESET_KEY = "train_preset"
 KEEP = {"persist_state": "session"}  # every control keeps its value across page switches
+K_RANGE = FAMILIES["knn"].limits["k"]
 
 
 def key(field: str) -> str:
@@ -205,8 +207,8 @@ def knn_ui(kind: str) -> dict:
         return {}
     _heading(t("train.group.knn"))
     form = {
-        "k": st.number_input(t("train.k"), min_value=1, max_value=50, step=1, key=key("k"), on_change=_mark_custom,
-                             help=t("train.k.help"), **KEEP),
+        "k": st.number_input(t("train.k"), min_value=K_RANGE[0], max_value=K_RANGE[1], step=1, key=key("k"),
+                             on_change=_mark_custom, help=t("train.k.help"), **KEEP),
         "knn_features": st.radio(t("train.knn_features"), KNN_FEATURES, key=key("knn_features"), horizontal=True,
                                  on_change=_mark_custom, format_func=_named("train.knn_features", KNN_FEATURES),
                                  help=t("train.knn_features.help"), **KEEP),

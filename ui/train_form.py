@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 
 from core.learn.config import MAX_WIDTH, ConfigError, TrainConfig, family_of, parse_arch
+from core.learn.families import ARCH_KINDS, FAMILIES
 from core.learn.presets import PRESETS
 from ui.i18n import t
 
-ARCH_KINDS = ("linear", "mlp", "cnn", "lenet5", "scratch", "knn")
 CUSTOM = "custom"  # the preset picker's "my own settings" entry
 
 
@@ -31,22 +31,14 @@ TARGET_CHOICES = (0.0, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995)  # 0 = train all epoc
 SUBSET_CHOICES = (1000, 2000, 5000, 10000, 20000, 30000, 0)  # training images; 0 = all of them
 MAX_EPOCHS = 100
 
-# Which settings each family of learner actually uses (the page hides the others).
-USES = {
-    "torch": {"loss", "l2", "optimizer", "lr", "batch_size", "epochs", "schedule", "device", "seed",
-              "target_accuracy", "train_subset"},
-    "scratch": {"lr", "batch_size", "epochs", "seed", "target_accuracy", "train_subset"},
-    "knn": {"device", "train_subset", "k", "knn_features", "knn_grid"},
-}
-SCRATCH_FIXED = {"activation": "sigmoid", "loss": "mse", "optimizer": "sgd", "schedule": "constant",
-                 "device": "cpu", "l2": 0.0}  # Nielsen's network: the only things it can do
 
 
 def uses(arch_kind: str, setting: str) -> bool:
-    """Does this architecture use this setting? (activation: only mlp; the others are fixed.)"""
+    """Does this architecture use this setting? (activation: only mlp; the others are fixed.) The page hides the
+    settings a learner's family does not train with (core.learn.families)."""
     if setting == "activation":
         return arch_kind == "mlp"
-    return setting in USES[family_of(arch_kind)]
+    return setting in FAMILIES[family_of(arch_kind)].uses
 
 
 def nearest(value: float, choices: tuple[float, ...], log: bool = True) -> float:
@@ -93,8 +85,7 @@ def config_from_form(form: dict) -> TrainConfig:
     for name in ("activation", "loss", "l2", "optimizer", "lr", "batch_size", "epochs", "schedule", "device",
                  "seed", "target_accuracy", "train_subset", "k", "knn_features", "knn_grid"):
         values[name] = form[name] if uses(kind, name) and name in form else getattr(default, name)
-    if kind == "scratch":
-        values.update(SCRATCH_FIXED)
+    values.update(FAMILIES[family_of(kind)].fixed)
     values["target_accuracy"] = values["target_accuracy"] or None  # 0 = off
     values["train_subset"] = values["train_subset"] or None  # 0 = all
     values["lr"], values["l2"] = float(values["lr"]), float(values["l2"])

@@ -13,7 +13,7 @@ from core.lab import classset, limits
 from core.lab.jobs import store as jobs
 from core.lab.limits import LimitError
 from core.lab.runfiles.folders import WEIGHTS_CACHED
-from core.learn import families as learners
+from core.learn import families
 from core.learn.families.knn import KNN
 from core.learn.preprocess import Preprocessed, canvas_to_mnist, load_image
 from core.learn.run import Run
@@ -167,7 +167,7 @@ def all_runs_ui(x: torch.Tensor) -> None:
 def saliency_ui(run: Run, pre: Preprocessed) -> None:
     """Red where the prediction came from: gradient (torch) and occlusion (any learner)."""
     st.subheader(t("draw.saliency"))
-    is_torch = learners.kind_of(run.model).has_gradients
+    is_torch = families.of_model(run.model).has_gradients
     cols = st.columns([1, 1, 1.3] if is_torch else [1, 1])
     with cols[-1]:
         st.caption(t("draw.saliency.intro"))
@@ -408,7 +408,7 @@ def fine_tune_ui(run: Run, images: np.ndarray, labels: np.ndarray, before: dict)
     if run.diverged:
         st.info(t("draw.ft.diverged"))
         return
-    is_knn = learners.kind_of(run.model).name == "knn"
+    is_knn = families.of_model(run.model).name == "knn"
     trained, held = classset.held_back_split(images, labels)
     st.markdown(t("draw.ft.split", n=len(labels), trained=len(trained), held=len(held)) if len(held)
                 else t("draw.ft.split.none", n=len(labels)))
@@ -534,7 +534,7 @@ with toggles_box:
 
 if run is not None and x is not None:
     st.header(t("draw.why"))
-    if learners.kind_of(run.model).name == "knn":
+    if families.of_model(run.model).name == "knn":
         left, right = st.columns([1, 1.3], gap="large")
         with left:
             saliency_ui(run, pre)

@@ -27,7 +27,7 @@ from PIL import Image
 from core import settings
 from core.errors import LabError
 from core.lab.limits import LimitError
-from core.learn import families as learners
+from core.learn import families
 from core.learn.config import TrainConfig
 from core.learn.data import MNIST, normalise
 from core.learn.losses import compute_loss
@@ -223,7 +223,7 @@ def evaluate_on_class_set(model, folder: str | Path) -> dict:
 def can_fine_tune(model) -> bool:
     """True for learners fine_tune handles: torch models, the NumPy network and kNN."""
     try:
-        return learners.kind_of(model).can_fine_tune
+        return families.of_model(model).can_fine_tune
     except TypeError:
         return False
 
@@ -260,7 +260,7 @@ def fine_tune(model, config: TrainConfig, images_uint8: np.ndarray, labels: np.n
     x, y = to_tensor(images_uint8), torch.from_numpy(labels)
     if not can_fine_tune(model):
         raise FineTuneError(f"fine-tuning is not supported for {type(model).__name__}", "fine_tune_unsupported")
-    kind = learners.kind_of(model)
+    kind = families.of_model(model)
     if kind.name == "knn":
         return model.remember(x, y)
     lr = default_lr(config) if lr is None else float(lr)
@@ -342,7 +342,7 @@ def fine_tune_event(model, config: TrainConfig, data: MNIST, base_history: list[
                     epochs: int, seconds: float, held_back: int | None = None) -> dict:
     """The full-test-set evaluation event that ends a fine-tuned run's history (`drawings`: how many it
     trained on; `held_back`: how many it was tested on without training on them, when known)."""
-    kind = learners.kind_of(model)
+    kind = families.of_model(model)
     device = kind.device(model)
     result = evaluate(model, data.images("test", device), data.labels("test", device),
                       config.loss if kind.name == "torch" else None)

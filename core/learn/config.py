@@ -78,14 +78,9 @@ class TrainConfig:
     def settings(self) -> tuple[str, ...]:
         """The fields this learner actually has: a kNN has no loss, optimizer, rate or epochs; the NumPy
         network trains with its own quadratic cost and plain SGD; torch models have no k."""
-        knn = ("k", "knn_features") + (("knn_grid",) if self.knn_features == "blocks" else ())
-        if self.family == "knn":
-            return ("arch", *knn, "device", "train_subset", "target_accuracy")
-        names = tuple(f.name for f in dataclasses.fields(self) if f.name not in ("k", "knn_features", "knn_grid"))
-        if self.family == "scratch":
-            skip = ("activation", "loss", "l2", "optimizer", "schedule", "device")
-            return tuple(n for n in names if n not in skip)
-        return names
+        from core.learn.families import FAMILIES  # here: the families build from this module
+
+        return FAMILIES[self.family].settings(self)
 
     def validated(self) -> TrainConfig:
         """Return self, or raise ConfigError with a message fit for a user."""
@@ -126,13 +121,27 @@ class TrainConfig:
         if not 1 <= self.knn_grid <= 28:
             raise ConfigError(f"knn grid must be between 1 and 28, got {self.knn_grid}", "config_grid",
                               value=self.knn_grid)
+        _check_family_limits(self)
         return self
 
 
+def _check_family_limits(config: TrainConfig) -> None:
+    """The ranges the learner's family sets for its own settings (kNN's k, say), the form's ranges too."""
+    from core.learn.families import FAMILIES  # here: the families build from this module
+
+    for name, (lo, hi) in FAMILIES[config.family].limits.items():
+        value = getattr(config, name)
+        if not lo <= value <= hi:
+            raise ConfigError(f"{name} must be between {lo} and {hi}, got {value}", "config_range", name=name,
+                              value=value, lo=lo, hi=hi)
+
+
 def family_of(arch: str) -> str:
-    """torch | scratch | knn for an architecture spec ("mlp:128,64") or kind ("mlp")."""
+    """torch | scratch | knn for an architecture spec ("mlp:128,64") or kind ("mlp"): the family that trains it."""
+    from core.learn.families import FAMILIES  # here: the families build from this module
+
     head = arch.split(":", 1)[0]
-    return head if head in ("scratch", "knn") else "torch"
+    return next((f.name for f in FAMILIES.values() if head in f.archs), "torch")
 
 
 def _choice(what: str, value: str, allowed: tuple[str, ...]) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.learn import families as learners
+from core.learn import families
 from core.learn.data import from_unit
 
 SIDE = 28  # MNIST images are SIDE x SIDE
@@ -30,7 +30,7 @@ class NotInspectable(ValueError):
 def model_kind(model) -> str:
     """'knn', 'scratch', 'cnn' (has convolutions), 'linear' (one Linear layer) or 'mlp'."""
     try:
-        family = learners.kind_of(model).name
+        family = families.of_model(model).name
     except TypeError:
         family = None
     if family in ("knn", "scratch"):

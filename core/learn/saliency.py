@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.learn import families as learners
+from core.learn import families
 from core.learn.data import MEAN, STD
 from core.learn.training import predict_proba
 
@@ -36,7 +36,7 @@ def predicted_class(model, x: torch.Tensor) -> int:
 
 def gradient_saliency(model: nn.Module, x: torch.Tensor, target: int | None = None) -> np.ndarray:
     """|d score[target] / d input| as float32 [28, 28] (target: the predicted class unless given)."""
-    if not learners.kind_of(model).has_gradients:
+    if not families.of_model(model).has_gradients:
         raise TypeError("gradient saliency needs a PyTorch model; use occlusion_saliency for other learners")
     device = next(model.parameters()).device
     inp = _as_batch(x).to(device).requires_grad_(True)

@@ -15,8 +15,7 @@ from typing import Protocol
 import numpy as np
 import torch
 
-from core.learn import events
-from core.learn import families as learners
+from core.learn import events, families
 from core.learn.config import ConfigError, TrainConfig
 from core.learn.data import MNIST
 from core.learn.families.nets import resolve_device
@@ -46,7 +45,7 @@ def predict_proba(model, images: torch.Tensor) -> torch.Tensor:
     For torch models this is the softmax of the scores, also for models trained with MSE or hinge
     loss (their scores are not probabilities, but softmax ranks them the same way).
     """
-    if learners.kind_of(model).name == "torch":
+    if families.of_model(model).name == "torch":
         model.eval()
         device = next(model.parameters()).device
         out = [torch.softmax(model(images[i:i + EVAL_BATCH].to(device)), dim=1).cpu()
@@ -59,7 +58,7 @@ def predict_proba(model, images: torch.Tensor) -> torch.Tensor:
 def evaluate(model, images: torch.Tensor, labels: torch.Tensor, loss: str | None = "ce") -> dict:
     """Accuracy, mean loss (None only for kNN) and predicted labels on a set of normalised images.
     `loss`: the torch run's own loss (the NumPy network always reports its quadratic cost; None: no loss)."""
-    kind = learners.kind_of(model)
+    kind = families.of_model(model)
     total_loss, preds, losses = 0.0, [], loss is not None or kind.name == "scratch"
     if kind.name == "torch":
         model.eval()
@@ -124,7 +123,7 @@ class _Loop:
         idx = eval_indices(len(self.yt), config.eval_subset).to(self.device)
         # With a target accuracy every evaluation uses the whole test set: the target is real.
         self.x_cheap, self.y_cheap = (self.xt, self.yt) if config.target_accuracy else (self.xt[idx], self.yt[idx])
-        self.model = learners.build(config)
+        self.model = families.build(config)
         if not self.scratch:
             self.model.to(self.device)
         self.t0 = time.perf_counter()
@@ -341,7 +340,7 @@ def _train_knn(config: TrainConfig, data: MNIST, stop: Stop | None = None) -> It
     if config.k > n:
         raise ConfigError(f"k = {config.k} needs at least {config.k} training images, but there are only {n}",
                           "config_k_images", k=config.k, n=n)
-    model = learners.build(config).fit(data.images("train", device)[:n], data.labels("train", device)[:n])
+    model = families.build(config).fit(data.images("train", device)[:n], data.labels("train", device)[:n])
     xt, yt = data.images("test", device), data.labels("test", device)
     truth = yt.cpu()
     try:

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
-from core.learn import families as learners
+from core.learn import families
 from core.learn.config import TrainConfig, parse_arch
 from core.learn.data import MEAN, STD
 from ui.figures.style import ACCENT, font, probability_bars, probability_colours
@@ -91,7 +91,7 @@ def scores_and_probs(model, image: torch.Tensor) -> tuple[list[float] | None, li
     from core.learn.training import predict_proba
 
     x = image.reshape(1, 1, SIDE, SIDE).float()
-    if learners.kind_of(model).name == "torch":  # raw scores exist only for torch models
+    if families.of_model(model).name == "torch":  # raw scores exist only for torch models
         device = next(model.parameters()).device
         was_training = model.training
         model.eval()
@@ -103,7 +103,7 @@ def scores_and_probs(model, image: torch.Tensor) -> tuple[list[float] | None, li
 
 def untrained_outputs(image: torch.Tensor, arch: str = "mlp:128,64", seed: int = 0) -> tuple[list[float], list[float]]:
     """Scores and probabilities of a freshly initialised (untrained) network for one normalised image."""
-    model = learners.build(TrainConfig(arch=arch, seed=seed, device="cpu"))
+    model = families.build(TrainConfig(arch=arch, seed=seed, device="cpu"))
     scores, probs = scores_and_probs(model, image)
     return scores or [], probs
 

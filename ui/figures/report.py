@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from core.lab.runfiles.folders import safe_name
-from core.learn import families as learners
+from core.learn import families
 from core.learn.config import TrainConfig
 from core.learn.data import MNIST
 from core.learn.evaluation import Predictions, snapshots, snapshots_fit, test_predictions
@@ -87,7 +87,7 @@ def _status(status: str, lang: str) -> str:
 
 
 def _parameters(model) -> int | None:
-    return learners.kind_of(model).parameters(model)
+    return families.of_model(model).parameters(model)
 
 
 def _cards(items: list[tuple[str, str]]) -> str:

@@ -16,7 +16,7 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
 from core.errors import LabError
-from core.learn import families as learners
+from core.learn import families
 from core.learn.config import ConfigError, TrainConfig
 from core.learn.run import Run, state_dict
 from core.learn.training import predict_proba
@@ -110,7 +110,7 @@ def model_from_bytes(config: TrainConfig, blob: bytes):
         tensors = load_safetensors(blob)
     except Exception as exc:  # safetensors raises its own error types for every kind of damage
         raise RunError(f"model.safetensors is corrupt ({one_line(exc)})", "weights_corrupt") from None
-    kind = learners.KINDS[config.family]
+    kind = families.FAMILIES[config.family]
     model = kind.build(config)
     try:
         kind.load(model, tensors)

@@ -14,7 +14,9 @@ import math
 import torch
 import torch.nn.functional as F
 
+from core.learn.config import TrainConfig
 from core.learn.data import to_unit
+from core.learn.families.base import Family
 
 KINDS = ("blocks", "pixels")
 N_CLASSES = 10
@@ -220,3 +222,28 @@ class KNN:
         feats = feats.float() / 255.0 if feats.dtype == torch.uint8 else feats.to(torch.float32)
         self.k = k  # k is a voting setting, not part of the feature space: the saved one wins
         self._set_train(feats.clone(), labels.to(torch.int64).clone())
+
+
+class KnnFamily(Family):
+    """k-nearest neighbours: nothing is learned, the training images are remembered; no steps, no loss."""
+
+    name = "knn"
+    archs = ("knn",)
+    examples = ("knn",)
+    has_steps = False
+    has_gradients = False
+    uses = frozenset({"device", "train_subset", "target_accuracy", "k", "knn_features", "knn_grid"})
+    limits = {"k": (1, 50)}  # more than 50 voters out-vote any digit's own neighbourhood
+
+    def owns(self, model) -> bool:
+        return isinstance(model, KNN)
+
+    def build(self, config: TrainConfig) -> KNN:
+        return KNN(k=config.k, features=config.knn_features, grid=config.knn_grid)
+
+    def settings(self, config: TrainConfig) -> tuple[str, ...]:
+        grid = ("knn_grid",) if config.knn_features == "blocks" else ()
+        return ("arch", "k", "knn_features", *grid, "device", "train_subset", "target_accuracy")
+
+
+KNN_FAMILY = KnnFamily()

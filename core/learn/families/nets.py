@@ -1,11 +1,15 @@
-"""Architecture spec strings -> nn.Module. Every model takes images [B, 1, 28, 28] and returns 10 scores."""
+"""The torch family: spec strings -> nn.Module. Every model takes images [B, 1, 28, 28] and returns 10 scores."""
 
 from __future__ import annotations
+
+import threading
 
 import torch
 from torch import nn
 
-from core.learn.config import ConfigError, parse_arch
+from core.learn.config import ConfigError, TrainConfig, parse_arch
+from core.learn.families.base import STEPPED, Family
+from core.learn.losses import compute_loss
 
 _ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
 
@@ -82,3 +86,47 @@ def device_availability() -> dict[str, str | None]:
     mps_backend = getattr(torch.backends, "mps", None)
     mps = None if mps_backend is not None and mps_backend.is_available() else "Apple MPS needs a Mac with Apple silicon"
     return {"cpu": None, "cuda": cuda, "mps": mps}
+
+
+# torch's default generator is shared by every thread: one job must not reseed it while another job
+# draws its initial weights, or two runs with the same seed would start from different weights.
+_RNG_LOCK = threading.Lock()
+
+
+class TorchFamily(Family):
+    """Every nn.Module network: the linear classifier, the MLPs, the small CNN and LeNet-5."""
+
+    name = "torch"
+    archs = ("linear", "mlp", "cnn", "lenet5")
+    examples = ("linear", "mlp:16,8", "cnn", "lenet5")
+    has_steps = True
+    has_gradients = True
+    uses = STEPPED | {"activation", "loss", "l2", "optimizer", "schedule", "device"}
+
+    def owns(self, model) -> bool:
+        return isinstance(model, nn.Module)
+
+    def build(self, config: TrainConfig) -> nn.Module:
+        with _RNG_LOCK:
+            torch.manual_seed(config.seed)
+            return build_model(config.arch, config.activation)
+
+    def scores(self, model, images: torch.Tensor) -> torch.Tensor:
+        return model(images)
+
+    def test_loss(self, model, images, labels, loss, scores=None) -> float:
+        with torch.no_grad():
+            return float(compute_loss(loss or "ce", model(images) if scores is None else scores, labels))
+
+    def load(self, model, tensors: dict[str, torch.Tensor]) -> None:
+        model.load_state_dict(tensors, strict=True)
+        model.eval()
+
+    def parameters(self, model) -> int:
+        return count_parameters(model)
+
+    def device(self, model) -> torch.device:
+        return next(model.parameters()).device
+
+
+TORCH_FAMILY = TorchFamily()

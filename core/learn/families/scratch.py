@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from core.learn.config import TrainConfig, parse_arch
 from core.learn.data import MEAN, STD
+from core.learn.families.base import STEPPED, Family
 
 N_IN = 28 * 28
 N_OUT = 10
@@ -141,3 +143,32 @@ class ScratchNet:
                 )
             loaded[name] = value.copy()
         self.params = loaded  # all checked first, so a bad state leaves the net untouched
+
+
+class ScratchFamily(Family):
+    """Nielsen's network: sigmoid everywhere, the quadratic cost, plain SGD on the CPU."""
+
+    name = "scratch"
+    archs = ("scratch",)
+    examples = ("scratch:10",)
+    has_steps = True
+    has_gradients = False  # no autograd: saliency by occlusion
+    uses = STEPPED
+    fixed = {"activation": "sigmoid", "loss": "mse", "optimizer": "sgd", "schedule": "constant",
+             "device": "cpu", "l2": 0.0}
+
+    def owns(self, model) -> bool:
+        return isinstance(model, ScratchNet)
+
+    def build(self, config: TrainConfig) -> ScratchNet:
+        _, widths = parse_arch(config.arch)
+        return ScratchNet(hidden=widths[0], seed=config.seed)
+
+    def test_loss(self, model, images, labels, loss, scores=None) -> float:
+        return model.quadratic_loss(images, labels)
+
+    def parameters(self, model) -> int:
+        return sum(int(t.numel()) for t in model.state_dict().values())
+
+
+SCRATCH_FAMILY = ScratchFamily()

@@ -1,0 +1,63 @@
+"""What every family of learners answers: how to build one, what it scores, which settings it trains with.
+
+A family is a small object with plain attributes and a few methods; `core.learn.families` keeps one of each
+and every other module asks it instead of branching on a model's type or an architecture string.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from core.learn.config import TrainConfig
+
+# Settings every stepped learner trains with (a kNN only remembers: it has no rate, batch or epochs).
+STEPPED = frozenset({"lr", "batch_size", "epochs", "seed", "target_accuracy", "train_subset"})
+REPORTING = frozenset({"eval_subset", "evals_per_epoch"})  # how often a stepped run measures itself
+
+
+class Family:
+    name: str  # torch | scratch | knn (TrainConfig.family)
+    archs: tuple[str, ...]  # the architecture kinds (spec heads) it trains, in the order the form offers them
+    examples: tuple[str, ...]  # a small spec of each kind: what the family test trains
+    has_steps: bool  # trained step by step: can be paused, checkpointed and continued
+    has_gradients: bool  # gradient saliency works (the others use occlusion)
+    can_fine_tune: bool = True
+    uses: frozenset[str]  # the TrainConfig fields it trains with; the form hides the others
+    fixed: dict = {}  # what it always trains with, whatever a form or file says (Nielsen's network: sigmoid + MSE)
+    limits: dict[str, tuple[int, int]] = {}  # ranges of its own settings, checked by TrainConfig.validated
+
+    def owns(self, model) -> bool:
+        """Is this learner object one of ours?"""
+        raise NotImplementedError
+
+    def build(self, config: TrainConfig):
+        """A fresh, untrained learner for this config."""
+        raise NotImplementedError
+
+    def scores(self, model, images: torch.Tensor) -> torch.Tensor:
+        """What its loss is computed on: raw scores for torch models, probabilities for the others."""
+        return model.predict_proba(images)
+
+    def test_loss(self, model, images: torch.Tensor, labels: torch.Tensor, loss: str | None,
+                  scores: torch.Tensor | None = None) -> float | None:
+        """Mean loss on these images (None when the learner has no loss)."""
+        return None
+
+    def load(self, model, tensors: dict[str, torch.Tensor]) -> None:
+        """Weights from safetensors, strictly."""
+        model.load_state_dict(tensors)
+
+    def parameters(self, model) -> int | None:
+        """How many numbers it learned (None for a learner that learns none)."""
+        return None
+
+    def device(self, model) -> torch.device:
+        return torch.device("cpu")
+
+    def settings(self, config: TrainConfig) -> tuple[str, ...]:
+        """The fields of this config that mean something for this learner, in the config's order."""
+        return tuple(n for n in config.to_dict()
+                     if n == "arch" or n in self.uses or (self.has_steps and n in REPORTING))
+
+    def __repr__(self) -> str:
+        return f"<family {self.name}>"
