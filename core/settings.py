@@ -16,6 +16,9 @@
 | MNIST_LAB_SAVES_PER_MINUTE      | 6                | runs a workspace may upload or share per minute       |
 | MNIST_LAB_DRAWINGS_PER_MINUTE   | 30               | class-set drawings a workspace may add per minute     |
 | MNIST_LAB_CLASS_MAX             | 2000             | drawings the class test set holds at most             |
+| MNIST_LAB_CLASS_SAVES_PER_MINUTE    | 30           | runs all workspaces together may upload or share per minute |
+| MNIST_LAB_CLASS_DRAWINGS_PER_MINUTE | 300          | class-set drawings all workspaces together may add per minute |
+| MNIST_LAB_NEW_WORKSPACES_PER_MINUTE | 60           | new workspaces the server opens per minute            |
 | MNIST_LAB_CLASS_SIZE            | 60               | students one class (core.lab.classes) may have        |
 """
 
@@ -109,6 +112,20 @@ def drawings_per_minute() -> int:
     return _whole("MNIST_LAB_DRAWINGS_PER_MINUTE", 30, 1)
 
 
+def class_saves_per_minute() -> int:
+    """Uploads and shares of the whole server: each costs up to a second of CPU and 60 MB while it is checked."""
+    return _whole("MNIST_LAB_CLASS_SAVES_PER_MINUTE", 30, 1)
+
+
+def class_drawings_per_minute() -> int:
+    return _whole("MNIST_LAB_CLASS_DRAWINGS_PER_MINUTE", 300, 1)
+
+
+def new_workspaces_per_minute() -> int:
+    """A class of 30 opening the app at once fits twice over; a script opening workspace after workspace does not."""
+    return _whole("MNIST_LAB_NEW_WORKSPACES_PER_MINUTE", 60, 1)
+
+
 def class_max() -> int:
     return _whole("MNIST_LAB_CLASS_MAX", 2000, 1)
 
@@ -138,5 +155,5 @@ def check_all() -> None:
     """Read every setting once, so a bad value stops the app or a worker at start (SettingError names it)."""
     for read in (data_dir, home, queue_url, workers, queue_per_workspace, keep_days, runs_dir, class_dir,
                  workspace_bytes, home_bytes, shared_bytes, saves_per_minute, drawings_per_minute, class_max,
-                 class_size, subset):
+                 class_size, subset, class_saves_per_minute, class_drawings_per_minute, new_workspaces_per_minute):
         read()

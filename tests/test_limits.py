@@ -89,3 +89,72 @@ def test_all_workspaces_together_have_a_limit(tiny_run, monkeypatch):
     assert refused.value.code == "home_disk_full"
     with pytest.raises(LimitError):
         add_uploaded_run(second, "run.zip", run_to_zip(tiny_run))
+
+
+# ---- bounds on the whole class: a new workspace does not get past them ------------------------------------
+
+def test_new_workspaces_are_bounded_for_the_whole_server(monkeypatch):
+    monkeypatch.setenv("MNIST_LAB_NEW_WORKSPACES_PER_MINUTE", "3")
+    opened = [limits.new_workspace() for _ in range(3)]
+    assert len({ws.id for ws in opened}) == 3 and all(ws.runs_dir.is_dir() for ws in opened)
+    with pytest.raises(LimitError) as refused:
+        limits.new_workspace()
+    assert refused.value.code == "class_workspaces" and 1 <= refused.value.params["wait"] <= 60
+    later = limits.time.time() + limits.WINDOW
+    monkeypatch.setattr(limits.time, "time", lambda: later)
+    limits.new_workspace()  # a minute later it is allowed again
+
+
+def test_fresh_workspaces_do_not_get_past_the_class_upload_bound(tiny_run, monkeypatch):
+    monkeypatch.setenv("MNIST_LAB_CLASS_SAVES_PER_MINUTE", "2")
+    blob = run_to_zip(tiny_run)
+    first, second, third = (limits.new_workspace() for _ in range(3))
+    add_uploaded_run(first, "a.zip", blob)
+    add_uploaded_run(second, "b.zip", blob)
+    with pytest.raises(LimitError) as refused:  # a third workspace, each within its own 6 a minute
+        add_uploaded_run(third, "c.zip", blob)
+    assert refused.value.code == "class_saves"
+    assert not list_run_dirs(third.runs_dir)
+    with pytest.raises(LimitError) as again:  # refusals are not counted: still the class bound, not the workspace's
+        add_uploaded_run(third, "c.zip", blob)
+    assert again.value.code == "class_saves"
+
+
+def test_fresh_workspaces_do_not_get_past_the_class_drawing_bound(monkeypatch):
+    monkeypatch.setenv("MNIST_LAB_CLASS_DRAWINGS_PER_MINUTE", "4")
+    for ws in [limits.new_workspace() for _ in range(4)]:
+        limits.take(ws, "drawings", 30)
+    with pytest.raises(LimitError) as refused:
+        limits.take(limits.new_workspace(), "drawings", 30)
+    assert refused.value.code == "class_drawings" and refused.value.params["n"] == 4
+
+
+def test_a_bad_class_bound_is_named_at_start(monkeypatch):
+    from core import settings
+
+    monkeypatch.setenv("MNIST_LAB_NEW_WORKSPACES_PER_MINUTE", "many")
+    with pytest.raises(settings.SettingError, match="MNIST_LAB_NEW_WORKSPACES_PER_MINUTE"):
+        settings.check_all()
+
+
+def test_the_page_says_no_new_workspace_in_the_readers_language(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+    from ui.i18n import t
+
+    monkeypatch.setenv("MNIST_LAB_NEW_WORKSPACES_PER_MINUTE", "1")
+    first = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not first.exception and first.query_params.get("ws")  # the first visitor gets a workspace
+    first.button(key="ws_new").click().run()  # the sidebar's New workspace: refused, said next to the button
+    assert not first.exception
+    assert any(t("ws.new.refused", "en", reason="")[:-1] in w.value for w in first.warning)
+    for lang in ("en", "zh"):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.query_params["lang"] = lang
+        at.run()
+        assert not at.exception and not at.error
+        assert at.title[0].value.endswith(t("ws.busy.title", lang))
+        assert "class_workspaces" not in at.warning[0].value and str(1) in at.warning[0].value
+        if lang == "zh":
+            assert "minute" not in at.warning[0].value and "新建" in at.warning[0].value

@@ -14,6 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from core import settings
+from core.lab import limits
 from core.lab import workspaces as wss
 from core.lab.jobs import store as jobs
 from core.lab.runfiles.folders import list_run_dirs, open_run, safe_name
@@ -123,7 +124,11 @@ def open_workspace() -> wss.Workspace | None:
     elif st.session_state.get("ws_id"):
         return current_workspace()
     else:
-        ws = wss.create()
+        try:
+            ws = limits.new_workspace()
+        except limits.LimitError as exc:  # the server's bound on new workspaces a minute: said on the page
+            st.session_state["ws_refused"] = exc
+            return None
     st.session_state["ws_id"] = ws.id
     return ws
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from core.lab import limits
 from core.lab import workspaces as wss
 from ui import state
 from ui.figures.draw import pixelated
@@ -30,8 +31,20 @@ def _open_code(key: str) -> None:
 
 
 def _new_workspace() -> None:
+    try:
+        ws = limits.new_workspace()
+    except limits.LimitError as exc:  # too many new workspaces on the server this minute
+        st.session_state["ws_new_error"] = exc
+        return
+    st.session_state.pop("ws_new_error", None)
     st.session_state.pop("ws_refused", None)
-    state.switch_workspace(wss.create())
+    state.switch_workspace(ws)
+
+
+def _new_refused_ui() -> None:
+    error = st.session_state.get("ws_new_error")
+    if error is not None:
+        st.warning(t("ws.new.refused", reason=state.reason(error)))
 
 
 def open_code_ui(key: str) -> None:
@@ -46,10 +59,12 @@ def open_code_ui(key: str) -> None:
 
 def workspace_refused_ui() -> None:
     """The page shown for a link whose workspace id is malformed or unknown: why, and two ways on."""
-    st.title("🔑 " + t("ws.refused.title"))
     refused = st.session_state.get("ws_refused")
-    st.warning(t("ws.refused.body", reason=state.reason(refused) if refused else "?"))
+    busy = isinstance(refused, limits.LimitError)  # no new workspace this minute, rather than a bad link
+    st.title("🔑 " + t("ws.busy.title" if busy else "ws.refused.title"))
+    st.warning(t("ws.busy.body" if busy else "ws.refused.body", reason=state.reason(refused) if refused else "?"))
     st.button(t("ws.new"), key="ws_refused_new", type="primary", on_click=_new_workspace, help=t("ws.new.help"))
+    _new_refused_ui()
     open_code_ui("ws_refused_code")
 
 
@@ -70,6 +85,7 @@ def workspace_sidebar_ui() -> None:
         st.code(workspace_link(ws), language=None, wrap_lines=True)
         open_code_ui("ws_code")
         st.button(t("ws.new"), key="ws_new", on_click=_new_workspace, help=t("ws.new.help"))
+        _new_refused_ui()
 
 
 @st.fragment(run_every=1.0)
@@ -82,12 +98,10 @@ def jobs_sidebar_ui() -> None:
     if seen - live:
         st.rerun()  # a job just ended: its run is on disk now, let the page list it
     box = st.sidebar.container()  # drawn on every run, so a job started mid-run has a place to appear
-    for job in jobs:
-        if job.done:
-            continue
+    for job in state.live_jobs():  # by name, in the order they will train
         with box:
             if job.state == "queued":
-                st.caption(t("sidebar.job.queued", pos=job.latest().get("queue_position") or 1))
+                st.caption(t("sidebar.job.queued", name=job.name))
             elif job.state in ("paused", "interrupted"):
                 st.caption(t(f"sidebar.job.{job.state}", name=job.name))
             else:

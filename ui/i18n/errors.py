@@ -24,6 +24,12 @@ EN = {
     "error.home_disk_full": "the server's workspaces hold {used} together, their limit is {limit}: ask your teacher "
                             "to remove old workspaces (python -m core workspaces prune)",
     "error.too_fast": "that was {n} times in the last minute, the most one workspace may; try again in {wait} s",
+    "error.class_saves": "the whole class uploaded or shared {n} runs in the last minute, the most this server "
+                         "takes; try again in {wait} s",
+    "error.class_drawings": "the whole class added {n} drawings in the last minute, the most this server takes; "
+                            "try again in {wait} s",
+    "error.class_workspaces": "{n} new workspaces were opened on this server in the last minute, the most it "
+                              "allows; try again in {wait} s",
     "error.class_set_full": "the class test set already holds {limit} drawings, the most it may hold: review it "
                             "and remove some first",
     "error.image_unreadable": "the file is not an image that can be read (use PNG or JPEG)",
@@ -98,6 +104,9 @@ ZH = {
     "error.shared_disk_full": "服务器的共享文件夹已占用 {used}，上限为 {limit}：请老师先清理",
     "error.home_disk_full": "服务器上所有工作区共占用 {used}，上限为 {limit}：请老师删除旧的工作区",
     "error.too_fast": "过去一分钟内已经做了 {n} 次，这是一个工作区的上限；请在 {wait} 秒后再试",
+    "error.class_saves": "全班在过去一分钟内已上传或共享了 {n} 个运行，这是服务器的上限；请在 {wait} 秒后再试",
+    "error.class_drawings": "全班在过去一分钟内已添加了 {n} 张画，这是服务器的上限；请在 {wait} 秒后再试",
+    "error.class_workspaces": "过去一分钟内服务器上已新建了 {n} 个工作区，这是它的上限；请在 {wait} 秒后再试",
     "error.class_set_full": "班级测试集已有 {limit} 张画，达到上限：请先检查并删除一些",
     "error.image_unreadable": "该文件不是可读取的图像（请使用 PNG 或 JPEG）",
     "error.class_set_empty": "班级测试集是空的：请先保存一些手写数字",

@@ -17,6 +17,10 @@ EN = {
     "ws.refused.body": "This link does not open a workspace: {reason}. Check the link, type the code you wrote "
                        "down, or start a new workspace.",
     "ws.opened": "Opened workspace {code}.",
+    "ws.busy.title": "The server is busy",
+    "ws.busy.body": "No new workspace could be opened just now: {reason}. If you already have a workspace, "
+                    "type its code below.",
+    "ws.new.refused": "No new workspace: {reason}.",
     "sidebar.job.paused": "Paused: {name}",
     "sidebar.job.interrupted": "Interrupted: {name} (resume it on the Train page)",
     "jobs.no_workers": "No training worker is running on this server, so jobs would only wait in the queue. "
@@ -41,6 +45,9 @@ ZH = {
     "ws.refused.title": "找不到工作区",
     "ws.refused.body": "这个链接打不开工作区：{reason}。请检查链接，输入你记下的代码，或者新建一个工作区。",
     "ws.opened": "已打开工作区 {code}。",
+    "ws.busy.title": "服务器正忙",
+    "ws.busy.body": "现在无法新建工作区：{reason}。如果你已经有工作区，请在下面输入它的代码。",
+    "ws.new.refused": "没有新建工作区：{reason}。",
     "sidebar.job.paused": "已暂停：{name}",
     "sidebar.job.interrupted": "已中断：{name}（可在“训练”页继续）",
     "jobs.no_workers": "这台服务器上没有正在运行的训练进程，任务只会在队列里等待。"
