@@ -177,7 +177,8 @@ def test_a_queued_job_shows_its_place(at, small_mnist):
     _tiny_mlp(at)
     at.button(key="train_start").click().run()
     assert _latest_job(at).state == "queued"
-    assert any("position 1" in i.value for i in at.info)
+    assert any(EN["train.queued.next"] in i.value for i in at.info)  # nothing of its own, nobody queued ahead
+    assert at.button(key="train_stop").label == EN["train.remove"]
     at.button(key="train_stop").click().run()  # leaves the queue: nothing trained, nothing to keep
     assert _latest_job(at).state == "stopped" and any(EN["train.unqueued"][2:] in i.value for i in at.info)
 
@@ -235,3 +236,29 @@ def test_catalogs_have_the_same_keys_and_real_chinese():
     assert all(k.startswith("train.") for k in EN)
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in ZH[k]) for k in ZH if k not in {
         "train.job", "train.optimizer.sgd", "train.optimizer.adam", "train.arch.lenet5"})
+
+
+def test_the_running_job_is_in_view_and_each_waiting_job_is_named_with_its_own_button(at):
+    """Issue 18: a running job and two waiting ones. The page shows the running one (not the newest), lists the
+    waiting ones by name in queue order, removes the one asked for, and Stop stops the running one."""
+    from core.learn.config import TrainConfig
+
+    ws = _workspace(at)
+    long = TrainConfig(arch="mlp:32", epochs=50, batch_size=1, device="cpu")
+    running = jobs.submit(ws, long, name="wild")
+    assert _wait_state(running, "running") == "running"
+    first, second = jobs.submit_many(ws, [(long.replace(seed=1), "loss-mse"), (long.replace(seed=2), "cnn-adam")])
+    at.run()
+    assert not at.exception
+    text = "\n".join(m.value for m in at.markdown)
+    assert text.index("**wild**") < text.index("**loss-mse**") < text.index("**cnn-adam**")
+    assert EN["train.queued.mine"].format(names="**wild**") in text
+    assert EN["train.queued.mine"].format(names="**wild**, **loss-mse**") in text
+    at.button(key=f"train_remove_{second.id}").click().run()
+    assert second.refresh().state == "stopped" and first.refresh().state == "queued"
+    assert running.refresh().state == "running"
+    at.button(key="train_stop").click().run()  # the job in view is the running one
+    assert running.wait(60) and running.state == "stopped"
+    assert first.refresh().state in ("queued", "running")
+    first.stop()
+    assert first.wait(60)

@@ -221,11 +221,11 @@ def experiment_body(pairs: list) -> None:
         t("compare.col.run"): [f"{variant(label)} ({job.name})" for label, job in pairs],
         t("compare.col.state"): [_state_text(info) for info in infos],
         t("compare.col.progress"): [info.get("fraction") or 0.0 for info in infos],
-        t("compare.col.acc"): [None if info.get("test_acc") is None else 100 * info["test_acc"] for info in infos],
+        # text, not a number column: one not measured yet reads "–", never "None"
+        t("compare.col.acc"): ["–" if info.get("test_acc") is None else f"{info['test_acc']:.1%}" for info in infos],
     })
     st.dataframe(status, hide_index=True, width="stretch", column_config={
         t("compare.col.progress"): st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent"),
-        t("compare.col.acc"): st.column_config.NumberColumn(format="%.1f%%"),
     })
     x = x_axis_ui("compare_exp_x")
     series = [(variant(label), job.history()) for label, job in pairs]
@@ -274,7 +274,6 @@ def experiments_ui() -> None:
     st.markdown(t("compare.exp.intro"))
     base = base_ui()
     busy = any(not job.done for _, job in experiment_jobs())
-    no_workers_ui()
     refused = st.session_state.pop("compare_refused", None)
     if refused is not None:
         st.error(t("train.refused", reason=reason(refused)))
@@ -285,6 +284,7 @@ def experiments_ui() -> None:
 # ---- the page ----------------------------------------------------------------------------------------------
 
 st.title("📈 " + t("nav.compare"))
+no_workers_ui()  # at the top: the experiments train, and without a worker pool nothing starts
 st.markdown(t("compare.intro"))
 tab_runs, tab_experiments = st.tabs([t("compare.tab.runs"), t("compare.tab.experiments")])
 with tab_runs:

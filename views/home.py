@@ -48,7 +48,6 @@ def quick_train_ui(n_train: int) -> None:
     with st.container(border=True):
         st.markdown(f"#### {t('home.quick.title')}")
         st.markdown(t("home.quick.body", arch=config.arch, n=n_train))
-        no_workers_ui()
         if st.button(t("home.quick.button"), key="home_train", type="primary", icon="🚀", disabled=running,
                      help=t("home.quick.help")):
             try:
@@ -58,8 +57,10 @@ def quick_train_ui(n_train: int) -> None:
                 return
             workspace().set_setting("home_job", job.id)
             st.rerun()  # a full run that already knows the job, so the sidebar shows its progress bar
-        if running:
+        if running and job.state == "running":
             st.info(t("home.quick.running", name=job.name, pct=job.latest().get("fraction") or 0.0))
+        elif running:  # waiting, paused or interrupted: said as the sidebar says it, never "training"
+            st.info(t(f"home.quick.{job.state}", name=job.name))
         elif job is not None and job.state == "failed":
             st.error(t("home.quick.failed", error=job.error))
         elif job is not None and job.result is not None and job.result.name in runs():
@@ -69,6 +70,7 @@ def quick_train_ui(n_train: int) -> None:
 
 
 st.title(t("home.title"))
+no_workers_ui()  # at the top: without a worker pool nothing this page starts can train
 st.markdown(t("home.intro"))
 steps_ui()
 data = dataset()  # a fresh server may still be loading MNIST: the page so far shows while it waits

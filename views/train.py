@@ -1,14 +1,21 @@
-"""Train: pick a recipe or set your own, start a background job, watch loss and accuracy move."""
+"""Train: pick a recipe or set your own, start a background job, watch loss and accuracy move.
+
+The job in view is the one training (else the next to train, else the latest); every other job of the
+workspace that waits, is paused or was interrupted is listed by name below it, in queue order, with its
+own buttons."""
+
+import math
 
 import streamlit as st
 
 from core.errors import LabError
+from core.lab.jobs import store as jobs
 from core.lab.jobs.store import device_queue
 from core.learn.config import ConfigError, TrainConfig
 from core.learn.metrics import did_not_learn
 from ui.figures.train import accuracy_figure, knn_figure, loss_figure
 from ui.i18n import CATALOGS
-from ui.state import lang, my_jobs, reason, runs, submit, t
+from ui.state import dataset, lang, live_jobs, my_jobs, reason, runs, submit, t, workers_ready
 from ui.train_controls import PRESET_KEY, key, train_controls_ui
 from ui.train_form import (
     LR_CHOICES,
@@ -24,8 +31,11 @@ from ui.widgets import no_workers_ui
 
 LIVE_EVERY = 1.0  # seconds between redraws: at 0.5 s a watched mlp-adam run took 9 s instead of 6-8 on 2 cores
 MORE_EPOCHS = (1, 2, 5, 10)
+STEADY_AFTER_S = 15.0  # no speed or time left before this much training: the first seconds' rate is wild
+CHECKPOINT_FILE = "checkpoint.safetensors"  # what a resumed job goes on from (core.lab.jobs.runner writes it)
 
 st.title("🏋️ " + t("nav.train"))
+no_workers_ui()  # at the top: without a pool nothing starts, and the reader must see that first
 
 
 def _submit(configs: list[TrainConfig], names: list[str], continue_of: str | None = None) -> None:
@@ -42,10 +52,21 @@ def _start(config: TrainConfig, preset: str) -> None:
     _submit([config], [distinct_name(run_name(config, preset), config, runs())])
 
 
+def _epoch_text(epoch: float) -> str:
+    return f"{epoch:.2f}".rstrip("0").rstrip(".")
+
+
+def stopped_epoch(job) -> float:
+    """The epoch the job's run got to (its last step)."""
+    return next((e["epoch"] for e in reversed(job.history()) if e.get("kind") == "step"), 0.0)
+
+
 def _continue(job, more: int) -> None:
-    """on_click of Continue: the same settings for `more` epochs, from the run's last checkpoint, as a new run."""
+    """on_click of Continue: `more` epochs from where the run stopped, from its last checkpoint, as a new run."""
     config = job.config
-    _submit([config.replace(epochs=config.epochs + more)], [f"{job.name}-more"], continue_of=job.name)
+    epochs = max(config.epochs, math.ceil(stopped_epoch(job) + more - 1e-9))
+    _submit([config.replace(epochs=epochs, target_accuracy=None)], [f"{job.name}-more"], continue_of=job.name,
+            more_epochs=more)
 
 
 def _toggle_pause(job) -> None:
@@ -69,7 +90,8 @@ def start_ui(config: TrainConfig | None, preset: str) -> None:
               on_click=_start, args=(config, preset), help=help_text, width="stretch")
     if config is not None:
         st.caption(t("train.will_train", summary=summary(config, lang())))
-        no_workers_ui(device_queue(config))
+        if device_queue(config) != "cpu":  # the CPU pool's warning is at the top of the page
+            no_workers_ui(device_queue(config))
     refused = st.session_state.pop("train_refused", None)
     if refused is not None:
         st.error(t("train.refused", reason=reason(refused)))
@@ -81,7 +103,7 @@ def _events(job) -> list[dict]:
 
 
 def buttons_ui(job) -> None:
-    """Pause/resume and stop-and-keep; disabled when there is nothing to pause or stop."""
+    """Pause/resume and stop-and-keep (remove, for a waiting job); disabled when there is nothing to do."""
     state = job.state if job else None
     left, right = st.columns(2)
     paused = state in ("paused", "interrupted")
@@ -89,9 +111,67 @@ def buttons_ui(job) -> None:
     left.button(t("train.resume") if paused else t("train.pause"), key="train_pause",
                 disabled=not can_pause or job.stop_requested, on_click=_toggle_pause, args=(job,),
                 help=t("train.pause.help"), width="stretch")
-    right.button(t("train.stop"), key="train_stop",
+    queued = state == "queued"
+    right.button(t("train.remove") if queued else t("train.stop"), key="train_stop",
                  disabled=state not in ("queued", "running", "paused", "interrupted"),
-                 on_click=lambda: job.stop(), help=t("train.stop.help"), width="stretch")
+                 on_click=lambda: job.stop(), help=t("train.remove.help" if queued else "train.stop.help"),
+                 width="stretch")
+
+
+def waiting_text(job) -> str:
+    """Where a waiting job stands, naming the reader's own jobs ahead of it; never a promise the server cannot
+    keep (no worker pool: it cannot start)."""
+    if not workers_ready(device_queue(job.config)):
+        return t("train.queued.noworker")
+    ahead = jobs.queue_ahead(job)
+    names = ", ".join(f"**{name}**" for name in ahead["mine"])
+    if ahead["mine"] and ahead["others"]:
+        return t("train.queued.both", names=names, n=ahead["others"])
+    if ahead["mine"]:
+        return t("train.queued.mine", names=names)
+    if ahead["others"]:
+        return t("train.queued.others", n=ahead["others"])
+    return t("train.queued.next")
+
+
+def _has_checkpoint(job) -> bool:
+    return (job.run_dir / CHECKPOINT_FILE).is_file()
+
+
+def interrupted_text(job, epoch: float) -> str:
+    if _has_checkpoint(job):
+        return t("train.interrupted", reason=t("error.worker_lost"), epoch=f"{epoch:.2f}")
+    return t("train.interrupted.restart", epoch=f"{epoch:.2f}")
+
+
+def job_row_ui(job) -> None:
+    """One more job of the workspace (waiting, paused or interrupted): its name, where it stands, its buttons."""
+    with st.container(border=True, key=f"train_job_{job.id}"):
+        text, first, second = st.columns([4, 2, 2], vertical_alignment="center")
+        text.markdown(t("train.job", name=job.name, summary=summary(job.config, lang())))
+        epoch = job.latest().get("epoch") or 0.0
+        if job.state == "queued":
+            text.markdown(waiting_text(job))
+            second.button(t("train.remove"), key=f"train_remove_{job.id}", on_click=job.stop,
+                          help=t("train.remove.help"), width="stretch")
+            return
+        if job.state == "paused":
+            text.markdown(t("train.list.paused", epoch=f"{epoch:.2f}"))
+        else:
+            text.markdown(interrupted_text(job, epoch))
+        if job.config.family != "knn":
+            first.button(t("train.resume"), key=f"train_resume_{job.id}", on_click=job.resume,
+                         help=t("train.pause.help"), width="stretch")
+        second.button(t("train.stop"), key=f"train_stop_{job.id}", on_click=job.stop, help=t("train.stop.help"),
+                      width="stretch")
+
+
+def others_ui(others: list) -> None:
+    """The workspace's other unfinished jobs, by name, in queue order."""
+    if others:
+        st.markdown(t("train.others", n=len(others)))
+        for job in others:
+            job_row_ui(job)
 
 
 def status_ui(job, events: list[dict], compact: bool = False) -> None:
@@ -101,18 +181,20 @@ def status_ui(job, events: list[dict], compact: bool = False) -> None:
     state, cfg = info["state"], job.config
     st.markdown(t("train.job", name=job.name, summary=summary(cfg, lang())))
     if state == "queued":
-        st.info(t("train.queued", pos=info.get("queue_position") or 1))
+        st.info("⏳ " + waiting_text(job))
         return
     if state == "interrupted":
-        st.warning(t("train.interrupted", reason=t("error.worker_lost"), epoch=f"{info.get('epoch') or 0:.2f}"))
+        st.warning(interrupted_text(job, info.get("epoch") or 0.0))
         return
     if state in ("running", "paused"):
         if cfg.family == "knn":
             st.info(t("train.knn.running"))
         else:
-            ips = info.get("images_per_s")
-            text = t("train.progress", epoch=f"{info.get('epoch') or 0:.2f}", epochs=cfg.epochs,
-                     ips=f"{ips:,.0f}" if ips else "–", left=format_duration(info.get("eta_s")))
+            steady = state == "running" and (info.get("elapsed_s") or 0.0) >= STEADY_AFTER_S
+            ips = info.get("images_per_s") if steady else None
+            text = t("train.progress" if steady else "train.progress.early", epoch=f"{info.get('epoch') or 0:.2f}",
+                     epochs=_epoch_text(epochs_planned(job, info)), ips=f"{ips:,.0f}" if ips else "–",
+                     left=format_duration(info.get("eta_s")))
             if compact:
                 acc, loss = info.get("test_acc"), info.get("loss")
                 text += t("train.progress.numbers", acc=f"{acc:.1%}" if acc is not None else "–",
@@ -140,6 +222,9 @@ def status_ui(job, events: list[dict], compact: bool = False) -> None:
                   args=(lower_lr(cfg),), help=t("train.tip.apply.help"))
     elif state == "stopped" and run is None:
         st.info(t("train.knn.stopped" if cfg.family == "knn" and events else "train.unqueued"))  # events: it ran
+    elif state == "stopped" and did_not_learn(events):  # stopped early, but what it kept is guessing
+        st.warning(t("train.chance.stopped", acc=acc_text, time=format_duration(secs)))
+        st.markdown(t("train.tips.chance") + "\n" + "\n".join(f"- {t(k, **v)}" for k, v, _ in divergence_tips(cfg)))
     elif state == "stopped":
         st.info(t("train.stopped", acc=acc_text, time=format_duration(secs)))
     elif did_not_learn(events):  # finished, but guessing (or the loss never moved): never a green success
@@ -156,12 +241,20 @@ def status_ui(job, events: list[dict], compact: bool = False) -> None:
             continue_ui(job)
 
 
+def epochs_planned(job, info: dict) -> float:
+    """The epoch the job will end at: its settings', or for a run continued N more epochs, where it stopped + N."""
+    n = job.config.train_subset or len(dataset().train_labels)
+    total = info.get("total") or 0
+    return total / n if total and n and job.config.family != "knn" else float(job.config.epochs)
+
+
 def continue_ui(job) -> None:
     """Train the finished or stopped run for more epochs, from its weights and optimizer state, as a new run."""
     more, go = st.columns([1, 2], vertical_alignment="bottom")
     n = more.selectbox(t("train.more.epochs"), MORE_EPOCHS, key="train_more_epochs", help=t("train.more.help"))
-    go.button(t("train.more", n=n), key="train_more", on_click=_continue, args=(job, n), help=t("train.more.help"),
-              disabled=any(j.state in ("queued", "running") for j in my_jobs()))
+    to = _epoch_text(stopped_epoch(job) + n)
+    go.button(t("train.more", n=n) + t("train.more.to", to=to), key="train_more", on_click=_continue, args=(job, n),
+              help=t("train.more.help"), disabled=any(j.state in ("queued", "running") for j in my_jobs()))
 
 
 def metrics_ui(info: dict, with_loss: bool = True) -> None:
@@ -218,24 +311,33 @@ def job_view(job, events: list[dict]) -> None:
     charts_ui(job, events)
 
 
+def _signature(queue: list) -> list:
+    return [(job.id, job.state) for job in queue]
+
+
 @st.fragment(run_every=LIVE_EVERY)
 def live_ui() -> None:
-    """Redrawn every second while the workspace's latest job trains, full width above the settings: the
-    buttons, one progress line and both charts on one screen. A full rerun draws the end once."""
-    jobs = my_jobs()
-    if not jobs or jobs[0].done or jobs[0].state == "interrupted":
-        st.rerun()  # the job ended: a full rerun draws the final view once
-    job, events = jobs[0], _events(jobs[0])
+    """Redrawn every second while a job of the workspace trains or waits, full width above the settings: the
+    job in view (buttons, one progress line, both charts on one screen), then the others by name. A change of
+    which jobs are unfinished, or of their states, draws the whole page once."""
+    queue = live_jobs()
+    if _signature(queue) != st.session_state.get("train_live_jobs"):
+        st.rerun()
+    job, events = queue[0], _events(queue[0])
     status, buttons = st.columns([1, 1], vertical_alignment="bottom")  # room for "Stop and keep model"
     with status:
         status_ui(job, events, compact=True)
     with buttons:
         buttons_ui(job)
-    charts_ui(job, events, live=True)
+    if job.state != "queued":
+        charts_ui(job, events, live=True)
+    others_ui(queue[1:])
 
 
-latest = next(iter(my_jobs()), None)  # the workspace's latest job, whatever the controls say now
-live = latest is not None and not latest.done and latest.state != "interrupted"
+queue = live_jobs()  # running first, then waiting in queue order, then paused and interrupted
+st.session_state["train_live_jobs"] = _signature(queue)
+focus = queue[0] if queue else next(iter(my_jobs()), None)  # nothing unfinished: the latest job's end
+live = bool(queue) and focus.state in ("running", "queued")
 if live:
     live_ui()
     st.divider()
@@ -246,8 +348,9 @@ with controls:
     config, preset = train_controls_ui()
 with view:
     start_ui(config, preset)
-    if latest is None:
+    if focus is None:
         buttons_ui(None)
         st.info(t("train.idle"))
     elif not live:
-        job_view(latest, _events(latest))
+        job_view(focus, _events(focus))
+        others_ui(queue[1:])

@@ -118,8 +118,24 @@ EN = {
     "train.idle": "No training yet in this workspace. Press **Start training**: the loss curve and the test "
                   "accuracy will appear here and move as the network learns.",
     "train.job": "**{name}** · {summary}",
-    "train.queued": "⏳ Waiting for a free slot: position {pos} in the queue. Other people are training right now; "
-                    "yours starts by itself.",
+    "train.queued.next": "Waiting: it is next, and starts as soon as a worker takes it.",
+    "train.queued.mine": "Waiting: it starts after your {names}.",
+    "train.queued.others": "Waiting for a free worker: {n} job(s) of other people are ahead of it; it starts by "
+                           "itself.",
+    "train.queued.both": "Waiting: it starts after your {names}, and {n} job(s) of other people are ahead of it.",
+    "train.queued.noworker": "Waiting, but no training worker is running on this server, so it cannot start until "
+                             "one is (see the warning at the top).",
+    "train.remove": "✖ Remove from the queue",
+    "train.remove.help": "Takes this job out of the queue. Nothing was trained yet, so nothing is lost.",
+    "train.others": "**Your other jobs ({n})**, in the order they will train:",
+    "train.list.paused": "⏸ Paused at epoch {epoch}. Resume it, or stop it to keep the model as it is.",
+    "train.interrupted.restart": "⚠️ Interrupted at epoch {epoch}, before its first epoch ended: there is no "
+                                 "checkpoint, so Resume starts it again from epoch 0 and its curve so far is "
+                                 "dropped.",
+    "train.progress.early": "Epoch {epoch} / {epochs} · measuring the speed…",
+    "train.chance.stopped": "⚠️ Stopped, and the network had not learned: test accuracy **{acc}** ({time}) is "
+                            "about what guessing gives (10% for ten digits).",
+    "train.more.to": " (to epoch {to})",
     "train.knn.running": "⏳ Measuring the distance from every test image to every training image…",
     "train.progress": "Epoch {epoch} / {epochs} · {ips} images/s · {left} left",
     "train.paused": "⏸ Paused. Press Resume to go on, or stop to keep the model as it is.",
@@ -288,7 +304,22 @@ ZH = {
     "train.stop.help": "立即结束训练。目前学到的模型会在完整测试集上评估，并保存为一条训练记录。",
     "train.idle": "本工作区还没有训练。点击**开始训练**：损失曲线和测试准确率会出现在这里，并随着网络的学习而变化。",
     "train.job": "**{name}** · {summary}",
-    "train.queued": "⏳ 正在等待空闲名额：排在队列第 {pos} 位。其他人正在训练，轮到你时会自动开始。",
+    "train.queued.next": "等待中：下一个就是它，训练进程一接手就开始。",
+    "train.queued.mine": "等待中：在你的 {names} 之后开始。",
+    "train.queued.others": "正在等待空闲的训练进程：前面有 {n} 个其他人的任务；轮到它时会自动开始。",
+    "train.queued.both": "等待中：在你的 {names} 之后开始，前面还有 {n} 个其他人的任务。",
+    "train.queued.noworker": "等待中，但这台服务器上没有正在运行的训练进程，"
+                             "在有进程之前它无法开始（见页面顶部的警告）。",
+    "train.remove": "✖ 移出队列",
+    "train.remove.help": "把这个任务移出队列。它还没有训练，所以什么也不会丢失。",
+    "train.others": "**你的其他任务（{n} 个）**，按训练顺序排列：",
+    "train.list.paused": "⏸ 暂停在第 {epoch} 轮。可以继续，或者停止并保留当前模型。",
+    "train.interrupted.restart": "⚠️ 在第 {epoch} 轮中断，第一轮还没结束：没有检查点，所以“继续”会从第 0 轮重新开始，"
+                                 "之前的曲线会被丢弃。",
+    "train.progress.early": "第 {epoch} / {epochs} 轮 · 正在测量速度……",
+    "train.chance.stopped": "⚠️ 已停止，而网络还没有学会：测试准确率 **{acc}**（{time}）和随便猜差不多"
+                            "（十个数字猜中的概率是 10%）。",
+    "train.more.to": "（到第 {to} 轮）",
     "train.knn.running": "⏳ 正在计算每张测试图像到每张训练图像的距离……",
     "train.progress": "第 {epoch} / {epochs} 轮 · 每秒 {ips} 张图像 · 剩余 {left}",
     "train.paused": "⏸ 已暂停。点击“继续”接着训练，或者停止并保留当前模型。",
