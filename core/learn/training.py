@@ -272,52 +272,84 @@ class _Loop:
         for epoch in range(start_epoch, last_epoch):
             self.g_epoch = g.get_state()
             order = torch.randperm(n, generator=g).to(self.device)
-            tick, seen_at_tick = time.perf_counter(), self.seen
+            self._restart_rate()
             for i, images, labels in self._batches(order, first if epoch == start_epoch else 0):
-                ending = self._interrupted(epoch, i)
-                if ending:
+                if ending := self._interrupted(epoch, i):  # stop or pause, asked between two steps
                     yield from ending
                     return
-                loss, acc, lr = self._train_step(images, labels)
+                loss, acc, lr = self._train_step(images, labels)  # forward, loss, backward and step
                 self.step += 1
                 self.seen += len(labels)
-                if not math.isfinite(loss):
-                    yield events.diverged_event(self.step, loss, cfg.lr, cfg.loss, cfg.optimizer)
-                    yield self._final("diverged")
+                if ending := self._diverged(loss):
+                    yield from ending
                     return
-                self.loss_sum += loss
-                self.loss_n += 1
-                wall, _ = self._now()
-                rate = (self.seen - seen_at_tick) / max(time.perf_counter() - tick, 1e-9)
-                yield events.step_event(epoch + (i + 1) / per_epoch, self.step, self.seen, wall, loss, acc, rate, lr)
+                yield self._step_event(epoch, i, loss, acc, lr)
                 if (i + 1) in evals:
-                    weight = self._largest_weight()  # before evaluating: blown-up weights read nothing
-                    if not weight <= WEIGHT_LIMIT:
-                        yield events.weights_diverged_event(self.step, weight, WEIGHT_LIMIT, cfg.lr, cfg.loss,
-                                                            cfg.optimizer)
-                        yield self._final("diverged")
+                    if ending := self._weights_blew_up():
+                        yield from ending
                         return
                     yield self._eval(epoch + (i + 1) / per_epoch, full=(i + 1) == per_epoch)
-                    tick, seen_at_tick = time.perf_counter(), self.seen
-                    if self.time_to_target is not None and self.until_step is None:  # asked epochs go on
-                        if self.checkpoints:
-                            yield self._checkpoint(epoch, i + 1)
-                        yield self._final("target")
+                    self._restart_rate()
+                    if ending := self._target_reached(epoch, i):
+                        yield from ending
                         return
-                if self.until_step is not None and self.step >= self.until_step:  # the epochs asked for are done
-                    if (i + 1) != per_epoch:  # the last word is a full evaluation, as at an epoch's end
-                        yield self._eval(epoch + (i + 1) / per_epoch, full=True)
-                    if self.checkpoints and i + 1 < per_epoch:
-                        yield self._checkpoint(epoch, i + 1)
-                    elif self.checkpoints:
-                        self.g_epoch = g.get_state()
-                        yield self._checkpoint(epoch + 1, 0)
-                    yield self._final("finished")
+                if ending := self._asked_steps_done(epoch, i, g):
+                    yield from ending
                     return
             if self.checkpoints:  # at the epoch's end: a killed worker loses at most one epoch
                 self.g_epoch = g.get_state()  # the next epoch's shuffle starts from here
                 yield self._checkpoint(epoch + 1, 0)
         yield self._final("finished")
+
+    # ---- the small decisions around each step -------------------------------------------------------
+
+    def _restart_rate(self) -> None:
+        """Images per second are measured from here (an evaluation's time is not training)."""
+        self._tick, self._seen_at_tick = time.perf_counter(), self.seen
+
+    def _step_event(self, epoch: int, i: int, loss: float, acc: float, lr: float) -> dict:
+        """The step just taken, added to the running training loss and reported."""
+        self.loss_sum += loss
+        self.loss_n += 1
+        wall, _ = self._now()
+        rate = (self.seen - self._seen_at_tick) / max(time.perf_counter() - self._tick, 1e-9)
+        return events.step_event(epoch + (i + 1) / self._per_epoch, self.step, self.seen, wall, loss, acc, rate, lr)
+
+    def _diverged(self, loss: float) -> list[dict]:
+        """A loss that is no longer a number ends the run as diverged."""
+        if math.isfinite(loss):
+            return []
+        cfg = self.cfg
+        return [events.diverged_event(self.step, loss, cfg.lr, cfg.loss, cfg.optimizer), self._final("diverged")]
+
+    def _weights_blew_up(self) -> list[dict]:
+        """Weights past WEIGHT_LIMIT end the run as diverged (read before evaluating: they read nothing)."""
+        weight = self._largest_weight()
+        if weight <= WEIGHT_LIMIT:
+            return []
+        cfg = self.cfg
+        return [events.weights_diverged_event(self.step, weight, WEIGHT_LIMIT, cfg.lr, cfg.loss, cfg.optimizer),
+                self._final("diverged")]
+
+    def _target_reached(self, epoch: int, i: int) -> list[dict]:
+        """The target accuracy, reached at a full evaluation, ends the run (not when more epochs were asked for)."""
+        if self.time_to_target is None or self.until_step is not None:
+            return []
+        return [*([self._checkpoint(epoch, i + 1)] if self.checkpoints else []), self._final("target")]
+
+    def _asked_steps_done(self, epoch: int, i: int, g: torch.Generator) -> list[dict]:
+        """A run continued for N more epochs ends after exactly those steps, with a full evaluation."""
+        if self.until_step is None or self.step < self.until_step:
+            return []
+        ending = []
+        if (i + 1) != self._per_epoch:  # the last word is a full evaluation, as at an epoch's end
+            ending.append(self._eval(epoch + (i + 1) / self._per_epoch, full=True))
+        if self.checkpoints and i + 1 < self._per_epoch:
+            ending.append(self._checkpoint(epoch, i + 1))
+        elif self.checkpoints:
+            self.g_epoch = g.get_state()
+            ending.append(self._checkpoint(epoch + 1, 0))
+        return [*ending, self._final("finished")]
 
 
 def knn_ks(k: int) -> list[int]:
