@@ -11,14 +11,12 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.figures.style import font
+from ui.figures.style import GUIDE, font, series_colour
 from ui.figures.train import downsample_indices, ema
 
 X_AXES = ("epoch", "step", "seen", "seconds")  # what both "step" and "eval" events carry
 SMOOTHING = 0.9  # weight of the past in the smoothed training loss (as on the Train page)
 MAX_POINTS = 500  # points per loss line: several runs are overlaid and redrawn every second
-COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
-           "#17becf"]
 
 LABELS = {
     "loss": "Training loss (smoothed)", "accuracy": "Test accuracy", "epoch": "Epoch", "step": "Step",
@@ -51,7 +49,7 @@ def compare_figure(series: Sequence[tuple[str, Sequence[dict]]], x: str = "epoch
     fig = make_subplots(rows=1, cols=2, subplot_titles=(lab["loss"], lab["accuracy"]), horizontal_spacing=0.08)
     drawn = False
     for i, (name, history) in enumerate(series):
-        colour = COLOURS[i % len(COLOURS)]
+        colour = series_colour(i)
         xs, ys = loss_points(history, x)
         if xs:
             fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name, legendgroup=name, showlegend=False,
@@ -69,11 +67,11 @@ def compare_figure(series: Sequence[tuple[str, Sequence[dict]]], x: str = "epoch
             fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=name, legendgroup=name,
                                      line={"color": colour, "width": 3}), row=1, col=2)
     if threshold:
-        fig.add_hline(y=threshold, line={"dash": "dot", "color": "#888888"}, row=1, col=2,
+        fig.add_hline(y=threshold, line={"dash": "dot", "color": GUIDE}, row=1, col=2,
                       annotation_text=lab["threshold"], annotation_position="top left")
     if not drawn:
         fig.add_annotation(text=lab["empty"], showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
-                           font=font(3, color="#888888"))
+                           font=font(3, color=GUIDE))
     fig.update_xaxes(title=lab[x])
     if x == "seen":
         fig.update_xaxes(tickformat="~s")

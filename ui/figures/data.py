@@ -19,7 +19,7 @@ from plotly.subplots import make_subplots
 from core.learn import families
 from core.learn.config import TrainConfig, parse_arch
 from core.learn.data import MEAN, STD
-from ui.figures.style import ACCENT, font, probability_bars, probability_colours
+from ui.figures.style import ACCENT, BLUE, GRID, ORANGE, font, probability_bars, probability_colours
 
 SIDE = 28  # MNIST images are SIDE x SIDE pixels
 N_PIXELS = SIDE * SIDE  # 784: the length of the flattened input vector
@@ -158,7 +158,7 @@ def vector_strip_figure(image, highlight_row: int | None = None, xlabel: str = "
                                hovertemplate=hover + "<extra></extra>"))
     # All lines in one shapes list: 27 add_vline calls took most of the Home page's time.
     shapes = [{"type": "line", "xref": "x", "yref": "paper", "x0": r * SIDE - 0.5, "x1": r * SIDE - 0.5, "y0": 0,
-               "y1": 1, "line": {"color": "#d0d7de", "width": 1}} for r in range(1, SIDE)]
+               "y1": 1, "line": {"color": GRID, "width": 1}} for r in range(1, SIDE)]
     if highlight_row is not None:
         start, stop = row_slice(highlight_row)
         shapes.append({"type": "rect", "x0": start - 0.5, "x1": stop - 0.5, "y0": -0.5, "y1": 0.5,
@@ -195,7 +195,7 @@ def network_figure(sizes: Sequence[int], layer_names: Sequence[str], max_nodes: 
         fig.add_trace(go.Scatter(
             x=[layer] * len(ys), y=ys, mode="markers+text" if last else "markers",
             text=[str(i) for i in shown] if last else None, textposition="middle right",
-            marker={"size": 18, "color": ACCENT if last else ("#4c78a8" if layer else "#555"),
+            marker={"size": 18, "color": ACCENT if last else (BLUE if layer else "#555"),
                     "line": {"color": "white", "width": 1}},
             hoverinfo="skip", showlegend=False,
         ))
@@ -258,7 +258,7 @@ def class_counts_figure(train: Sequence[int], test: Sequence[int], titles: tuple
                         xlabel: str = "digit", ylabel: str = "images") -> go.Figure:
     """Images per digit, training set and test set side by side, with the count on each bar."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.08)
-    for c, (counts, colour) in enumerate(((train, "#4c78a8"), (test, "#f58518")), start=1):
+    for c, (counts, colour) in enumerate(((train, BLUE), (test, ORANGE)), start=1):
         fig.add_trace(go.Bar(x=[str(d) for d in range(10)], y=list(counts), marker_color=colour,
                              text=[f"{v:,}" for v in counts], textposition="outside",
                              hovertemplate="%{x}: %{y:,}<extra></extra>"), row=1, col=c)
@@ -275,7 +275,7 @@ def histogram_figure(counts: Sequence[int], xlabel: str = "grey value", ylabel: 
     """How many pixels have each grey value 0..255, on a log y axis (most pixels are 0)."""
     x = [v for v, c in enumerate(counts) if c]
     y = [c for c in counts if c]
-    fig = go.Figure(go.Bar(x=x, y=y, marker_color="#4c78a8", marker_line_width=0,
+    fig = go.Figure(go.Bar(x=x, y=y, marker_color=BLUE, marker_line_width=0,
                            hovertemplate=hover + "<extra></extra>"))
     fig.update_xaxes(title=xlabel, range=[-2, 257], tickvals=[0, 32, 64, 96, 128, 160, 192, 224, 255])
     fig.update_yaxes(title=ylabel, type="log", dtick=1, tickformat="~s")  # one tick per power of ten

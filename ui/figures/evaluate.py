@@ -8,13 +8,11 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
-from ui.figures.style import font
+from ui.figures.style import SERIES, font, series_colour
 from ui.i18n import t
 
 GREENS = [[0.0, "#e5f5e0"], [1.0, "#5cb85c"]]  # correct readings (the diagonal)
 REDS = [[0.0, "#fde0d9"], [1.0, "#ef5b4f"]]  # mistakes (off the diagonal); both light enough for dark text
-RUN_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-               "#bcbd22", "#17becf"]
 MAX_CURVE_POINTS = 300  # step losses are averaged into at most this many points per run
 
 
@@ -64,7 +62,7 @@ def per_class_figure(rows: list[dict], accuracy: float | None = None, lang: str 
     """Precision and recall per digit as grouped bars; a dashed line at the overall accuracy."""
     digits = [str(r["digit"]) for r in rows]
     fig = go.Figure()
-    for key, colour in (("precision", "#1f77b4"), ("recall", "#ff7f0e")):
+    for key, colour in (("precision", SERIES[0]), ("recall", SERIES[1])):
         values = [r[key] for r in rows]
         fig.add_trace(go.Bar(
             x=digits, y=values, name=t(f"evaluate.fig.{key}", lang), marker_color=colour,
@@ -105,7 +103,7 @@ def curves_figure(runs: list, lang: str = "en", height: int = 380) -> go.Figure:
                         horizontal_spacing=0.1)
     several = len(runs) > 1
     for i, run in enumerate(runs):
-        colour = RUN_COLOURS[i % len(RUN_COLOURS)]
+        colour = series_colour(i)
         evals = [e for e in run.history if e.get("kind") == "eval"]
         prefix = f"{run.name}: " if several else ""
         xs, ys = _binned_steps(run.history)

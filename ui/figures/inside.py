@@ -11,12 +11,10 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.figures.style import font
+from ui.figures.style import font, series_colour
 
 DIVERGING = "RdBu_r"  # negative blue, 0 white, positive red
 POSITIVE = "Viridis"  # for maps that are never negative (after ReLU or pooling)
-DIGIT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")  # one per digit, as in matplotlib's tab10
 
 LABELS = {
     "unit": "unit", "value": "value", "weight": "weight", "relative": "relative to the tile's largest",
@@ -178,14 +176,14 @@ def pca_figure(coords: np.ndarray, labels: np.ndarray, explained: Sequence[float
             continue
         fig.add_trace(go.Scatter(  # SVG, not WebGL: the centre markers must be drawn on top of the dots
             x=pts[:, 0], y=pts[:, 1], mode="markers", name=str(d), legendgroup=str(d),
-            marker={"size": 6, "color": DIGIT_COLORS[d], "opacity": 0.65}, customdata=np.flatnonzero(y == d),
+            marker={"size": 6, "color": series_colour(d), "opacity": 0.65}, customdata=np.flatnonzero(y == d),
             hovertemplate=lab["digit"] + f" {d} · " + lab["image"] + " %{customdata}<extra></extra>",
         ))
         cx, cy = pts.mean(axis=0)
         centres.append(go.Scatter(  # drawn after all the dots, so no dot hides a centre
             x=[cx], y=[cy], mode="markers+text", text=[f"<b>{d}</b>"], legendgroup=str(d), showlegend=False,
-            marker={"size": 30, "color": "white", "line": {"width": 3, "color": DIGIT_COLORS[d]}},
-            textfont=font(2, color=DIGIT_COLORS[d]), textposition="middle center", hoverinfo="skip",
+            marker={"size": 30, "color": "white", "line": {"width": 3, "color": series_colour(d)}},
+            textfont=font(2, color=series_colour(d)), textposition="middle center", hoverinfo="skip",
         ))
     fig.add_traces(centres)
     ev = list(explained) + [0.0, 0.0]

@@ -12,6 +12,17 @@ WRONG_RGB = (214, 39, 40)  # a wrong prediction's bar
 OTHER_RGB = (170, 170, 170)
 ACCENT = "#e4572e"  # the top guess when no true digit is known; a highlighted row or marker
 MUTED = "#9aa5b1"  # plain bars that are not probabilities (counts)
+GUIDE = "#888888"  # reference lines: chance, a threshold
+GRID = "#d0d7de"  # thin separating lines
+BLUE, ORANGE = "#4c78a8", "#f58518"  # two sets side by side (training vs test images); BLUE is also a plain series
+# One colour per run in a comparison and one per digit in a scatter: matplotlib's tab10, so that digit 3 or the
+# fourth run has the same colour on every page.
+SERIES = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+
+
+def series_colour(i: int) -> str:
+    """The i-th run's (or digit's) colour."""
+    return SERIES[i % len(SERIES)]
 
 FONT_SIZE = 15  # readable on a projector; every figure's text is this, or a few points off it via font(step)
 
