@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from core import settings  # noqa: E402
 from core.lab import workspaces  # noqa: E402
+from core.lab.jobs import queue as job_queue  # noqa: E402
 from core.lab.jobs import store as jobs  # noqa: E402
 from core.learn.presets import get_preset  # noqa: E402
 from ui.figures.train import accuracy_figure, loss_figure  # noqa: E402
@@ -54,7 +55,7 @@ def redraw(job) -> None:
 def classroom(n: int, config, watch: float = 0.0) -> dict:
     spaces = [workspaces.create() for _ in range(n)]
     cpu0, t0 = time.process_time(), time.time()
-    started = [jobs.submit(ws, config, name="load") for ws in spaces]
+    started = [job_queue.submit(ws, config, name="load") for ws in spaces]
     last_redraw = 0.0
     while not all(job.refresh().done for job in started):
         if watch and time.time() - last_redraw >= watch:

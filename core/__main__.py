@@ -277,7 +277,7 @@ def cmd_predict(args) -> None:
 
 def cmd_worker(args) -> None:
     from core import settings
-    from core.lab.jobs.runner import run_pool
+    from core.lab.jobs.pool import run_pool
     from core.learn.families.nets import device_availability
 
     settings.check_all()  # a bad setting stops the pool here, in one line, not in every job

@@ -59,13 +59,13 @@ def tiny_cnn_run(small_mnist):
 def lab_home(tmp_path, monkeypatch):
     """Each test gets its own data folder (workspaces, queue) and runs jobs in Huey's immediate mode: a job
     submitted from a page trains right there, so page tests see its run. Worker tests start real pools."""
-    from core.lab.jobs import runner as worker
+    from core.lab.jobs import queue as job_queue
 
     home = tmp_path / "lab-home"
     monkeypatch.setenv("MNIST_LAB_HOME", str(home))
-    worker.set_immediate(True)
+    job_queue.set_immediate(True)
     yield home
-    worker.set_immediate(False)
+    job_queue.set_immediate(False)
 
 
 @pytest.fixture
@@ -73,11 +73,12 @@ def thread_workers(lab_home):
     """A real SqliteHuey queue in the test's data folder with a consumer of one worker thread in this process:
     jobs run in the background while the test clicks Pause or Stop, and monkeypatches reach the training."""
     from core.lab import workspaces
-    from core.lab.jobs import runner as worker
+    from core.lab.jobs import pool
+    from core.lab.jobs import queue as job_queue
     from core.lab.jobs import store as jobs
 
-    worker.set_immediate(False)
-    stop = worker.serve_in_threads(1)
+    job_queue.set_immediate(False)
+    stop = pool.serve_in_threads(1)
     yield
     for ws in workspaces.all_workspaces():  # nothing may keep the consumer busy at teardown
         for job in jobs.list_jobs(ws):

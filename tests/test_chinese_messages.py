@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.errors import LabError
 from core.lab import workspaces
+from core.lab.jobs import queue as job_queue
 from core.lab.jobs import store as jobs
 from core.learn.config import TrainConfig
 from tests.conftest import ROOT, new_workspace
@@ -97,12 +98,10 @@ def test_train_page_failures_in_chinese(small_mnist):
 
 def test_queue_full_and_no_workers_in_chinese(small_mnist, monkeypatch):
     """No worker pool and a full workspace queue: both said in Chinese, nothing queued silently."""
-    from core.lab.jobs import runner as worker
-
-    worker.set_immediate(False)  # a real SQLite queue with nobody consuming it
+    job_queue.set_immediate(False)  # a real SQLite queue with nobody consuming it
     ws = new_workspace()
     config = TrainConfig(arch="mlp:32", epochs=1, device="cpu")
-    jobs.submit_many(ws, [(config, "a"), (config, "b"), (config, "c"), (config, "d")])
+    job_queue.submit_many(ws, [(config, "a"), (config, "b"), (config, "c"), (config, "d")])
     at = open_train(ws)
     text = page_texts(at)
     assert "没有正在运行的训练进程" in text and not english_sentences(text)
@@ -111,7 +110,7 @@ def test_queue_full_and_no_workers_in_chinese(small_mnist, monkeypatch):
 
 def test_interrupted_job_in_chinese(small_mnist):
     ws = new_workspace()
-    job = jobs.submit(ws, TrainConfig(arch="mlp:32", epochs=1, device="cpu"), name="lost")
+    job = job_queue.submit(ws, TrainConfig(arch="mlp:32", epochs=1, device="cpu"), name="lost")
     jobs.update(ws, job.id, state="interrupted", error="its worker process stopped", error_code="worker_lost")
     at = open_train(ws)
     assert "中断" in page_texts(at) and not english_sentences(page_texts(at))

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from core.lab import workspaces
-from core.lab.jobs import runner as worker
+from core.lab.jobs import queue as job_queue
 from core.lab.jobs import store as jobs
 from core.lab.jobs.store import JobError
 from core.learn.config import TrainConfig
@@ -24,9 +24,9 @@ def home(lab_home, monkeypatch):
     monkeypatch.delenv("MNIST_LAB_QUEUE", raising=False)
     monkeypatch.delenv("MNIST_LAB_QUEUE_PER_WORKSPACE", raising=False)
     threads = torch.get_num_threads()
-    worker.set_immediate(True)
+    job_queue.set_immediate(True)
     yield lab_home
-    worker.set_immediate(False)
+    job_queue.set_immediate(False)
     torch.set_num_threads(threads)
 
 
@@ -42,11 +42,11 @@ def test_continue_two_more_epochs_from_the_middle_of_one():
     """A run that ended at about epoch 0.25 (a target reached) continued for 2 epochs ends 2 epochs later,
     not at the config's last epoch: 94 more steps, 6000 more images, one full evaluation at the end."""
     ws = workspaces.create()
-    source = jobs.submit(ws, QUICK.replace(target_accuracy=0.3), name="early")
+    source = job_queue.submit(ws, QUICK.replace(target_accuracy=0.3), name="early")
     assert source.state == "finished"
     stopped_at = steps(source)[-1]
     assert stopped_at["epoch"] < 1  # it ended in the middle of its first epoch
-    more = jobs.submit_many(ws, [(QUICK.replace(epochs=3), "early-more")], continue_of=source.name,
+    more = job_queue.submit_many(ws, [(QUICK.replace(epochs=3), "early-more")], continue_of=source.name,
                             more_epochs=2)[0].refresh()
     assert more.state == "finished", more.error
     new = steps(more)
@@ -63,29 +63,29 @@ def test_continue_two_more_epochs_from_the_middle_of_one():
 def test_continue_a_finished_run_two_more_epochs():
     """A finished 1-epoch run continued for 2 ends at epoch 3: 94 more steps."""
     ws = workspaces.create()
-    source = jobs.submit(ws, QUICK.replace(epochs=1), name="one")
-    more = jobs.submit_many(ws, [(QUICK, "one-more")], continue_of=source.name, more_epochs=2)[0].refresh()
+    source = job_queue.submit(ws, QUICK.replace(epochs=1), name="one")
+    more = job_queue.submit_many(ws, [(QUICK, "one-more")], continue_of=source.name, more_epochs=2)[0].refresh()
     assert more.state == "finished", more.error
     assert steps(more)[-1]["step"] == 3 * PER_EPOCH and steps(more)[-1]["epoch"] == 3.0
 
 
 def test_a_refusal_says_how_many_places_are_needed_and_free(monkeypatch):
     """A 4-run sweep with 2 of 4 places taken: the refusal names 4 needed and 2 free."""
-    worker.set_immediate(False)  # nobody consumes the queue: jobs stay queued
+    job_queue.set_immediate(False)  # nobody consumes the queue: jobs stay queued
     ws = workspaces.create()
-    jobs.submit_many(ws, [(QUICK.replace(seed=1), "a"), (QUICK.replace(seed=2), "b")])
+    job_queue.submit_many(ws, [(QUICK.replace(seed=1), "a"), (QUICK.replace(seed=2), "b")])
     with pytest.raises(JobError) as err:
-        jobs.submit_many(ws, [(QUICK.replace(seed=s), f"s{s}") for s in range(3, 7)])
+        job_queue.submit_many(ws, [(QUICK.replace(seed=s), f"s{s}") for s in range(3, 7)])
     assert err.value.code == "queue_full"
     assert err.value.params["need"] == 4 and err.value.params["free"] == 2 and err.value.params["limit"] == 4
 
 
 def test_queue_ahead_names_own_jobs_and_counts_other_workspaces():
     """Who is before a waiting job: its own workspace's jobs by name, in queue order, and other workspaces' count."""
-    worker.set_immediate(False)
+    job_queue.set_immediate(False)
     mine = workspaces.create()
-    theirs = jobs.submit(workspaces.create(), QUICK, name="theirs")
-    first, second, third = (jobs.submit(mine, QUICK.replace(seed=i), name=n) for i, n in enumerate("xyz"))
+    theirs = job_queue.submit(workspaces.create(), QUICK, name="theirs")
+    first, second, third = (job_queue.submit(mine, QUICK.replace(seed=i), name=n) for i, n in enumerate("xyz"))
     assert jobs.queue_ahead(first.refresh()) == {"mine": [], "others": 1}
     assert jobs.queue_ahead(second.refresh()) == {"mine": ["x"], "others": 1}
     assert jobs.queue_ahead(third.refresh()) == {"mine": ["x", "y"], "others": 1}

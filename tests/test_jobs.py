@@ -12,9 +12,11 @@ import pytest
 import torch
 
 from core.lab import workspaces
+from core.lab.jobs import queue as job_queue
 from core.lab.jobs import runner as worker
 from core.lab.jobs import store as jobs
 from core.lab.jobs.store import JobError
+from core.lab.runfiles.checkpoint import CHECKPOINT
 from core.lab.runfiles.folders import list_run_dirs, load_run
 from core.learn.config import ConfigError, TrainConfig
 
@@ -29,18 +31,18 @@ def home(lab_home, monkeypatch):
     monkeypatch.setenv("MNIST_LAB_SUBSET", "3000,1000")
     monkeypatch.delenv("MNIST_LAB_QUEUE", raising=False)
     monkeypatch.delenv("MNIST_LAB_QUEUE_PER_WORKSPACE", raising=False)
-    worker.set_immediate(False)
+    job_queue.set_immediate(False)
     yield lab_home
-    worker.set_immediate(False)
+    job_queue.set_immediate(False)
 
 
 @pytest.fixture
 def immediate():
     """Tasks run synchronously in this process; the task sets torch to one thread, which is put back after."""
     threads = torch.get_num_threads()
-    worker.set_immediate(True)
+    job_queue.set_immediate(True)
     yield
-    worker.set_immediate(False)
+    job_queue.set_immediate(False)
     torch.set_num_threads(threads)
 
 
@@ -59,11 +61,11 @@ def final(job) -> dict:
 
 def test_job_trains_and_writes_its_run(immediate, ws):
     """A submitted job trains: finished, its run folder holds all four files, and the accuracy is real."""
-    job = jobs.submit(ws, QUICK, name="first try")
+    job = job_queue.submit(ws, QUICK, name="first try")
     assert job.state == "finished", job.error
     assert job.done and job.error is None
     assert job.run_dir == ws.runs_dir / "first-try"
-    for name in ("config.json", "metrics.jsonl", "model.safetensors", worker.CHECKPOINT):
+    for name in ("config.json", "metrics.jsonl", "model.safetensors", CHECKPOINT):
         assert (job.run_dir / name).is_file(), name
     assert TrainConfig.from_dict(json.loads((job.run_dir / "config.json").read_text())) == QUICK
     history = events(job)
@@ -81,7 +83,7 @@ def test_job_trains_and_writes_its_run(immediate, ws):
 
 def test_result_is_the_saved_run(immediate, ws):
     """job.result is the run on disk: load_run gives the same accuracy, history and predictions."""
-    job = jobs.submit(ws, QUICK)
+    job = job_queue.submit(ws, QUICK)
     result = job.result
     assert result is not None and result.origin == "trained"
     saved = load_run(job.run_dir)
@@ -98,7 +100,8 @@ def test_result_is_the_saved_run(immediate, ws):
 
 def test_several_jobs_run_one_after_another(immediate, ws):
     """submit_many queues them all; each ends in turn (the next is queued when one ends), each in its own run."""
-    a, b, c = jobs.submit_many(ws, [(QUICK, "same"), (QUICK.replace(seed=1), "same"), (QUICK.replace(lr=1e-2), None)])
+    a, b, c = job_queue.submit_many(ws, [(QUICK, "same"), (QUICK.replace(seed=1), "same"),
+                                         (QUICK.replace(lr=1e-2), None)])
     assert [j.refresh().state for j in (a, b, c)] == ["finished"] * 3
     assert [a.name, b.name, c.name] == ["same", "same-2", "mlp-32"]
     assert a.result.test_acc != b.result.test_acc  # another seed: another run
@@ -110,21 +113,21 @@ def test_bad_config_is_refused_before_anything_is_written(ws):
     """A config that cannot work raises ConfigError at submit, and leaves no job and no run behind."""
     for bad in (QUICK.replace(lr=0), QUICK.replace(arch="mlp:"), QUICK.replace(optimizer="rmsprop")):
         with pytest.raises(ConfigError):
-            jobs.submit(ws, bad)
+            job_queue.submit(ws, bad)
         with pytest.raises(ConfigError):
-            jobs.submit_many(ws, [(QUICK, "fine"), (bad, "bad")])
+            job_queue.submit_many(ws, [(QUICK, "fine"), (bad, "bad")])
     assert list(ws.jobs_dir.glob("*.json")) == []
     assert list(ws.runs_dir.iterdir()) == []
 
 
 def test_queue_positions_and_limit(ws):
     """With nobody consuming the queue jobs stay queued at positions 1, 2, ...; the 5th is refused (queue_full)."""
-    queued = [jobs.submit(ws, QUICK.replace(seed=i), name=f"run{i}", n_train=3000) for i in range(4)]
+    queued = [job_queue.submit(ws, QUICK.replace(seed=i), name=f"run{i}", n_train=3000) for i in range(4)]
     assert [j.state for j in queued] == ["queued"] * 4
     assert [j.latest()["queue_position"] for j in queued] == [1, 2, 3, 4]
     assert queued[0].latest()["fraction"] == 0.0 and queued[0].latest()["total"] == 2 * 3000
     with pytest.raises(JobError) as err:
-        jobs.submit(ws, QUICK.replace(seed=9), name="one too many")
+        job_queue.submit(ws, QUICK.replace(seed=9), name="one too many")
     assert err.value.code == "queue_full"
     assert err.value.params["limit"] == 4 and err.value.params["live"] == 4
     assert len(list(ws.jobs_dir.glob("*.json"))) == 4
@@ -134,41 +137,41 @@ def test_queue_positions_and_limit(ws):
 def test_queue_limit_is_all_or_nothing_and_configurable(ws, monkeypatch):
     """MNIST_LAB_QUEUE_PER_WORKSPACE sets the limit; a batch that does not fit is refused whole."""
     monkeypatch.setenv("MNIST_LAB_QUEUE_PER_WORKSPACE", "1")
-    jobs.submit(ws, QUICK)
+    job_queue.submit(ws, QUICK)
     with pytest.raises(JobError) as err:
-        jobs.submit_many(ws, [(QUICK, "a"), (QUICK, "b")])
+        job_queue.submit_many(ws, [(QUICK, "a"), (QUICK, "b")])
     assert err.value.code == "queue_full"
     assert len(list(ws.jobs_dir.glob("*.json"))) == 1
-    jobs.submit(ws, QUICK.replace(seed=1))  # another click asking for another run (the same one is one click)
+    job_queue.submit(ws, QUICK.replace(seed=1))  # another click asking for another run (the same one is one click)
     with pytest.raises(JobError):
-        jobs.submit(ws, QUICK.replace(seed=2))
+        job_queue.submit(ws, QUICK.replace(seed=2))
 
 
 def test_one_click_makes_one_job(ws, monkeypatch):
     """The same jobs asked for again within seconds (a double click, a second tab) are the first click's jobs."""
-    first = jobs.submit(ws, QUICK, name="mine")
-    again = jobs.submit(ws, QUICK, name="mine")
+    first = job_queue.submit(ws, QUICK, name="mine")
+    again = job_queue.submit(ws, QUICK, name="mine")
     assert again.id == first.id and len(jobs.list_jobs(ws)) == 1
-    pair = jobs.submit_many(ws, [(QUICK.replace(seed=1), "a"), (QUICK.replace(seed=2), "b")])
-    assert [j.id for j in jobs.submit_many(ws, [(QUICK.replace(seed=1), "a"), (QUICK.replace(seed=2), "b")])] == [
+    pair = job_queue.submit_many(ws, [(QUICK.replace(seed=1), "a"), (QUICK.replace(seed=2), "b")])
+    assert [j.id for j in job_queue.submit_many(ws, [(QUICK.replace(seed=1), "a"), (QUICK.replace(seed=2), "b")])] == [
         j.id for j in pair]
     assert len(jobs.list_jobs(ws)) == 3
     monkeypatch.setattr(jobs, "SAME_CLICK_S", 0.0)  # later, the same settings again: a new run, on purpose
-    assert jobs.submit(ws, QUICK, name="mine").id != first.id
+    assert job_queue.submit(ws, QUICK, name="mine").id != first.id
     assert len(jobs.list_jobs(ws)) == 4
 
 
 def test_queue_is_fair_between_workspaces(ws):
     """Each workspace has one job on the queue at a time: another workspace's first job goes before our second."""
-    mine = [jobs.submit(ws, QUICK, name=f"mine{i}") for i in range(3)]
-    theirs = jobs.submit(workspaces.create(), QUICK, name="theirs")
+    mine = [job_queue.submit(ws, QUICK, name=f"mine{i}") for i in range(3)]
+    theirs = job_queue.submit(workspaces.create(), QUICK, name="theirs")
     assert theirs.latest()["queue_position"] == 2
     assert [j.refresh().latest()["queue_position"] for j in mine] == [1, 3, 4]
 
 
 def test_stop_a_queued_job(ws):
     """Stopping a queued job ends it at once as stopped, with no run; the next one moves up the queue."""
-    first, second = jobs.submit(ws, QUICK, name="first"), jobs.submit(ws, QUICK, name="second")
+    first, second = job_queue.submit(ws, QUICK, name="first"), job_queue.submit(ws, QUICK, name="second")
     first.stop()
     assert first.state == "stopped" and first.refresh().state == "stopped"
     assert first.result is None
@@ -189,7 +192,7 @@ def test_stop_a_queued_job(ws):
 
 def test_pause_and_resume_are_refused_when_they_cannot_apply(immediate, ws):
     """pause() of a job that is not running and resume() of one that is not paused/interrupted change nothing."""
-    job = jobs.submit(ws, QUICK)
+    job = job_queue.submit(ws, QUICK)
     job.pause()
     job.resume()
     assert job.refresh().state == "finished"
@@ -198,10 +201,10 @@ def test_pause_and_resume_are_refused_when_they_cannot_apply(immediate, ws):
 
 def test_continue_training_goes_on_from_the_run(immediate, ws):
     """continue_of: the new run starts with the old run's events (without its end) and goes on for more epochs."""
-    old = jobs.submit(ws, QUICK.replace(epochs=1), name="short")
+    old = job_queue.submit(ws, QUICK.replace(epochs=1), name="short")
     assert old.state == "finished"
     old_events = events(old)
-    more = jobs.submit(ws, QUICK.replace(epochs=3), name="longer", continue_of=old.name)
+    more = job_queue.submit(ws, QUICK.replace(epochs=3), name="longer", continue_of=old.name)
     assert more.state == "finished", more.error
     assert more.run_dir != old.run_dir and events(old) == old_events  # the old run is left as it was
     new_events = events(more)
@@ -223,7 +226,7 @@ def test_continue_training_goes_on_from_the_run(immediate, ws):
 def test_continue_of_a_run_without_checkpoint_fails_with_a_reason(immediate, ws):
     """Continuing a run that has no checkpoint ends the job as failed with error code no_checkpoint."""
     (ws.runs_dir / "imported").mkdir(parents=True)
-    job = jobs.submit(ws, QUICK, name="more", continue_of="imported")
+    job = job_queue.submit(ws, QUICK, name="more", continue_of="imported")
     assert job.state == "failed"
     assert job.error_code == "no_checkpoint" and "imported" in job.error
     assert job.result is None
@@ -234,9 +237,9 @@ def test_continue_of_a_run_without_checkpoint_fails_with_a_reason(immediate, ws)
 # worker was killed) replays that epoch's batch order instead of drawing the next one. Remove the mark once fixed.
 def test_continued_run_equals_one_trained_in_one_go(immediate, ws):
     """1 epoch continued to 2 (constant learning rate) gives exactly the run trained for 2 epochs at once."""
-    whole = jobs.submit(ws, QUICK, name="whole")
-    half = jobs.submit(ws, QUICK.replace(epochs=1), name="half")
-    rest = jobs.submit(ws, QUICK, name="rest", continue_of=half.name)
+    whole = job_queue.submit(ws, QUICK, name="whole")
+    half = job_queue.submit(ws, QUICK.replace(epochs=1), name="half")
+    rest = job_queue.submit(ws, QUICK, name="rest", continue_of=half.name)
     assert rest.state == "finished"
     losses = [[e["loss"] for e in events(j) if e["kind"] == "step"] for j in (whole, rest)]
     assert losses[0] == losses[1]
@@ -247,12 +250,13 @@ def test_a_cuda_job_waits_on_the_cuda_queue_only():
     """Jobs that asked for a GPU go on their device's queue, where only `python -m core worker --device cuda`
     takes them; auto and cpu jobs go to the CPU workers."""
     from core import settings
-    from core.lab.jobs.store import device_queue, submit
+    from core.lab.jobs.queue import submit
+    from core.lab.jobs.store import device_queue
 
     assert [device_queue(TrainConfig(device=d)) for d in ("auto", "cpu", "cuda", "mps")] == ["cpu", "cpu", "cuda",
                                                                                            "mps"]
-    worker.set_immediate(False)  # a real SQLite queue that nobody consumes
+    job_queue.set_immediate(False)  # a real SQLite queue that nobody consumes
     job = submit(workspaces.create(), TrainConfig(arch="mlp:16", device="cuda"), name="gpu")
     assert job.state == "queued" and job._r["queue"] == "cuda"
     assert [p.name for p in (settings.home() / "queue").iterdir()] == ["cuda"]
-    assert len(worker.huey_for("cuda")) == 1 and len(worker.huey_for("cpu")) == 0  # pending tasks per queue
+    assert len(job_queue.huey_for("cuda")) == 1 and len(job_queue.huey_for("cpu")) == 0  # pending tasks per queue

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from core.lab import classset, limits
+from core.lab.jobs import queue as job_queue
 from core.lab.jobs import store as jobs
 from core.lab.limits import LimitError
 from core.lab.runfiles.folders import list_run_dirs
@@ -48,7 +49,7 @@ def test_a_full_workspace_takes_no_upload_and_no_job(tiny_run, monkeypatch):
         add_uploaded_run(ws, "more.zip", run_to_zip(tiny_run))
     assert upload.value.code == "ws_disk_full"
     with pytest.raises(LimitError) as job:
-        jobs.submit(ws, TrainConfig(arch="mlp:32", device="cpu"))
+        job_queue.submit(ws, TrainConfig(arch="mlp:32", device="cpu"))
     assert job.value.code == "ws_disk_full"
     assert jobs.list_jobs(ws) == []
 
@@ -85,7 +86,7 @@ def test_all_workspaces_together_have_a_limit(tiny_run, monkeypatch):
     (first.folder / "big.bin").write_bytes(b"\0" * 1024 * 1024)
     monkeypatch.setenv("MNIST_LAB_HOME_MB", "1")
     with pytest.raises(LimitError) as refused:
-        jobs.submit(second, TrainConfig(arch="mlp:32", device="cpu"))
+        job_queue.submit(second, TrainConfig(arch="mlp:32", device="cpu"))
     assert refused.value.code == "home_disk_full"
     with pytest.raises(LimitError):
         add_uploaded_run(second, "run.zip", run_to_zip(tiny_run))

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.lab import workspaces
+from core.lab.jobs import queue as job_queue
 from core.lab.jobs import store as jobs
 from core.learn.presets import PRESETS
 from tests.conftest import slow_knn_search, workspace_runs
@@ -172,7 +173,7 @@ def test_a_queued_job_shows_its_place(at, small_mnist):
     from core.learn.config import TrainConfig
 
     busy = TrainConfig(arch="mlp:32", epochs=50, batch_size=1, device="cpu")
-    blocker = jobs.submit(workspaces.create(), busy, name="someone-else")  # another student holds the worker
+    blocker = job_queue.submit(workspaces.create(), busy, name="someone-else")  # another student holds the worker
     assert _wait_state(blocker, "running") == "running"
     _tiny_mlp(at)
     at.button(key="train_start").click().run()
@@ -245,9 +246,9 @@ def test_the_running_job_is_in_view_and_each_waiting_job_is_named_with_its_own_b
 
     ws = _workspace(at)
     long = TrainConfig(arch="mlp:32", epochs=50, batch_size=1, device="cpu")
-    running = jobs.submit(ws, long, name="wild")
+    running = job_queue.submit(ws, long, name="wild")
     assert _wait_state(running, "running") == "running"
-    first, second = jobs.submit_many(ws, [(long.replace(seed=1), "loss-mse"), (long.replace(seed=2), "cnn-adam")])
+    first, second = job_queue.submit_many(ws, [(long.replace(seed=1), "loss-mse"), (long.replace(seed=2), "cnn-adam")])
     at.run()
     assert not at.exception
     text = "\n".join(m.value for m in at.markdown)

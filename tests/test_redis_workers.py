@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from core.lab import workspaces
-from core.lab.jobs import runner as worker
+from core.lab.jobs import queue as job_queue
 from core.lab.jobs import store as jobs
 from core.learn.config import TrainConfig
 from tests.test_worker import parent_of, start_pool, stop_pool, wait_for_pool
@@ -77,8 +77,8 @@ def machines(lab_home, redis_url, tmp_path, monkeypatch):
     """Two pools of one worker each, each in its own folder, sharing MNIST_LAB_HOME and the Redis queue."""
     monkeypatch.setenv("MNIST_LAB_QUEUE", redis_url)
     monkeypatch.setenv("MNIST_LAB_SUBSET", SUBSET)
-    worker.set_immediate(False)  # conftest's immediate mode off; and forget SQLite queues: a RedisHuey is made
-    worker._hueys.clear()
+    job_queue.set_immediate(False)  # conftest's immediate mode off; and forget SQLite queues: a RedisHuey is made
+    job_queue._hueys.clear()
     pools = [start_pool(lab_home, tmp_path / f"machine-{i}", tmp_path / f"worker-{i}.log",
                         {"MNIST_LAB_QUEUE": redis_url}) for i in (1, 2)]
     try:
@@ -88,18 +88,18 @@ def machines(lab_home, redis_url, tmp_path, monkeypatch):
     finally:
         for proc in pools:
             stop_pool(proc)
-        worker._hueys.clear()  # no Huey bound to this Redis may outlive it
+        job_queue._hueys.clear()  # no Huey bound to this Redis may outlive it
 
 
 def test_two_pools_share_a_redis_queue(machines, lab_home, tmp_path):
     """Jobs from several workspaces, queued in Redis, are trained by both pools; every one finishes once."""
     assert {p["pid"] for p in jobs.pools()} == {proc.pid for proc in machines}
     assert all(p["queue"] == "cpu" for p in jobs.pools())
-    assert type(worker.huey_for("cpu")).__name__ == "RedisHuey"
+    assert type(job_queue.huey_for("cpu")).__name__ == "RedisHuey"
     assert not (lab_home / "queue.db").exists()  # nothing went through SQLite
     spaces = [workspaces.create() for _ in range(3)]
-    submitted = [jobs.submit(ws, CONFIG.replace(seed=i), name=f"job{i}") for i, ws in enumerate(spaces)]
-    submitted.append(jobs.submit(spaces[0], CONFIG.replace(seed=9), name="second"))  # waits in its workspace
+    submitted = [job_queue.submit(ws, CONFIG.replace(seed=i), name=f"job{i}") for i, ws in enumerate(spaces)]
+    submitted.append(job_queue.submit(spaces[0], CONFIG.replace(seed=9), name="second"))  # waits in its workspace
     for job in submitted:
         assert job.wait(120), (job.refresh(), [p.log.read_text()[-2000:] for p in machines])
     assert [j.state for j in submitted] == ["finished"] * 4, [j.error for j in submitted]
@@ -119,12 +119,12 @@ def test_two_pools_share_a_redis_queue(machines, lab_home, tmp_path):
 def test_unreachable_queue_fails_the_job_with_a_reason(lab_home, monkeypatch):
     """With MNIST_LAB_QUEUE pointing at a port nobody listens on, a submitted job fails with queue_down at once."""
     monkeypatch.setenv("MNIST_LAB_QUEUE", f"redis://127.0.0.1:{free_port()}/0")
-    worker.set_immediate(False)
+    job_queue.set_immediate(False)
     try:
         ws = workspaces.create()
-        job = jobs.submit(ws, CONFIG)
+        job = job_queue.submit(ws, CONFIG)
         assert job.refresh().state == "failed"
         assert job.error_code == "queue_down"
         assert not list((Path(lab_home) / "queue" / "cpu").glob("*"))  # its ticket was taken back
     finally:
-        worker._hueys.clear()
+        job_queue._hueys.clear()

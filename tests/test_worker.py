@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from core.lab import workspaces
-from core.lab.jobs import runner as worker
+from core.lab.jobs import queue as job_queue
 from core.lab.jobs import store as jobs
+from core.lab.runfiles.checkpoint import CHECKPOINT
 from core.lab.runfiles.folders import load_run
 from core.learn.config import TrainConfig
 
@@ -118,7 +119,7 @@ def pool(tmp_path_factory):
         mp.setenv("MNIST_LAB_SUBSET", SUBSET)
         mp.delenv("MNIST_LAB_QUEUE", raising=False)
         mp.delenv("MNIST_LAB_QUEUE_PER_WORKSPACE", raising=False)
-        worker.set_immediate(False)  # the real SqliteHuey in the pool's data folder
+        job_queue.set_immediate(False)  # the real SqliteHuey in the pool's data folder
         proc = start_pool(base / "home", base / "cwd", base / "worker.log")
         proc.home = base / "home"
         try:
@@ -127,7 +128,7 @@ def pool(tmp_path_factory):
             yield proc
         finally:
             stop_pool(proc)
-            worker.set_immediate(False)
+            job_queue.set_immediate(False)
 
 
 @pytest.fixture(autouse=True)
@@ -135,16 +136,16 @@ def lab_home(pool, monkeypatch):
     """Replaces conftest's: the tests here use the pool's data folder and the real queue, not immediate mode."""
     monkeypatch.setenv("MNIST_LAB_HOME", str(pool.home))
     monkeypatch.setenv("MNIST_LAB_SUBSET", SUBSET)
-    worker.set_immediate(False)
+    job_queue.set_immediate(False)
     yield pool.home
-    worker.set_immediate(False)
+    job_queue.set_immediate(False)
     assert pool.poll() is None, f"the worker pool died during the test{pools_status()}"
 
 
 @pytest.fixture(scope="module")
 def reference(pool):
     """CONFIG trained without interruption by the pool: the job all the others are compared to."""
-    job = jobs.submit(workspaces.create(), CONFIG, name="reference")
+    job = job_queue.submit(workspaces.create(), CONFIG, name="reference")
     assert job.wait(120), job.refresh()
     return job
 
@@ -176,23 +177,23 @@ def test_worker_trains_a_submitted_job(pool, reference):
     assert final_acc(job) > 0.95  # small CNN, 3 epochs on 12000 images: about 96.5%
     assert job.result.test_acc == final_acc(job) == load_run(job.run_dir).test_acc
     assert steps(job) == list(range(1, STEPS + 1))
-    assert (job.run_dir / worker.CHECKPOINT).is_file()
+    assert (job.run_dir / CHECKPOINT).is_file()
     assert job.latest()["fraction"] == 1.0 and job.latest()["total"] == 3 * 12000
 
 
 def test_pause_then_resume_ends_as_if_never_paused(pool, reference):
     """pause -> paused with a checkpoint, the worker freed; resume -> finished, exactly the uninterrupted run."""
     ws = workspaces.create()
-    job = jobs.submit(ws, CONFIG, name="paused")
+    job = job_queue.submit(ws, CONFIG, name="paused")
     wait_for(lambda: started(job), 60, what="the job to train", job=job)
     job.pause()
     wait_for(lambda: job.refresh().state == "paused", 30, what="the job to pause", job=job)
-    assert (job.run_dir / worker.CHECKPOINT).is_file()
+    assert (job.run_dir / CHECKPOINT).is_file()
     assert load_run(job.run_dir).test_acc is not None  # the weights so far can be looked at
     at_pause = job.latest()
     assert 0 < at_pause["fraction"] < 1
     # The worker is free while the job is paused: another job runs meanwhile.
-    other = jobs.submit(workspaces.create(), CONFIG.replace(epochs=1), name="meanwhile")
+    other = job_queue.submit(workspaces.create(), CONFIG.replace(epochs=1), name="meanwhile")
     assert other.wait(60) and other.state == "finished"
     assert job.refresh().state == "paused"
     job.resume()
@@ -206,7 +207,7 @@ def test_pause_then_resume_ends_as_if_never_paused(pool, reference):
 
 def test_stop_a_running_job_keeps_its_model(pool, reference):
     """stop while running -> stopped, with the model trained so far saved and loadable."""
-    job = jobs.submit(workspaces.create(), CONFIG, name="stopped")
+    job = job_queue.submit(workspaces.create(), CONFIG, name="stopped")
     wait_for(lambda: started(job), 60, what="the job to train", job=job)
     job.stop()
     assert job.stop_requested
@@ -221,7 +222,7 @@ def test_stop_a_running_job_keeps_its_model(pool, reference):
 
 def test_stop_a_paused_job_closes_its_run(pool):
     """stop of a paused job (nobody is training it) ends it here: stopped, its run closed at the checkpoint."""
-    job = jobs.submit(workspaces.create(), CONFIG, name="paused-then-stopped")
+    job = job_queue.submit(workspaces.create(), CONFIG, name="paused-then-stopped")
     wait_for(lambda: started(job), 60, what="the job to train", job=job)
     job.pause()
     wait_for(lambda: job.refresh().state == "paused", 30, what="the job to pause", job=job)
@@ -244,8 +245,8 @@ def test_killed_worker_leaves_an_interrupted_job_that_resumes(pool, reference):
     """SIGKILL of the worker process mid-training: the pool marks the job interrupted once its beat is stale
     (nobody has to look), its files stay readable, and resume() finishes it from the last epoch checkpoint with
     the accuracy of an uninterrupted run."""
-    job = jobs.submit(workspaces.create(), CONFIG, name="killed")
-    wait_for(lambda: job.refresh().state == "running" and (job.run_dir / worker.CHECKPOINT).is_file(), 60,
+    job = job_queue.submit(workspaces.create(), CONFIG, name="killed")
+    wait_for(lambda: job.refresh().state == "running" and (job.run_dir / CHECKPOINT).is_file(), 60,
              what="the first epoch checkpoint", job=job)
     assert job.state == "running"
     host, pid = job._r["worker"].rsplit(":", 1)
@@ -273,6 +274,6 @@ def test_killed_worker_leaves_an_interrupted_job_that_resumes(pool, reference):
 
 def test_the_task_keeps_its_queued_name():
     """Jobs queued before the move to core/lab refer to the task as core.worker.train_job: it must still resolve."""
-    huey = worker.huey_for("cpu")
+    huey = job_queue.huey_for("cpu")
     task_class = type(huey.train_job.s("ws", "job"))
     assert huey._registry.task_to_string(task_class) == "core.worker.train_job"

@@ -16,6 +16,7 @@ import streamlit as st
 from core import settings
 from core.lab import limits
 from core.lab import workspaces as wss
+from core.lab.jobs import queue as job_queue
 from core.lab.jobs import store as jobs
 from core.lab.runfiles.folders import list_run_dirs, open_run, safe_name
 from core.lab.runfiles.folders import unique_name as unique_name_in
@@ -283,9 +284,7 @@ def live_jobs() -> list[jobs.Job]:
 def workers_ready(queue: str = "cpu") -> bool:
     """True when a worker pool serving `queue` is alive somewhere (it beats every few seconds), or when
     tasks run in this process (Huey's immediate mode, for tests)."""
-    from core.lab.jobs.runner import is_immediate
-
-    return is_immediate() or bool(jobs.pools(queue))
+    return job_queue.is_immediate() or bool(jobs.pools(queue))
 
 
 def submit(configs: list, names: list[str], continue_of: str | None = None,
@@ -298,4 +297,4 @@ def submit(configs: list, names: list[str], continue_of: str | None = None,
     n_train = len(dataset().train_labels)
     shared = {name for name, run in runs().items() if run.origin == "disk"}
     items = [(config, unique_name_in(shared, safe_name(name))) for config, name in zip(configs, names, strict=True)]
-    return jobs.submit_many(workspace(), items, n_train=n_train, continue_of=continue_of, more_epochs=more_epochs)
+    return job_queue.submit_many(workspace(), items, n_train=n_train, continue_of=continue_of, more_epochs=more_epochs)

@@ -10,6 +10,7 @@ import torch
 from core import settings
 from core.errors import LabError
 from core.lab import classset, limits
+from core.lab.jobs import queue as job_queue
 from core.lab.jobs import store as jobs
 from core.lab.limits import LimitError
 from core.lab.runfiles.folders import WEIGHTS_CACHED
@@ -438,8 +439,8 @@ def _start_fine_tune(run: Run) -> None:
     replay = ss.get("draw_ft_replay", True)
     source = workspace().runs_dir / run.name if is_mine(run) else RUNS_DIR / run.name
     try:
-        job = jobs.submit_fine_tune(workspace(), source, run.config, f"{run.name}-class", classset.class_dir(),
-                                    epochs, lr, replay)
+        job = job_queue.submit_fine_tune(workspace(), source, run.config, f"{run.name}-class",
+                                         classset.class_dir(), epochs, lr, replay)
     except LabError as exc:
         st.session_state["draw_ft_error"] = exc
         return

@@ -1,18 +1,26 @@
-"""Training jobs of a workspace: records on disk, run by worker processes through the Huey queue.
+"""Training jobs of a workspace: their records on disk, their locks and control flags, and every state change.
 
 A job is a JSON record in `<workspace>/jobs/<id>.json`; its run folder `<workspace>/runs/<name>/` fills up
-as it trains (core.lab.jobs.runner writes it). Everything here only reads and writes files and enqueues tasks, so
-the web server, the command line and a test can all use it, and a reload, a second tab or a restarted web
-server sees the same jobs.
+as it trains (core.lab.jobs.runner writes it). This module only reads and writes files: it never queues
+anything (core.lab.jobs.queue does) and never trains (core.lab.jobs.runner does), so the web server, the
+command line, a worker and a test all change a job through the same transitions, each under the
+workspace's lock:
 
-    queued --(a worker takes it)--> running --> finished | stopped | diverged | failed
-                                       |  ^
-                   pause (checkpoint)  v  |  resume
-                                     paused          interrupted (its worker died) --resume--> queued
+    queued --take--> running --finish--> finished | stopped | diverged | failed
+       |  ^            |  ^
+       |  |     pause  v  | resume
+       |  +-------- paused
+       |  +-------- interrupted  <--interrupt-- running (its worker or its whole pool died)
+       +--stop--> stopped
 
-Fairness: a workspace has at most one job on the queue or running at a time (the others wait in the
-workspace, at most MNIST_LAB_QUEUE_PER_WORKSPACE of them); when it ends, the next one is queued. Control
-(pause, stop) goes through a small file the training loop reads between steps (see Control).
+A job interrupted because its worker pool ended (not by the student) is resumed by itself when a pool runs
+again (`resume_lost`), unless its pool ended with it MAX_POOL_LOSSES times in a row. Fairness: a workspace
+has at most one job on the queue or running at a time; the others wait in the workspace, at most
+MNIST_LAB_QUEUE_PER_WORKSPACE of them (`dispatch_next` picks the next). Control (pause, stop) goes through a
+small file the training loop reads between steps (see Control).
+
+A record that cannot be read or does not have the shape below is *damaged*: it costs that job only (listed
+by `damaged`, removable by `remove_damaged`), never a page.
 """
 
 from __future__ import annotations
@@ -20,13 +28,15 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import logging
+import math
 import os
 import re
 import secrets
 import socket
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -34,19 +44,26 @@ from pathlib import Path
 from core import settings
 from core.errors import LabError
 from core.lab import limits
-from core.lab.runfiles import HistoryTail, Run, open_run, safe_name, unique_name, write_file
+from core.lab.runfiles.checkpoint import checkpoint_position, read_checkpoint, truncate_events
+from core.lab.runfiles.folders import HistoryTail, open_run, safe_name, unique_name, write_file
 from core.lab.workspaces import Workspace
 from core.learn.config import TrainConfig
+from core.learn.run import Run
+
+log = logging.getLogger(__name__)
 
 STATES = ("queued", "running", "paused", "interrupted", "finished", "stopped", "diverged", "failed")
 ENDED = frozenset({"finished", "stopped", "diverged", "failed"})
 RESUMABLE = frozenset({"paused", "interrupted"})
+QUEUES = ("cpu", "cuda", "mps")
 # train()'s final status -> the job's state ("target" is a normal, successful end).
 FINAL_STATE = {"finished": "finished", "target": "finished", "stopped": "stopped", "diverged": "diverged"}
 BEAT_EVERY_S = 2.0  # a running job touches its beat file this often
 STALE_AFTER_S = 15.0  # a running job whose beat is older than this lost its worker: "interrupted"
 POOL_BEAT_S = 5.0  # a worker pool rewrites its file this often
+MAX_POOL_LOSSES = 3  # a job whose pool ended with it this many times in a row waits for the student
 JOB_ID = re.compile(r"[0-9a-f]{12}")
+TICKET = re.compile(r"\d{20}-[a-z2-7]+-[0-9a-f]{12}")  # dispatch time, workspace id, job id
 
 
 class JobError(LabError):
@@ -72,11 +89,12 @@ def beat_path(ws: Workspace, job_id: str) -> Path:
     return ws.jobs_dir / f"{job_id}.beat"
 
 
-def _queue_dir(queue: str) -> Path:
+def queue_dir(queue: str) -> Path:
+    """The device queue's tickets: one empty file per dispatched job, named so that they sort in queue order."""
     return settings.home() / "queue" / queue
 
 
-def _read(path: Path) -> dict | None:
+def _read_json(path: Path) -> object:
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError):
@@ -99,10 +117,116 @@ def _locked(ws: Workspace) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def update(ws: Workspace, job_id: str, **changes) -> dict:
-    """Change fields of a job's record under the workspace lock; returns the new record."""
+# ---- the shape of a record: anything else is a damaged record ----------------------------------------------
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _opt(kind) -> Callable[[object], bool]:
+    return lambda v: v is None or isinstance(v, kind)
+
+
+_FIELDS: dict[str, Callable[[object], bool]] = {  # optional fields and what they may hold
+    "dispatched": _opt(bool), "resume": _opt(bool), "total": lambda v: v is None or _number(v),
+    "error": _opt(str), "error_code": _opt(str), "error_params": _opt(dict), "ticket": _opt(str),
+    "continue_of": _opt(str), "outcome": _opt(dict), "started": lambda v: v is None or _number(v),
+    "ended": lambda v: v is None or _number(v), "worker": _opt(str), "pool": _opt(str), "click": _opt(str),
+    "more_epochs": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)),
+    "until_step": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)),
+    "resumed": _opt(dict), "pool_losses": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)),
+    "finetune": _opt(dict), "name": lambda v: isinstance(v, str) and bool(v),
+}
+
+
+@lru_cache(maxsize=256)
+def _config_ok(config_json: str) -> bool:
+    try:
+        TrainConfig.from_dict(json.loads(config_json))
+        return True
+    except Exception:  # any way a config can be wrong: the record is damaged, not the page
+        return False
+
+
+def _fine_tune_ok(spec: object) -> bool:
+    return (isinstance(spec, dict) and isinstance(spec.get("source"), str)
+            and isinstance(spec.get("drawings"), str) and isinstance(spec.get("epochs"), int)
+            and _number(spec.get("lr")) and isinstance(spec.get("replay"), bool))
+
+
+def _well_formed(record: object, job_id: str) -> bool:
+    """A record this code can act on: its id, state, run folder, queue and config all of the right kind."""
+    if not isinstance(record, dict) or record.get("id") != job_id or record.get("state") not in STATES:
+        return False
+    run = record.get("run")
+    if not isinstance(run, str) or not run or safe_name(run) != run:
+        return False
+    if record.get("queue", "cpu") not in QUEUES or record.get("kind", "train") not in ("train", "finetune"):
+        return False
+    if not _number(record.get("created", 0.0)) or not isinstance(record.get("config"), dict):
+        return False
+    if record.get("ticket") is not None and not (isinstance(record["ticket"], str)
+                                                  and TICKET.fullmatch(record["ticket"])):
+        return False
+    if record.get("continue_of") is not None and not (isinstance(record["continue_of"], str)
+                                                       and safe_name(record["continue_of"]) == record["continue_of"]):
+        return False
+    if any(key in record and not check(record[key]) for key, check in _FIELDS.items()):
+        return False
+    if record.get("kind") == "finetune" and not _fine_tune_ok(record.get("finetune")):
+        return False
+    return _config_ok(json.dumps(record["config"], sort_keys=True))
+
+
+def _read(ws: Workspace, job_id: str) -> dict | None:
+    """The job's record if it is well formed; None if it is missing or damaged."""
+    record = _read_json(_record_path(ws, job_id))
+    return record if _well_formed(record, job_id) else None
+
+
+def _records(ws: Workspace) -> list[dict]:
+    """The workspace's well-formed records, oldest first."""
+    if not ws.jobs_dir.is_dir():
+        return []
+    out = []
+    for path in ws.jobs_dir.glob("*.json"):
+        if JOB_ID.fullmatch(path.stem):
+            record = _read_json(path)
+            if _well_formed(record, path.stem):
+                out.append(record)
+    return sorted(out, key=lambda r: r.get("created", 0.0))
+
+
+def damaged(ws: Workspace) -> list[str]:
+    """Ids of the workspace's job records that cannot be read or have the wrong shape (a write cut short by a
+    full disk, a hand edit): the pages list them as damaged, with a way to remove them."""
+    if not ws.jobs_dir.is_dir():
+        return []
+    return sorted(path.stem for path in ws.jobs_dir.glob("*.json")
+                  if JOB_ID.fullmatch(path.stem) and not _well_formed(_read_json(path), path.stem))
+
+
+def remove_damaged(ws: Workspace, job_id: str) -> bool:
+    """Remove a damaged record and its flag files (its run folder stays); False if it is not damaged (any more)."""
+    if not JOB_ID.fullmatch(job_id or ""):
+        return False
     with _locked(ws):
-        record = _read(_record_path(ws, job_id)) or {}
+        path = _record_path(ws, job_id)
+        if not path.exists() or _well_formed(_read_json(path), job_id):
+            return False
+        for p in (path, _control_path(ws, job_id), beat_path(ws, job_id)):
+            p.unlink(missing_ok=True)
+    log.info("removed the damaged job record %s of workspace %s", job_id, ws.id)
+    return True
+
+
+def update(ws: Workspace, job_id: str, **changes) -> dict | None:
+    """Change fields of a well-formed record under the workspace lock (progress figures, tests); returns the new
+    record, or None when there is none to change. States change through the named transitions below."""
+    with _locked(ws):
+        record = _read(ws, job_id)
+        if record is None:
+            return None
         record.update(changes)
         _write(_record_path(ws, job_id), record)
     return record
@@ -130,6 +254,22 @@ def _load_result(folder: str, mtime_ns: int) -> Run:
     return open_run(folder, origin="trained")
 
 
+# Who wakes the queue when a job leaves the way (stopped) or comes back (resumed): core.lab.jobs.queue registers
+# itself on import. The store never imports the queue: it only says that a workspace's jobs changed.
+_wakers: list[Callable[[Workspace], object]] = []
+
+
+def on_change(waker: Callable[[Workspace], object]) -> None:
+    """Call `waker(ws)` after a resume or stop changed which of the workspace's jobs may run next."""
+    if waker not in _wakers:
+        _wakers.append(waker)
+
+
+def _changed(ws: Workspace) -> None:
+    for waker in _wakers:
+        waker(ws)
+
+
 class Job:
     """A job as its record says now; `refresh()` reads it again. Cheap: pages build these every second."""
 
@@ -145,7 +285,7 @@ class Job:
 
     @property
     def name(self) -> str:
-        return self._r["name"]
+        return self._r.get("name") or self._r["run"]
 
     @property
     def config(self) -> TrainConfig:
@@ -190,13 +330,19 @@ class Job:
         return self._r.get("created", 0.0)
 
     @property
+    def resumed(self) -> dict:
+        """How it last went on from a checkpoint: {"auto": resumed by itself after its pool ended (else the
+        student's click), "epoch", "step", "seen": where the checkpoint stood, "at": when}; {} if never."""
+        return self._r.get("resumed") or {}
+
+    @property
     def stop_requested(self) -> bool:
         return _control(self.ws, self.id) == "stop"
 
     def refresh(self) -> Job:
-        record = _read(_record_path(self.ws, self.id))
+        record = _read(self.ws, self.id)
         if record:
-            self._r = _check_alive(self.ws, record)
+            self._r = interrupt_if_lost(self.ws, record)
         return self
 
     def history(self, since: int = 0) -> list[dict]:
@@ -229,44 +375,24 @@ class Job:
             "fraction": min(1.0, seen / total) if total else (1.0 if self.done else 0.0),
             "epoch": step.get("epoch", 0.0), "images_per_s": rate, "eta_s": eta, "test_acc": acc,
             "loss": step.get("loss"), "queue_position": queue_position(self) if self.state == "queued" else None,
-            "elapsed_s": elapsed, "error": self.error,
+            "elapsed_s": elapsed, "error": self.error, "resumed": self.resumed,
         }
 
-    # --- control: from any tab, any server ---------------------------------------------------------------
+    # --- control: from any tab, any server; each is idempotent and decided under the workspace lock ----------
 
     def pause(self) -> None:
         """Ask the worker to checkpoint and free itself (kNN has no steps to pause between)."""
-        if self.state == "running" and self.config.family != "knn":
-            _set_control(self.ws, self.id, "pause")
+        self._r = pause(self.ws, self.id) or self._r
 
     def resume(self) -> None:
         """Queue a paused or interrupted job again; it goes on from its last checkpoint."""
-        with _locked(self.ws):
-            record = _read(_record_path(self.ws, self.id)) or self._r
-            if record["state"] not in RESUMABLE:
-                return
-            record.update(state="queued", resume=True, dispatched=False, error=None, error_code=None)
-            _write(_record_path(self.ws, self.id), record)
-        self._r = record
-        kick(self.ws)
+        self._r = resume(self.ws, self.id) or self._r
+        _changed(self.ws)
 
     def stop(self) -> None:
         """Stop and keep the model trained so far; a queued job just leaves the queue."""
-        with _locked(self.ws):
-            record = _read(_record_path(self.ws, self.id)) or self._r
-            state = record["state"]
-            if state == "running":
-                _set_control(self.ws, self.id, "stop")
-            elif state == "queued":
-                _unqueue(record)
-                record.update(state="stopped", ended=time.time(), dispatched=False)
-                _write(_record_path(self.ws, self.id), record)
-            elif state in RESUMABLE:  # nobody is training it: close the run at its checkpoint here
-                _close_at_checkpoint(self.run_dir, record)
-                record.update(state="stopped", ended=time.time())
-                _write(_record_path(self.ws, self.id), record)
-            self._r = record
-        kick(self.ws)
+        self._r = stop(self.ws, self.id) or self._r
+        _changed(self.ws)
 
     def wait(self, timeout: float | None = None, poll: float = 0.1) -> bool:
         """Block until the job ends (tests, the command line; never the UI); True if it did in time."""
@@ -276,22 +402,6 @@ class Job:
                 return False
             time.sleep(poll)
         return True
-
-
-def _close_at_checkpoint(run_dir: Path, record: dict) -> None:
-    """A paused or interrupted run stopped for good: its events after the checkpoint go, a final event ends it."""
-    from core.lab.jobs.runner import read_checkpoint, truncate_events
-
-    checkpoint = read_checkpoint(run_dir)
-    if checkpoint is None or not (run_dir / "model.safetensors").exists():
-        return  # nothing learned was kept: the job ends with no run, as a stopped queued job does
-    events = truncate_events(run_dir, checkpoint["lines"])
-    last = next((e for e in reversed(events) if e.get("kind") == "eval"), {})
-    final = {"kind": "final", "status": "stopped", "test_acc": last.get("test_acc"),
-             "seconds": last.get("seconds"), "train_seconds": last.get("train_seconds"), "time_to_target_s": None,
-             "steps": checkpoint["state"]["step"], "seen": checkpoint["state"]["seen"]}
-    with open(run_dir / "metrics.jsonl", "a") as f:
-        f.write(json.dumps(final) + "\n")
 
 
 # ---- control flags --------------------------------------------------------------------------------------
@@ -339,35 +449,251 @@ class Control:
         return self._poll() == "pause"
 
 
-# ---- submitting and dispatching ---------------------------------------------------------------------------
+# ---- transitions: the student's (pause, resume, stop) ------------------------------------------------------
 
-def _records(ws: Workspace) -> list[dict]:
-    if not ws.jobs_dir.is_dir():
-        return []
-    out = []
-    for path in ws.jobs_dir.glob("*.json"):
-        record = _read(path)
-        if record and JOB_ID.fullmatch(str(record.get("id", ""))):
-            out.append(record)
-    return sorted(out, key=lambda r: r.get("created", 0.0))
+def pause(ws: Workspace, job_id: str) -> dict | None:
+    """running -> (the worker checkpoints) paused. Anything else, or a stop already asked for, is left as it is."""
+    with _locked(ws):
+        record = _read(ws, job_id)
+        if record is None:
+            return None
+        if (record["state"] == "running" and TrainConfig.from_dict(record["config"]).family != "knn"
+                and _control(ws, job_id) != "stop"):  # a stop asked for in another tab wins over a pause
+            _set_control(ws, job_id, "pause")
+        return record
 
+
+def _checkpoint_at(ws: Workspace, record: dict) -> dict:
+    """Where the job's checkpoint stands, for "resumed from epoch X": {"step", "seen", "epoch"} or {}."""
+    position = checkpoint_position(ws.runs_dir / record["run"])
+    if position is None:
+        return {}
+    epochs, total = record["config"].get("epochs") or 1, record.get("total") or 0
+    epoch = position["seen"] * epochs / total if total else None
+    return {"step": position["step"], "seen": position["seen"], "epoch": epoch}
+
+
+def _resume(ws: Workspace, record: dict, auto: bool) -> dict:
+    """paused | interrupted -> queued, going on from the checkpoint (lock held)."""
+    record.update(state="queued", resume=True, dispatched=False, error=None, error_code=None, error_params=None,
+                  resumed={**_checkpoint_at(ws, record), "auto": auto, "at": time.time()},
+                  pool_losses=record.get("pool_losses", 0) if auto else 0)
+    _write(_record_path(ws, record["id"]), record)
+    return record
+
+
+def resume(ws: Workspace, job_id: str) -> dict | None:
+    """The student's resume: paused | interrupted -> queued. A job in any other state is left as it is (a second
+    tab's click, or a click on a stale page, changes nothing). The caller wakes the queue."""
+    with _locked(ws):
+        record = _read(ws, job_id)
+        if record is None or record["state"] not in RESUMABLE:
+            return record
+        return _resume(ws, record, auto=False)
+
+
+def stop(ws: Workspace, job_id: str) -> dict | None:
+    """Stop and keep: running -> (the worker ends it) stopped; queued -> stopped with no run; paused |
+    interrupted -> stopped, its run closed at the checkpoint here. Ended jobs stay as they are."""
+    with _locked(ws):
+        record = _read(ws, job_id)
+        if record is None:
+            return None
+        state = record["state"]
+        if state == "running":
+            _set_control(ws, job_id, "stop")
+        elif state == "queued":
+            _unqueue(record)
+            record.update(state="stopped", ended=time.time(), dispatched=False)
+            _write(_record_path(ws, job_id), record)
+        elif state in RESUMABLE:  # nobody is training it: close the run at its checkpoint here
+            _close_at_checkpoint(ws.runs_dir / record["run"], record)
+            record.update(state="stopped", ended=time.time())
+            _write(_record_path(ws, job_id), record)
+        return record
+
+
+def _close_at_checkpoint(run_dir: Path, record: dict) -> None:
+    """A paused or interrupted run stopped for good: its events after the checkpoint go, a final event ends it."""
+    checkpoint = read_checkpoint(run_dir)
+    if checkpoint is None or not (run_dir / "model.safetensors").exists():
+        return  # nothing learned was kept: the job ends with no run, as a stopped queued job does
+    events = truncate_events(run_dir, checkpoint["lines"])
+    last = next((e for e in reversed(events) if e.get("kind") == "eval"), {})
+    final = {"kind": "final", "status": "stopped", "test_acc": last.get("test_acc"),
+             "seconds": last.get("seconds"), "train_seconds": last.get("train_seconds"), "time_to_target_s": None,
+             "steps": checkpoint["state"]["step"], "seen": checkpoint["state"]["seen"]}
+    with open(run_dir / "metrics.jsonl", "a") as f:
+        f.write(json.dumps(final) + "\n")
+
+
+# ---- transitions: the worker's (take, finish, interrupt) --------------------------------------------------
+
+_this_pool: str | None = None  # the worker pool this process belongs to (its workers inherit it)
+
+
+def set_pool(name: str | None) -> None:
+    """This process (and the worker processes it forks) trains for the pool `name` (pool_file's stem)."""
+    global _this_pool
+    _this_pool = name
+
+
+def pool_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def take(ws: Workspace, job_id: str) -> dict | None:
+    """queued -> running in this worker (None: it was stopped, removed or damaged while it waited)."""
+    with _locked(ws):
+        record = _read(ws, job_id)
+        if record is None:
+            return None
+        _unqueue(record)
+        if record["state"] != "queued":
+            return None
+        record.update(state="running", dispatched=False, started=record.get("started") or time.time(),
+                      worker=worker_name(), pool=_this_pool)
+        clear_control(ws, job_id)
+        beat_path(ws, job_id).touch()
+        _write(_record_path(ws, job_id), record)
+        return record
+
+
+def finish(ws: Workspace, job_id: str, state: str, **fields) -> dict | None:
+    """running -> `state` (paused, or how it ended), by the worker that runs it; its control flag is cleared in
+    the same step. A job no longer running in this worker (marked interrupted and resumed elsewhere, removed)
+    is left alone."""
+    with _locked(ws):
+        record = _read(ws, job_id)
+        if record is None or record["state"] != "running" or record.get("worker") != worker_name():
+            return None
+        record.update(state=state, ended=None if state in RESUMABLE else time.time(), resume=state == "paused",
+                      **fields)
+        if state in ENDED or state == "paused":
+            record["pool_losses"] = 0
+        clear_control(ws, job_id)
+        _write(_record_path(ws, job_id), record)
+        return record
+
+
+def _interrupted(record: dict, with_pool: bool) -> dict:
+    """The fields of an interrupted job: a lost worker waits for the student; a pool's end resumes by itself,
+    unless it was the MAX_POOL_LOSSES-th in a row."""
+    if not with_pool:
+        return {"state": "interrupted", "error": "its worker process stopped (killed or crashed)",
+                "error_code": "worker_lost", "error_params": None}
+    losses = (record.get("pool_losses") or 0) + 1
+    if losses >= MAX_POOL_LOSSES:
+        return {"state": "interrupted", "pool_losses": losses, "error_code": "pool_lost_repeatedly",
+                "error": f"its worker pool ended while training it {losses} times in a row; it waits for you "
+                         "to resume it", "error_params": {"times": losses}}
+    return {"state": "interrupted", "pool_losses": losses, "error_code": "pool_ended", "error_params": None,
+            "error": "its worker pool stopped; it goes on by itself from its last checkpoint when a pool runs again"}
+
+
+def interrupt(ws: Workspace, job_id: str) -> dict | None:
+    """running -> interrupted, by the worker itself when its pool stops under it (SIGTERM)."""
+    with _locked(ws):
+        record = _read(ws, job_id)
+        if record is None or record["state"] != "running" or record.get("worker") != worker_name():
+            return None
+        record.update(_interrupted(record, with_pool=True))
+        clear_control(ws, job_id)
+        _write(_record_path(ws, job_id), record)
+        return record
+
+
+def _pool_alive(name: str | None) -> bool:
+    """Whether the pool `name` still beats (a pool on this machine whose process is gone is dead at once)."""
+    if not name:
+        return False
+    info = _read_json(settings.home() / "workers" / f"{name}.json")
+    if not isinstance(info, dict) or not _number(info.get("time")):
+        return False
+    if info.get("host") == socket.gethostname() and isinstance(info.get("pid"), int):
+        try:
+            os.kill(info["pid"], 0)
+        except ProcessLookupError:
+            return False
+        except OSError:  # someone else's process: it exists
+            pass
+    return time.time() - info["time"] < 3 * POOL_BEAT_S
+
+
+def interrupt_if_lost(ws: Workspace, record: dict) -> dict:
+    """running -> interrupted when its beat is older than STALE_AFTER_S: its worker died. If its whole pool is
+    gone too, the job resumes by itself when a pool runs again (resume_lost). Returns the record as it is now."""
+    if record.get("state") != "running":
+        return record
+    try:
+        last = beat_path(ws, record["id"]).stat().st_mtime
+    except OSError:
+        last = record.get("started") or record.get("created", 0.0)
+    if time.time() - last < STALE_AFTER_S:
+        return record
+    with _locked(ws):
+        fresh = _read(ws, record["id"])
+        if fresh is None:
+            return record
+        if fresh["state"] == "running":
+            fresh.update(_interrupted(fresh, with_pool=not _pool_alive(fresh.get("pool"))))
+            _write(_record_path(ws, record["id"]), fresh)
+            log.info("job %s of workspace %s: %s", fresh["id"], ws.id, fresh["error"])
+    return fresh
+
+
+def sweep_interrupted() -> int:
+    """Mark every running job whose worker stopped beating as interrupted, in every workspace (worker pools
+    call this every few seconds, so a killed worker's job is marked even when no page is open)."""
+    from core.lab.workspaces import all_workspaces
+
+    marked = 0
+    for ws in all_workspaces():
+        for record in _records(ws):
+            if record["state"] == "running" and interrupt_if_lost(ws, record)["state"] == "interrupted":
+                marked += 1
+    return marked
+
+
+def resume_lost() -> list[Workspace]:
+    """interrupted by its pool's end -> queued, for every such job in every workspace, in the order they were
+    queued before; returns their workspaces in that order (the queue wakes each)."""
+    from core.lab.workspaces import all_workspaces
+
+    lost = [(record.get("ticket") or "", record.get("started") or 0.0, ws, record["id"])
+            for ws in all_workspaces() for record in _records(ws)
+            if record["state"] == "interrupted" and record.get("error_code") == "pool_ended"]
+    woken = []
+    for _ticket, _started, ws, job_id in sorted(lost, key=lambda item: item[:2]):
+        with _locked(ws):
+            record = _read(ws, job_id)
+            if record is None or record["state"] != "interrupted" or record.get("error_code") != "pool_ended":
+                continue
+            _resume(ws, record, auto=True)
+        log.info("job %s of workspace %s resumes by itself from its last checkpoint", job_id, ws.id)
+        woken.append(ws)
+    return woken
+
+
+# ---- transitions: submitting and dispatching --------------------------------------------------------------
 
 def _taken_names(ws: Workspace, records: list[dict]) -> set[str]:
     names = {r.get("run") for r in records}
     if ws.runs_dir.is_dir():
         names |= {d.name for d in ws.runs_dir.iterdir()}
+    if ws.jobs_dir.is_dir():  # a damaged record's run folder is still its own
+        names |= {p.stem for p in ws.jobs_dir.glob("*.json")}
     return names
 
 
-def _epochs_total(config: TrainConfig, n_train: int | None) -> int:
+def epochs_total(config: TrainConfig, n_train: int | None) -> int:
+    """The images a job sees in all (its progress bar's end)."""
     n = config.train_subset or n_train or 0
     return n * (1 if config.family == "knn" else config.epochs)
-
-
-def submit(ws: Workspace, config: TrainConfig, name: str | None = None, n_train: int | None = None,
-           continue_of: str | None = None) -> Job:
-    """Queue one job; see submit_many."""
-    return submit_many(ws, [(config, name)], n_train=n_train, continue_of=continue_of)[0]
 
 
 def _check_room(ws: Workspace, records: list[dict], n: int) -> None:
@@ -398,30 +724,6 @@ def _new_job(ws: Workspace, taken: set[str], name: str, config: TrainConfig, **f
     return Job(ws, record)
 
 
-def submit_many(ws: Workspace, items: list[tuple[TrainConfig, str | None]], n_train: int | None = None,
-                continue_of: str | None = None, more_epochs: int | None = None) -> list[Job]:
-    """Queue jobs (an experiment's runs together): all of them, or none with JobError("queue_full").
-
-    `n_train` (the training images one epoch has) lets the progress bar show a total; `continue_of` names a
-    run of this workspace whose checkpoint the (single) job goes on from, for `more_epochs` epochs from
-    where it stopped (the config's epochs then only need to reach that far).
-    """
-    configs = [config.validated() for config, _ in items]  # ConfigError before anything is written
-    click = _click_key([[c.to_dict() for c in configs], [name for _, name in items], continue_of, more_epochs])
-    with _locked(ws):
-        records = _records(ws)
-        same = _same_click(ws, records, click)
-        if same:
-            return same
-        _check_room(ws, records, len(items))
-        taken = _taken_names(ws, records)
-        jobs = [_new_job(ws, taken, name or config.arch, config, continue_of=continue_of, more_epochs=more_epochs,
-                         total=_epochs_total(config, n_train), click=click)
-                for config, (_, name) in zip(configs, items, strict=True)]
-    kick(ws)
-    return [job.refresh() for job in jobs]
-
-
 SAME_CLICK_S = 5.0  # the same jobs asked for again within this many seconds are one click, not two
 
 
@@ -437,12 +739,26 @@ def _same_click(ws: Workspace, records: list[dict], click: str) -> list[Job]:
     return [Job(ws, r) for r in sorted(same, key=lambda r: r["created"])]
 
 
-def submit_fine_tune(ws: Workspace, source: Path, config: TrainConfig, name: str, drawings: Path, epochs: int,
-                     lr: float, replay: bool) -> Job:
-    """Queue a fine-tuning job: a copy of the run in `source` trained a little on the class's drawings in
-    `drawings`, saved as the workspace's run `name`. Like every job, it runs in a worker, never in a page."""
-    finetune = {"source": str(Path(source).absolute()), "drawings": str(Path(drawings).absolute()),
-                "epochs": int(epochs), "lr": float(lr), "replay": bool(replay)}
+def add(ws: Workspace, items: list[tuple[TrainConfig, str | None]], n_train: int | None = None,
+        continue_of: str | None = None, more_epochs: int | None = None) -> list[Job]:
+    """New queued jobs (all of them, or none with JobError("queue_full")); see core.lab.jobs.queue.submit_many,
+    which also puts the first on the queue."""
+    configs = [config.validated() for config, _ in items]  # ConfigError before anything is written
+    click = _click_key([[c.to_dict() for c in configs], [name for _, name in items], continue_of, more_epochs])
+    with _locked(ws):
+        records = _records(ws)
+        same = _same_click(ws, records, click)
+        if same:
+            return same
+        _check_room(ws, records, len(items))
+        taken = _taken_names(ws, records)
+        return [_new_job(ws, taken, name or config.arch, config, continue_of=continue_of, more_epochs=more_epochs,
+                         total=epochs_total(config, n_train), click=click)
+                for config, (_, name) in zip(configs, items, strict=True)]
+
+
+def add_fine_tune(ws: Workspace, finetune: dict, config: TrainConfig, name: str) -> Job:
+    """A new queued fine-tuning job; see core.lab.jobs.queue.submit_fine_tune."""
     click = _click_key(["finetune", finetune])
     with _locked(ws):
         records = _records(ws)
@@ -450,14 +766,13 @@ def submit_fine_tune(ws: Workspace, source: Path, config: TrainConfig, name: str
         if same:
             return same[0]
         _check_room(ws, records, 1)
-        job = _new_job(ws, _taken_names(ws, records), name, config, kind="finetune", queue="cpu", finetune=finetune,
-                       click=click)
-    kick(ws)
-    return job.refresh()
+        return _new_job(ws, _taken_names(ws, records), name, config, kind="finetune", queue="cpu",
+                        finetune=finetune, click=click)
 
 
-def kick(ws: Workspace) -> str | None:
-    """Put the workspace's next waiting job on the queue if none of its jobs is queued there or running."""
+def dispatch_next(ws: Workspace) -> dict | None:
+    """The workspace's next waiting job -> dispatched (a ticket in its device's queue), if none of its jobs is
+    on the queue or running; returns its record for the queue to send, or None."""
     with _locked(ws):
         records = _records(ws)
         if any(r["state"] == "running" or (r["state"] == "queued" and r.get("dispatched")) for r in records):
@@ -466,31 +781,34 @@ def kick(ws: Workspace) -> str | None:
         if not waiting:
             return None
         record = waiting[0]
-        ticket = _queue_dir(record["queue"]) / f"{time.time_ns():020d}-{ws.id}-{record['id']}"
+        ticket = queue_dir(record["queue"]) / f"{time.time_ns():020d}-{ws.id}-{record['id']}"
         ticket.parent.mkdir(parents=True, exist_ok=True)
         ticket.touch()
         record.update(dispatched=True, ticket=ticket.name)
         _write(_record_path(ws, record["id"]), record)
-    from core.lab.jobs.runner import enqueue  # here, not at the top: the worker imports this module
+        return record
 
-    try:
-        enqueue(record["queue"], ws.id, record["id"])
-    except Exception as exc:  # the queue itself is unreachable (Redis down): say so on the job
-        update(ws, record["id"], state="failed", error=f"the job queue cannot be reached: {exc}",
-               error_code="queue_down", dispatched=False)
+
+def fail_dispatch(ws: Workspace, job_id: str, exc: BaseException) -> None:
+    """dispatched -> failed: the queue itself could not be reached (Redis down); said on the job."""
+    with _locked(ws):
+        record = _read(ws, job_id)
+        if record is None or record["state"] != "queued":
+            return
         _unqueue(record)
-        kick(ws)  # the next waiting job tries too (and says the same if the queue is still down)
-    return record["id"]
+        record.update(state="failed", error=f"the job queue cannot be reached: {exc}", error_code="queue_down",
+                      dispatched=False)
+        _write(_record_path(ws, job_id), record)
 
 
 def _unqueue(record: dict) -> None:
     if record.get("ticket"):
-        (_queue_dir(record["queue"]) / record["ticket"]).unlink(missing_ok=True)
+        (queue_dir(record["queue"]) / record["ticket"]).unlink(missing_ok=True)
 
 
 def queue_position(job: Job) -> int:
     """1 = next to start. Jobs queued before it on its device's queue, plus its own workspace's waiting jobs."""
-    tickets = sorted(os.listdir(_queue_dir(job._r["queue"]))) if _queue_dir(job._r["queue"]).is_dir() else []
+    tickets = sorted(os.listdir(queue_dir(job._r["queue"]))) if queue_dir(job._r["queue"]).is_dir() else []
     if job._r.get("dispatched") and job._r.get("ticket") in tickets:
         return tickets.index(job._r["ticket"]) + 1
     ahead = [r for r in _records(job.ws) if r["state"] == "queued" and r.get("created", 0) < job.created]
@@ -500,7 +818,7 @@ def queue_position(job: Job) -> int:
 def queue_ahead(job: Job) -> dict:
     """Who is before a waiting job: {"mine": names of its own workspace's jobs (running first, then the waiting
     ones in queue order), "others": jobs of other workspaces queued before it on its device's queue}."""
-    folder = _queue_dir(job._r["queue"])
+    folder = queue_dir(job._r["queue"])
     tickets = sorted(os.listdir(folder)) if folder.is_dir() else []
     records = _records(job.ws)
     mine = [r["name"] for r in records if r["state"] == "running"]
@@ -514,25 +832,7 @@ def queue_ahead(job: Job) -> dict:
     return {"mine": mine, "others": others}
 
 
-def _check_alive(ws: Workspace, record: dict) -> dict:
-    """A running job whose worker stopped beating was killed: mark it interrupted (resumable)."""
-    if record.get("state") != "running":
-        return record
-    try:
-        last = beat_path(ws, record["id"]).stat().st_mtime
-    except OSError:
-        last = record.get("started") or record.get("created", 0.0)
-    if time.time() - last < STALE_AFTER_S:
-        return record
-    with _locked(ws):
-        fresh = _read(_record_path(ws, record["id"])) or record
-        if fresh.get("state") == "running":
-            fresh.update(state="interrupted", error="its worker process stopped (killed or crashed)",
-                         error_code="worker_lost")
-            _write(_record_path(ws, record["id"]), fresh)
-    kick(ws)
-    return fresh
-
+# ---- runs renamed or deleted --------------------------------------------------------------------------------
 
 def rename_run(ws: Workspace, old: str, new: str) -> None:
     """The run folder `old` was renamed to `new`: the jobs that made it follow (a continued run's source too)."""
@@ -559,35 +859,26 @@ def forget_run(ws: Workspace, name: str) -> None:
                     path.unlink(missing_ok=True)
 
 
-def sweep_interrupted() -> int:
-    """Mark every running job whose worker stopped beating as interrupted, in every workspace (worker pools
-    call this every few seconds, so a killed worker's job is marked even when no page is open)."""
-    from core.lab.workspaces import all_workspaces
-
-    marked = 0
-    for ws in all_workspaces():
-        for record in _records(ws):
-            if record.get("state") == "running" and _check_alive(ws, record).get("state") == "interrupted":
-                marked += 1
-    return marked
-
+# ---- reading: never queues anything ---------------------------------------------------------------------------
 
 def list_jobs(ws: Workspace) -> list[Job]:
-    """The workspace's jobs, newest first; running jobs whose worker died are marked interrupted on the way."""
-    return [Job(ws, _check_alive(ws, r)) for r in reversed(_records(ws))]
+    """The workspace's jobs, newest first (damaged records left out: see `damaged`); running jobs whose worker
+    died are marked interrupted on the way."""
+    return [Job(ws, interrupt_if_lost(ws, r)) for r in reversed(_records(ws))]
 
 
 def get(ws: Workspace, job_id: str) -> Job | None:
-    if not JOB_ID.fullmatch(job_id or ""):
+    """One job, or None when there is no such job or its record is damaged."""
+    if not isinstance(job_id, str) or not JOB_ID.fullmatch(job_id):
         return None
-    record = _read(_record_path(ws, job_id))
-    return Job(ws, _check_alive(ws, record)) if record else None
+    record = _read(ws, job_id)
+    return Job(ws, interrupt_if_lost(ws, record)) if record else None
 
 
 # ---- worker pools -----------------------------------------------------------------------------------------
 
-def pool_file() -> Path:
-    return settings.home() / "workers" / f"{socket.gethostname()}-{os.getpid()}.json"
+def pool_file(name: str | None = None) -> Path:
+    return settings.home() / "workers" / f"{name or pool_name()}.json"
 
 
 def pools(queue: str | None = None) -> list[dict]:
@@ -597,7 +888,8 @@ def pools(queue: str | None = None) -> list[dict]:
         return []
     alive = []
     for path in folder.glob("*.json"):
-        info = _read(path)
-        if info and time.time() - info.get("time", 0) < 3 * POOL_BEAT_S and queue in (None, info.get("queue")):
+        info = _read_json(path)
+        if (isinstance(info, dict) and _number(info.get("time")) and time.time() - info["time"] < 3 * POOL_BEAT_S
+                and queue in (None, info.get("queue"))):
             alive.append(info)
     return alive

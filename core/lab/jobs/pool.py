@@ -1,0 +1,83 @@
+"""A pool of workers taking jobs from one device's queue: `python -m core worker` (or threads, in page tests).
+
+The pool beats a file under MNIST_LAB_HOME/workers (pages check it before queueing) and, as it beats, marks the
+jobs of workers that died (here or on another machine) as interrupted. When it starts, and as it beats, the
+jobs that were interrupted because their pool ended go on by themselves from their last checkpoints.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+from core.lab.jobs import queue as job_queue
+from core.lab.jobs import store
+from core.lab.runfiles import write_file
+
+log = logging.getLogger(__name__)
+
+# An idle SQLite worker polls the queue; Huey's default back-off reaches 10 s, too slow for a click.
+POLL = {"initial_delay": 0.1, "backoff": 1.15, "max_delay": 0.5}
+
+
+def _beat_pool(path: Path, info: dict, stop: threading.Event) -> None:
+    """Say the pool is alive, mark the jobs of workers that died, and put back the jobs of pools that ended."""
+    while not stop.is_set():
+        write_file(path, json.dumps({**info, "time": time.time()}).encode())
+        try:
+            store.sweep_interrupted()
+            job_queue.resume_lost()
+        except OSError as exc:  # a workspace removed while we looked: the next sweep sees the rest
+            log.info("pool sweep: %s", exc)
+        stop.wait(store.POOL_BEAT_S)
+
+
+def _announce(workers: int, queue: str, kind: str):
+    """Start beating the pool's file (pages check it before queueing); returns the function that stops it."""
+    name = store.pool_name()
+    store.set_pool(name)  # the jobs this pool's workers take say so: a job whose pool is gone resumes elsewhere
+    path = store.pool_file(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    info = {"host": socket.gethostname(), "pid": os.getpid(), "workers": workers, "queue": queue, "kind": kind,
+            "started": time.time()}
+    write_file(path, json.dumps({**info, "time": time.time()}).encode())
+    stop = threading.Event()
+    threading.Thread(target=_beat_pool, args=(path, info, stop), daemon=True, name="pool-beat").start()
+
+    def done() -> None:
+        stop.set()
+        path.unlink(missing_ok=True)
+        store.set_pool(None)
+
+    return done
+
+
+def run_pool(workers: int, queue: str = "cpu") -> None:
+    """Process workers taking jobs from one device's queue until SIGINT/SIGTERM (python -m core worker)."""
+    consumer = job_queue.huey_for(queue).create_consumer(workers=workers, worker_type="process", periodic=False,
+                                                          check_worker_health=True, health_check_interval=1,
+                                                          **POLL)
+    done = _announce(workers, queue, "process")
+    try:
+        consumer.run()
+    finally:
+        done()
+
+
+def serve_in_threads(workers: int = 1, queue: str = "cpu"):
+    """Worker threads in this process (page tests, where a test must reach into the training); returns stop()."""
+    consumer = job_queue.huey_for(queue).create_consumer(workers=workers, worker_type="thread", periodic=False,
+                                                          **POLL)
+    consumer.start()
+    done = _announce(workers, queue, "thread")
+
+    def stop() -> None:
+        done()
+        consumer.stop(graceful=True)
+
+    return stop
