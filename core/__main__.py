@@ -1,5 +1,5 @@
 """The command line: python -m core presets | train | evaluate | predict | worker | workspaces | classes |
-check-settings."""
+check-settings | script."""
 
 from __future__ import annotations
 
@@ -67,6 +67,31 @@ def _thread_count(text: str) -> int:
     return value
 
 
+def add_config_options(p: argparse.ArgumentParser) -> None:
+    """--preset and one option per TrainConfig field (train and script take the same ones)."""
+    d = TrainConfig()  # the defaults --help shows; with --preset, the preset's values are the defaults
+    p.add_argument("--preset", help="start from a named recipe (see `presets`); other options override it")
+    p.add_argument("--arch", help=f"architecture: linear | mlp:W1,W2,... | cnn | lenet5 | scratch:H | knn "
+                                  f"(default: {d.arch})")
+    p.add_argument("--loss", choices=LOSSES, help=f"ce (cross-entropy), mse (on one-hot) or hinge (default: {d.loss})")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, help=f"sgd, momentum (0.9) or adam (default: {d.optimizer})")
+    p.add_argument("--lr", type=_positive_float, help=f"learning rate, > 0 (default: {d.lr:g})")
+    p.add_argument("--batch-size", type=_positive_int, help=f"images per step (default: {d.batch_size})")
+    p.add_argument("--epochs", type=_positive_int, help=f"passes over the training set (default: {d.epochs})")
+    p.add_argument("--activation", choices=ACTIVATIONS,
+                   help=f"hidden-layer activation for mlp (default: {d.activation})")
+    p.add_argument("--l2", type=float, help=f"L2 penalty weight, 0 = off (default: {d.l2:g})")
+    p.add_argument("--schedule", choices=SCHEDULES, help=f"learning-rate schedule (default: {d.schedule})")
+    p.add_argument("--device", choices=DEVICES, help=f"auto picks cuda, then mps, then cpu (default: {d.device})")
+    p.add_argument("--seed", type=int, help=f"seed for weights and batch order (default: {d.seed})")
+    p.add_argument("--target-accuracy", type=float, help="stop once test accuracy reaches this, 0-1 (default: off)")
+    p.add_argument("--train-subset", type=_positive_int, help="train on the first N images only (default: all)")
+    p.add_argument("--k", type=_positive_int, help=f"kNN: neighbours that vote (default: {d.k})")
+    p.add_argument("--knn-features", choices=KNN_FEATURES,
+                   help=f"kNN: blocks (ink per grid cell) or pixels (default: {d.knn_features})")
+    p.add_argument("--knn-grid", type=_positive_int, help=f"kNN blocks: grid x grid cells (default: {d.knn_grid})")
+
+
 def build_parser() -> Parser:
     p = Parser(prog="python -m core", description="MNIST Lab: train and use MNIST models.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
@@ -74,30 +99,10 @@ def build_parser() -> Parser:
     s = sub.add_parser("presets", help="list the named recipes")
     s.add_argument("--json", action="store_true", help="one JSON object per preset")
 
-    d = TrainConfig()  # the defaults --help shows; with --preset, the preset's values are the defaults
     t = sub.add_parser("train", help="train a model and save the run",
                        description="Train a model and save the run. Start from --preset or --arch (or both: "
                                    "every option given overrides the preset).")
-    t.add_argument("--preset", help="start from a named recipe (see `presets`); other options override it")
-    t.add_argument("--arch", help=f"architecture: linear | mlp:W1,W2,... | cnn | lenet5 | scratch:H | knn "
-                                  f"(default: {d.arch})")
-    t.add_argument("--loss", choices=LOSSES, help=f"ce (cross-entropy), mse (on one-hot) or hinge (default: {d.loss})")
-    t.add_argument("--optimizer", choices=OPTIMIZERS, help=f"sgd, momentum (0.9) or adam (default: {d.optimizer})")
-    t.add_argument("--lr", type=_positive_float, help=f"learning rate, > 0 (default: {d.lr:g})")
-    t.add_argument("--batch-size", type=_positive_int, help=f"images per step (default: {d.batch_size})")
-    t.add_argument("--epochs", type=_positive_int, help=f"passes over the training set (default: {d.epochs})")
-    t.add_argument("--activation", choices=ACTIVATIONS,
-                   help=f"hidden-layer activation for mlp (default: {d.activation})")
-    t.add_argument("--l2", type=float, help=f"L2 penalty weight, 0 = off (default: {d.l2:g})")
-    t.add_argument("--schedule", choices=SCHEDULES, help=f"learning-rate schedule (default: {d.schedule})")
-    t.add_argument("--device", choices=DEVICES, help=f"auto picks cuda, then mps, then cpu (default: {d.device})")
-    t.add_argument("--seed", type=int, help=f"seed for weights and batch order (default: {d.seed})")
-    t.add_argument("--target-accuracy", type=float, help="stop once test accuracy reaches this, 0-1 (default: off)")
-    t.add_argument("--train-subset", type=_positive_int, help="train on the first N images only (default: all)")
-    t.add_argument("--k", type=_positive_int, help=f"kNN: neighbours that vote (default: {d.k})")
-    t.add_argument("--knn-features", choices=KNN_FEATURES,
-                   help=f"kNN: blocks (ink per grid cell) or pixels (default: {d.knn_features})")
-    t.add_argument("--knn-grid", type=_positive_int, help=f"kNN blocks: grid x grid cells (default: {d.knn_grid})")
+    add_config_options(t)
     t.add_argument("--threads", type=_thread_count, default=1,
                    help="intra-op threads, as the app's jobs use (default: 1; on a busy 2-core machine two "
                         "threads made mlp-adam ten times slower, one held steady)")
@@ -131,6 +136,14 @@ def build_parser() -> Parser:
     c.add_argument("name", nargs="?", help="create: the class's name, e.g. \"7B maths\" (at most 60 characters)")
 
     sub.add_parser("check-settings", help="read every MNIST_LAB_* setting; exit non-zero with the first bad one")
+
+    sc = sub.add_parser("script", help="print a run's training as one runnable Python file (or a notebook)",
+                        description="Print the training of --run DIR, or of --preset/--arch and any train option, "
+                                    "as one plain runnable Python file: python FILE --data DIR.")
+    sc.add_argument("--run", help="a run folder written by `train` (its saved settings)")
+    add_config_options(sc)
+    sc.add_argument("--notebook", action="store_true", help="a Jupyter notebook (.ipynb JSON) instead of a .py file")
+    sc.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the comments (default: en)")
     return p
 
 
@@ -142,7 +155,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     from core.learn.presets import get_preset
 
     if not args.preset and not args.arch:
-        raise CliError("python -m core train: give --preset or --arch (or both)")
+        raise CliError(f"python -m core {args.command}: give --preset or --arch (or both)")
     base = get_preset(args.preset).config if args.preset else TrainConfig()
     changes = {field: getattr(args, field) for field in OVERRIDES if getattr(args, field) is not None}
     return base.replace(**changes).validated()
@@ -339,9 +352,34 @@ def cmd_check_settings(args) -> None:
     say("settings ok")
 
 
+def cmd_script(args) -> None:
+    from core.lab.runfiles import LIMITS, config_from_json
+    from core.learn.script import notebook, script
+
+    if args.run is not None:
+        if args.preset or any(getattr(args, field) is not None for field in OVERRIDES):
+            raise CliError("python -m core script: --run takes no other training option (the run's are used)")
+        folder = Path(args.run)
+        path = folder / "config.json"
+        if not path.is_file():
+            raise CliError(f"--run {args.run}: no config.json there; name a run folder written by `train`")
+        if path.stat().st_size > LIMITS["config.json"]:
+            raise CliError(f"--run {args.run}: config.json is larger than {LIMITS['config.json']} bytes")
+        config, name = config_from_json(path.read_bytes()), folder.resolve().name
+    else:
+        config = config_from_args(args)
+        name = args.preset or config.arch.replace(":", "-").replace(",", "-")
+    text = (notebook if args.notebook else script)(config, name, args.lang)
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 COMMANDS = {"presets": cmd_presets, "train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
             "worker": cmd_worker, "workspaces": cmd_workspaces, "classes": cmd_classes,
-            "check-settings": cmd_check_settings}
+            "check-settings": cmd_check_settings, "script": cmd_script}
 
 
 def main(argv: list[str] | None = None) -> int:

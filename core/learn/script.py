@@ -34,9 +34,9 @@ EVAL_BATCH = 2000  # as core/learn/training.py: images per forward pass when eva
 COMMENTS: dict[str, dict[str, str]] = {
     "en": {
         "title": "MNIST Lab run {name} as a plain {lib} script.",
-        "what_knn": "kNN with k = {k} on {features} features",
-        "what_scratch": "NumPy network {arch}: quadratic cost, SGD at lr {lr}, {epochs} epoch(s) of batches of {batch}",
-        "what_torch": "{arch}: {loss} loss, {optimizer} at lr {lr}{onecycle}, {epochs} epoch(s) of batches of {batch}",
+        "what_knn": "kNN with k = {k} on {features} features.",
+        "what_scratch": "NumPy network {arch}: quadratic cost, SGD at lr {lr}, {epochs} epoch(s), batches of {batch}.",
+        "what_torch": "{arch}: {loss} loss, {optimizer} at lr {lr}{onecycle}, {epochs} epoch(s) of batches of {batch}.",
         "made": "Made by MNIST Lab from the run's saved settings: the same training the app did.",
         "usage": "Run it:  python {file} [--data DIR] [--train-limit N]",
         "needs": "Needs: {needs}.",
@@ -96,9 +96,9 @@ COMMENTS: dict[str, dict[str, str]] = {
     },
     "zh": {
         "title": "MNIST Lab 运行 {name}，写成一个普通的 {lib} 脚本。",
-        "what_knn": "kNN，k = {k}，{features} 特征",
-        "what_scratch": "NumPy 网络 {arch}：二次代价，SGD，学习率 {lr}，{epochs} 轮，每批 {batch} 张",
-        "what_torch": "{arch}：{loss} 损失，{optimizer}，学习率 {lr}{onecycle}，{epochs} 轮，每批 {batch} 张",
+        "what_knn": "kNN，k = {k}，{features} 特征。",
+        "what_scratch": "NumPy 网络 {arch}：二次代价，SGD，学习率 {lr}，{epochs} 轮，每批 {batch} 张。",
+        "what_torch": "{arch}：{loss} 损失，{optimizer}，学习率 {lr}{onecycle}，{epochs} 轮，每批 {batch} 张。",
         "made": "由 MNIST Lab 根据该运行保存的设置生成：与应用中的训练完全相同。",
         "usage": "运行：python {file} [--data 文件夹] [--train-limit N]",
         "needs": "依赖：{needs}。",
@@ -186,7 +186,7 @@ def describe(config: TrainConfig, lang: str = "en") -> str:
 # ---- the parts every script shares ---------------------------------------------------------------------------
 
 def _header(config: TrainConfig, name: str, lang: str, lib: str, needs: str) -> list[str]:
-    return ['"""' + _c(lang, "title", name=name, lib=lib), "", describe(config, lang) + ".",
+    return ['"""' + _c(lang, "title", name=name, lib=lib), "", describe(config, lang),
             _c(lang, "made"), _c(lang, "usage", file=file_name(name)), _c(lang, "needs", needs=needs), '"""', ""]
 
 
