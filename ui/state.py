@@ -21,6 +21,7 @@ from core.lab.jobs import store as jobs
 from core.lab.runfiles.folders import list_run_dirs, open_run, safe_name
 from core.lab.runfiles.folders import unique_name as unique_name_in
 from core.learn.data import MNIST, load_mnist
+from core.learn.metrics import did_not_learn
 from core.learn.run import Run
 from ui.i18n import LANGS
 from ui.i18n import reason as translate_reason
@@ -237,22 +238,58 @@ def is_mine(run: Run) -> bool:
     return (workspace().runs_dir / run.name).is_dir() and run.origin != "disk"
 
 
+CURRENT_RUN = "current_run"  # the workspace's setting: the run its user picked last, on any page
+
+
+def current_run(available: dict[str, Run] | None = None) -> str | None:
+    """The workspace's current run: the one its user picked last on any page (kept on disk, so a reload, a
+    page change or another tab keeps it), else the default pick; None when there are no runs."""
+    available = runs() if available is None else available
+    picked = workspace().settings().get(CURRENT_RUN)
+    return picked if picked in available else default_run(available)
+
+
+def set_current_run(name: str) -> None:
+    workspace().set_setting(CURRENT_RUN, name)
+
+
+def _picked(key: str) -> None:
+    """on_change of a run picker: the choice becomes the workspace's current run, on every page."""
+    name = st.session_state.get(key)
+    if name:
+        set_current_run(name)
+
+
 def run_picker_ui(key: str = "run", label_key: str = "runs.pick", container=st) -> Run | None:
-    """A select box over the runs (newest first); None with a hint when there are none."""
+    """A select box over the runs (newest first) showing the workspace's current run; picking another makes it
+    the current run on every page. None with a hint when there are none."""
     available = runs()
     if not available:
         container.info(t("runs.none"))
         return None
     names = list(reversed(available))
-    if st.session_state.get(key) not in names:  # the newest run that learned; a diverged one only if asked for
-        st.session_state[key] = default_run(available) or names[0]
-    name = container.selectbox(t(label_key), names, key=key, help=t("runs.pick.help"),
-                               format_func=lambda n: run_label(available[n]))
+    st.session_state[key] = current_run(available) or names[0]  # what another page picked wins over this key
+    name = container.selectbox(t(label_key), names, key=key, help=t("runs.pick.help"), on_change=_picked,
+                               args=(key,), format_func=lambda n: run_label(available[n]))
     return available[name]
 
 
+def _learned(run: Run) -> bool:
+    if run.diverged or run.test_acc is None:
+        return False
+    try:
+        return not did_not_learn(list(run.history))
+    except (KeyError, TypeError):  # an odd history: judge by the accuracy alone
+        return True
+
+
 def default_run(available: dict[str, Run]) -> str | None:
-    """The newest run that did not diverge, or None."""
+    """The run a page shows before anyone picks one: the most accurate run that learned (newest first on a
+    tie), else the newest that did not diverge, else None. Never merely the newest: a fresh MSE or
+    stuck run would read every drawing badly."""
+    learned = [name for name in reversed(available) if _learned(available[name])]
+    if learned:
+        return max(learned, key=lambda name: available[name].test_acc)
     return next((name for name in reversed(available) if not available[name].diverged), None)
 
 

@@ -18,7 +18,7 @@ from ui.figures.compare import LABELS, X_AXES, compare_figure
 from ui.figures.report import comparison_report_html
 from ui.i18n import CATALOGS
 from ui.i18n.readings import shared_summary, summarize
-from ui.state import dataset, lang, reason, run_label, runs, submit, t, workspace
+from ui.state import current_run, dataset, lang, reason, run_label, runs, submit, t, workspace
 from ui.train_form import SUBSET_CHOICES
 from ui.widgets import no_workers_ui
 
@@ -56,12 +56,16 @@ def losses_note_ui(configs: list[TrainConfig]) -> None:
 # ---- comparing runs ---------------------------------------------------------------------------------------
 
 def pick_runs_ui() -> list[str]:
-    """The multiselect over the workspace's runs (the newest two that learned, at first)."""
+    """The multiselect over the workspace's runs: at first the workspace's current run (the one picked on any
+    page) and the newest other run that learned."""
     available = runs()
     names = list(available)
     chosen = st.session_state.get(RUNS_KEY)
     learned = [n for n in names if not available[n].diverged]  # a diverged run only when chosen by hand
-    st.session_state[RUNS_KEY] = learned[-2:] if chosen is None else [n for n in chosen if n in available]
+    if chosen is None:
+        first = current_run(available)
+        chosen = ([first] if first else []) + [n for n in reversed(learned) if n != first][:1]
+    st.session_state[RUNS_KEY] = [n for n in chosen if n in available]
     return st.multiselect(t("compare.pick"), names, key=RUNS_KEY, help=t("compare.pick.help"),
                           format_func=lambda n: run_label(available[n]), **KEEP)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -23,7 +25,7 @@ from core.learn.training import predict_proba
 from ui.canvas import clear_canvas, drawing_canvas_ui
 from ui.figures.draw import centred_view, class_counts_bars, runs_heatmap, square_panel
 from ui.figures.style import probability_bars
-from ui.state import RUNS_DIR, dataset, is_mine, reason, run_picker_ui, runs, t, workspace
+from ui.state import RUNS_DIR, dataset, is_mine, reason, run_picker_ui, runs, set_current_run, t, workspace
 from ui.widgets import digit_image, no_workers_ui
 
 CANVAS_KEY = "draw_canvas"
@@ -246,25 +248,46 @@ def class_eval(run: Run, images: np.ndarray, labels: np.ndarray) -> dict:
     return cache[sig]
 
 
+def _add_drawing(image: np.ndarray) -> None:
+    """on_click of Add: save the drawing under the typed digit, then empty the digit, so that the next drawing
+    is never saved under this one's digit by mistake; the same drawing added again is not saved twice."""
+    ss = st.session_state
+    label = ss.get("draw_true_label")
+    if label is None:
+        ss["draw_add_msg"] = ("warning", t("draw.class.nolabel"))
+        return
+    digest = hashlib.sha1(image.tobytes()).hexdigest()
+    if ss.get("draw_last_saved") == digest:  # a second tap on Add: already in the class set
+        ss["draw_add_msg"] = ("info", t("draw.class.already"))
+        return
+    try:
+        limits.take(workspace(), "drawings", settings.drawings_per_minute())
+        path = classset.add_drawing(classset.class_dir(), image, int(label))
+    except LimitError as exc:
+        ss["draw_add_msg"] = ("warning", t("draw.class.limit", msg=reason(exc)))
+        return
+    ss["draw_last_saved"] = digest
+    ss["draw_true_label"] = None
+    ss["draw_add_msg"] = ("success", t("draw.class.saved", name=path.name, digit=int(label)))
+
+
 def add_to_class_ui(pre: Preprocessed | None, known_label: int | None) -> None:
     """Type the true digit, save the drawing for everyone's class test set (under the canvas)."""
     left, right = st.columns([2, 3], vertical_alignment="bottom")
     if known_label is not None and st.session_state.get("draw_known_label") != known_label:
         st.session_state["draw_true_label"] = known_label  # a test image knows its digit: suggest it
     st.session_state["draw_known_label"] = known_label
-    st.session_state.setdefault("draw_true_label", 0)
-    label = left.number_input(t("draw.class.label"), 0, 9, key="draw_true_label", help=t("draw.class.label.help"))
+    st.session_state.setdefault("draw_true_label", None)
+    label = left.number_input(t("draw.class.label"), 0, 9, key="draw_true_label", help=t("draw.class.label.help"),
+                              placeholder=t("draw.class.label.placeholder"))
     empty = pre is None or pre.empty
-    if right.button(t("draw.class.add"), key="draw_class_add", disabled=empty, icon="💾",
-                    help=t("draw.class.add.help"), width="stretch"):
-        image = (np.clip(pre.image, 0, 1) * 255).round().astype(np.uint8)
-        try:
-            limits.take(workspace(), "drawings", settings.drawings_per_minute())
-            path = classset.add_drawing(classset.class_dir(), image, int(label))
-        except LimitError as exc:
-            st.warning(t("draw.class.limit", msg=reason(exc)))
-            return
-        st.toast(t("draw.class.saved", name=path.name))
+    image = None if empty else (np.clip(pre.image, 0, 1) * 255).round().astype(np.uint8)
+    right.button(t("draw.class.add"), key="draw_class_add", disabled=empty or label is None, icon="💾",
+                 help=t("draw.class.add.help"), width="stretch", on_click=_add_drawing, args=(image,))
+    message = st.session_state.pop("draw_add_msg", None)
+    if message is not None:  # right here, under the button the reader just tapped
+        kind, text = message
+        getattr(st, kind)(text)
 
 
 def class_set_ui(run: Run | None) -> None:
@@ -319,6 +342,11 @@ def review_ui(run: Run | None, images: np.ndarray, labels: np.ndarray, names: li
     digits = ["all"] + [d for d in range(10) if counts[d]]
     if ss.get("draw_review_digit") not in digits:  # its digit's last drawing was relabelled or removed
         ss.pop("draw_review_digit", None)
+    elif ss.get("draw_review_counts") != counts:
+        # The counts in the option texts changed but the value did not, so Streamlit would not tell the browser,
+        # which would keep showing "All 1 drawings" with 5 listed. Writing the value back makes it send them.
+        ss["draw_review_digit"] = ss["draw_review_digit"]
+    ss["draw_review_counts"] = counts
     # Option texts are made now: a format_func calling t() later (AppTest does) could miss the reader's language.
     shown_as = {d: t("draw.review.filter.all", n=len(labels)) if d == "all"
                 else t("draw.review.filter.digit", digit=d, n=counts[d]) for d in digits}
@@ -445,6 +473,7 @@ def _start_fine_tune(run: Run) -> None:
         st.session_state["draw_ft_error"] = exc
         return
     st.session_state["draw_ft_job"] = job.id
+    set_current_run(run.name)  # the run fine-tuned from stays the one shown; the copy is the user's to pick
 
 
 @st.fragment(run_every=1.0)

@@ -14,11 +14,12 @@ from ui.state import t
 
 PICK = "runs_run"  # the select box of the selected run
 FLASH = "runs_flash"  # messages left by a callback for the next run of the page: [(kind, text)]
+UPLOAD_FLASH = "runs_upload_flash"  # the same, for the upload result: drawn under the uploader
 STATUSES = ("finished", "stopped", "diverged", "target")
 
 
-def flash(kind: str, text: str) -> None:
-    st.session_state.setdefault(FLASH, []).append((kind, text))
+def flash(kind: str, text: str, where: str = FLASH) -> None:
+    st.session_state.setdefault(where, []).append((kind, text))
 
 
 # ---- callbacks (run before the page script, so they may set widget state) ---------------------------------
@@ -38,7 +39,7 @@ def on_rename(old: str) -> None:
         flash("error", t(exc.key, **exc.values))
         return
     if new != old:
-        st.session_state[PICK] = new
+        state.set_current_run(new)
         flash("success", t("runs.rename.done", old=old, new=new))
     st.session_state["runs_new_name"] = ""
 
@@ -89,22 +90,23 @@ def on_upload(key: str) -> None:
         return
     st.session_state["runs_upload_n"] = st.session_state.get("runs_upload_n", 0) + 1  # a fresh, empty uploader:
     # the session lets go of the file's bytes whether it was added or refused
+    # the result is said next to the uploader (UPLOAD_FLASH), where the eye is, not at the top of the page
     try:
         name = add_uploaded_run(state.workspace(), uploaded.name, uploaded.getvalue())
     except LimitError as exc:
-        flash("warning", t("runs.upload.limit", file=uploaded.name, msg=state.reason(exc)))
+        flash("warning", t("runs.upload.limit", file=uploaded.name, msg=state.reason(exc)), UPLOAD_FLASH)
         return
     except RunError as exc:
-        flash("error", t("runs.upload.bad", file=uploaded.name, msg=state.reason(exc)))
+        flash("error", t("runs.upload.bad", file=uploaded.name, msg=state.reason(exc)), UPLOAD_FLASH)
         return
-    st.session_state[PICK] = name
-    flash("success", t("runs.upload.done", name=name))
+    state.set_current_run(name)
+    flash("success", t("runs.upload.done", name=name), UPLOAD_FLASH)
 
 
 # ---- drawing ------------------------------------------------------------------------------------------------
 
-def flash_ui() -> None:
-    for kind, text in st.session_state.pop(FLASH, []):
+def flash_ui(where: str = FLASH) -> None:
+    for kind, text in st.session_state.pop(where, []):
         getattr(st, kind)(text)
 
 
@@ -197,8 +199,9 @@ def folder_ui() -> None:
 def upload_ui() -> None:
     st.subheader(t("runs.upload.title"))
     key = f"runs_upload_{st.session_state.get('runs_upload_n', 0)}"
-    st.file_uploader(t("runs.upload.label"), type=["zip"], key=key, on_change=on_upload, args=(key,),
-                     help=t("runs.upload.help"))
+    # any file type: a wrong one is refused with a translated reason here, not a bare red icon in the browser
+    st.file_uploader(t("runs.upload.label"), key=key, on_change=on_upload, args=(key,), help=t("runs.upload.help"))
+    flash_ui(UPLOAD_FLASH)
 
 
 st.title("🗂️ " + t("nav.runs"))
