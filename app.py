@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.settings import SettingError, check_all
+from ui.classroom import before_page_ui, class_sidebar_ui, read_links
 from ui.state import data_problem, keep_query_params, language_ui, open_workspace, reason, t
 from ui.widgets import (
     fold_sidebar_on_narrow_screens,
@@ -24,6 +25,7 @@ if workspace is None:  # a link with a malformed or unknown workspace id: say so
     st.navigation([st.Page(workspace_refused_ui, title=t("ws.refused.title"), icon="🔑")]).run()
     st.stop()
 keep_query_params()
+read_links()  # ?teacher=, ?setup=, ?view=: into the session, out of the URL
 
 problem = data_problem()
 if problem:  # offline with no MNIST: a friendly page that says how to get it, not an error
@@ -39,8 +41,12 @@ PAGES = {
     "nav.section.experiment": [("train", "🏋️"), ("runs", "🗂️"), ("compare", "📈")],
     "nav.section.understand": [("evaluate", "🔍"), ("draw", "✏️"), ("inside", "🧠")],
 }
-st.navigation({
-    t(section): [st.Page(f"views/{name}.py", title=t(f"nav.{name}"), icon=icon, default=name == "home")
-                 for name, icon in pages]
-    for section, pages in PAGES.items()
-}).run()
+page = st.navigation({
+    **{t(section): [st.Page(f"views/{name}.py", title=t(f"nav.{name}"), icon=icon, default=name == "home")
+                    for name, icon in pages]
+       for section, pages in PAGES.items()},
+    t("nav.section.class"): [st.Page("views/class_view.py", title=t("nav.class"), icon="🏫", url_path="class")],
+})
+class_sidebar_ui()  # after st.navigation: it links to the Class page
+before_page_ui(page.url_path)  # a class's row above the Train page; the projected run's banner
+page.run()

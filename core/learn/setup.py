@@ -39,17 +39,14 @@ def to_setup(config: TrainConfig) -> str:
     return ";".join(parts)
 
 
-def _bad(text: str, why: str) -> ConfigError:
-    return ConfigError(f"this settings link cannot be used: {why}", "setup_bad", why=why)
-
-
 def from_setup(text: str) -> TrainConfig:
     """The TrainConfig a setup text describes (defaults for what it leaves out); ConfigError if it is not one."""
     text = (text or "").strip()
     if not text:
-        raise _bad(text, "it is empty")
+        raise ConfigError("this settings link is empty", "setup_empty")
     if len(text) > MAX_SETUP_CHARS:
-        raise _bad(text, f"it is longer than {MAX_SETUP_CHARS} characters")
+        raise ConfigError(f"this settings link is longer than {MAX_SETUP_CHARS} characters", "setup_long",
+                          limit=MAX_SETUP_CHARS)
     values: dict = {}
     for part in text.split(";"):
         if not part.strip():
@@ -57,20 +54,23 @@ def from_setup(text: str) -> TrainConfig:
         short, sep, raw = part.partition("=")
         short, raw = short.strip(), raw.strip()
         if not sep or short not in FIELDS:
-            raise _bad(text, f"{short[:20]!r} is not a setting")
+            raise ConfigError(f"{short[:20]!r} is not a setting", "setup_unknown", name=short[:20])
         field, kind = FIELDS[short]
         if field in values:
-            raise _bad(text, f"{short} is given twice")
+            raise ConfigError(f"{short} is given twice", "setup_twice", name=short)
         try:
             value = kind(raw)
         except ValueError:
-            raise _bad(text, f"{short}={raw[:20]!r} is not a {'number' if kind is not str else 'value'}") from None
+            raise ConfigError(f"{short}={raw[:20]!r} is not a number", "setup_number", name=short,
+                              value=raw[:20]) from None
         if isinstance(value, float) and not math.isfinite(value):
-            raise _bad(text, f"{short}={raw[:20]} is not a finite number")
+            raise ConfigError(f"{short}={raw[:20]} is not a finite number", "setup_number", name=short,
+                              value=raw[:20])
         low_high = RANGES.get(field)
         if low_high and not low_high[0] <= value <= low_high[1]:
-            raise _bad(text, f"{short}={raw[:20]} is outside {low_high[0]:g} .. {low_high[1]:g}")
+            raise ConfigError(f"{short}={raw[:20]} is outside {low_high[0]:g} .. {low_high[1]:g}", "setup_range",
+                              name=short, value=raw[:20], low=f"{low_high[0]:g}", high=f"{low_high[1]:g}")
         values[field] = value
     if "arch" not in values:
-        raise _bad(text, "it names no architecture")
+        raise ConfigError("this settings link names no architecture (arch=...)", "setup_no_arch")
     return TrainConfig(**values).validated()

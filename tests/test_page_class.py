@@ -1,0 +1,193 @@
+"""The Class page and the class's parts of other pages (AppTest): the teacher link, the live table and charts,
+the projector, the sidebar's join/leave/start, the settings link and locked controls, Chinese."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.lab import classes
+from core.lab import workspaces as wss
+from core.learn.config import TrainConfig
+from core.learn.setup import to_setup
+from tests.conftest import ROOT, new_workspace, plotly_specs
+from ui.i18n import t
+
+
+@pytest.fixture(autouse=True)
+def runs_dir(tmp_path, monkeypatch):
+    import ui.state
+
+    monkeypatch.setattr(ui.state, "RUNS_DIR", tmp_path / "runs")
+
+
+def app(path: str = "", lang: str = "en", ws: wss.Workspace | None = None, **params) -> AppTest:
+    """The whole app opened on a page (`path` as the URL would say), with query parameters."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["ws"] = (ws or wss.create()).id
+    at.query_params["lang"] = lang
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.run()
+    if path:
+        at.switch_page(path)
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    return " ".join(e.value for kind in ("markdown", "info", "warning", "success", "caption", "error")
+                    for e in getattr(at, kind) if isinstance(e.value, str))
+
+
+@pytest.fixture
+def a_class(tiny_run):
+    """A class with two students: ana has two runs (one with another learning rate), ben none."""
+    cls, key = classes.create_class("7B maths")
+    ana = new_workspace({"first": tiny_run})
+    fast = TrainConfig(**{**tiny_run.config.to_dict(), "lr": 0.01})
+    import dataclasses
+
+    from core.lab.runfiles import save_run
+
+    save_run(dataclasses.replace(tiny_run, name="fast", config=fast), ana.runs_dir / "fast")
+    classes.join(ana, cls.join_code, "ana")
+    classes.join(wss.create(), cls.join_code, "ben")
+    return cls, key, ana
+
+
+def test_the_teacher_link_opens_the_class_table_and_both_charts(a_class, tiny_run):
+    cls, key, _ = a_class
+    at = app("views/class_view.py", teacher=key)
+    assert "teacher" not in at.query_params  # the key leaves the URL at once
+    df = at.dataframe[0].value
+    assert list(df["Student"]) == ["ana", "ben"]
+    ana = df.iloc[0]
+    assert ana["Runs"] == 2 and ana["Best accuracy"] == pytest.approx(tiny_run.test_acc, abs=0.2)
+    assert "mlp:32" in ana["Best settings"] and df.iloc[1]["Runs"] == 0
+    specs = plotly_specs(at)
+    assert len(specs["class_curves"]["data"]) == 1  # one line: ana's best run (ben has none)
+    (parcoords,) = specs["class_parallel"]["data"]
+    assert parcoords["type"] == "parcoords" and len(parcoords["dimensions"][0]["values"]) == 2
+    lrs = sorted(round(10 ** v, 4) for v in parcoords["dimensions"][0]["values"])
+    assert lrs == [0.003, 0.01]
+    assert classes.pretty_join_code(cls.join_code) in texts(at)
+
+
+def test_without_the_teacher_link_the_page_shows_nothing_of_the_class(a_class):
+    cls, key, ana = a_class
+    for params in ({}, {"teacher": cls.join_code}, {"teacher": ana.id}, {"teacher": "ana"}, {"teacher": cls.id}):
+        at = app("views/class_view.py", ws=ana, **params)
+        assert not at.dataframe and not at.get("plotly_chart")
+        shown = texts(at)
+        assert t("class.no_key") in shown and "ben" not in shown and cls.join_code not in shown
+        assert "you are in the class" not in shown.lower() or "ana" in shown  # a member sees only their own name
+
+
+def test_the_teachers_workspace_keeps_the_key(a_class):
+    cls, key, _ = a_class
+    teacher = wss.create()
+    app("", ws=teacher, teacher=key)
+    at = app("views/class_view.py", ws=teacher)  # a new tab, no key in the URL: the workspace remembers it
+    assert at.dataframe[0].value.shape[0] == 2
+
+
+def test_project_a_students_run_read_only_on_evaluate(a_class):
+    cls, key, ana = a_class
+    at = app("views/class_view.py", teacher=key)
+    before = sorted(p.name for p in ana.runs_dir.iterdir())
+    pick = at.selectbox(key="class_project_pick")
+    view = f"{cls.id}/{classes.members(cls)[0].id}/first"
+    assert any(o.startswith("ana · first") for o in pick.options)
+    pick.set_value(view).run()
+    at.button(key="class_project_go").click().run()
+    assert not at.exception, at.exception
+    assert ana.id not in str(dict(at.query_params)) and at.query_params["view"].endswith("/first")
+    assert at.session_state["evaluate_run"] == "📽 ana · first"
+    assert at.selectbox(key="evaluate_run").options[0].startswith("📽 ana · first")
+    assert any(e.value in t("class.projected", nickname="ana", run="first") for e in at.info)
+    at.switch_page("views/runs.py").run()
+    assert not at.exception
+    assert sorted(p.name for p in ana.runs_dir.iterdir()) == before
+
+
+def test_the_view_link_opens_nothing_without_the_teacher_key(a_class):
+    cls, key, ana = a_class
+    member = classes.members(cls)[0]
+    at = app("views/evaluate.py", view=f"{cls.id}/{member.id}/first")
+    assert "view" not in at.query_params
+    assert all("📽" not in o for o in at.selectbox(key="evaluate_run").options) if at.selectbox else True
+
+
+def test_sidebar_join_leave_and_start_a_class():
+    cls, _ = classes.create_class("7B")
+    ws = wss.create()
+    at = app("", ws=ws)
+    at.text_input(key="class_join_code").input("zzz-zzz")
+    at.text_input(key="class_join_nick").input("ana")
+    at.button(key="class_join").click().run()
+    assert t("error.class_code_unknown", given="zzzzzz") in texts(at)
+    at.text_input(key="class_join_code").input(classes.pretty_join_code(cls.join_code))
+    at.button(key="class_join").click().run()
+    assert classes.class_of(ws) == cls and "ana" in texts(at)
+    at.button(key="class_leave").click().run()
+    assert classes.class_of(ws) is None
+    at.text_input(key="class_new_name").input("8A").run()
+    at.button(key="class_start").click().run()
+    (new,) = [c for c in classes.all_classes() if c.name == "8A"]
+    link = next(c.value for c in at.code if "teacher=" in c.value)
+    assert classes.find_by_teacher_key(link.split("teacher=")[1]) == new
+    at.switch_page("views/class_view.py").run()
+    assert at.session_state["class_created"][0] == new.id and not at.exception
+
+
+def form_value(at: AppTest, field: str):
+    return at.session_state[f"train_{field}"]
+
+
+def test_a_settings_link_fills_every_control_of_the_train_page():
+    config = TrainConfig(arch="mlp:256,32", activation="tanh", loss="hinge", optimizer="momentum", lr=0.02,
+                         batch_size=128, epochs=3, schedule="onecycle", seed=42, l2=1e-4)
+    at = app("views/train.py", setup=to_setup(config))
+    assert "setup" not in at.query_params
+    expected = {"arch_kind": "mlp", "widths": "256,32", "activation": "tanh", "loss": "hinge", "optimizer": "momentum",
+                "lr": 0.02, "batch_size": 128, "epochs": 3, "schedule": "onecycle", "seed": 42, "l2": 1e-4}
+    assert {f: form_value(at, f) for f in expected} == expected
+    assert at.select_slider(key="train_lr").value == 0.02 and at.number_input(key="train_seed").value == 42
+    assert not at.error and t("class.setup.applied", summary="").split("{")[0][:20] in texts(at)
+
+
+@pytest.mark.parametrize("bad", ["garbage", "arch=mlp:64;lr=1e9", "arch=mlp:64;epochs=-3", "arch=<script>"])
+def test_a_bad_settings_link_opens_the_defaults_with_a_message(bad):
+    at = app("views/train.py", lang="zh", setup=bad)
+    assert not at.exception and not at.error
+    assert at.session_state["train_preset"] == "mlp-adam" and form_value(at, "lr") == 1e-3
+    assert "这个设置链接无法使用" in " ".join(w.value for w in at.warning)
+
+
+def test_pinned_setup_and_locked_controls_on_a_students_train_page():
+    cls, _ = classes.create_class("7B")
+    pinned = to_setup(TrainConfig(arch="mlp:64", optimizer="sgd", lr=0.1, batch_size=32, epochs=2))
+    classes.pin_setup(cls, pinned, ["arch", "optimizer", "batch_size"])
+    ws = wss.create()
+    classes.join(ws, cls.join_code, "ana")
+    at = app("views/train.py", ws=ws)
+    at.button(key="class_use_setup").click().run()
+    assert form_value(at, "optimizer") == "sgd" and form_value(at, "lr") == 0.1 and form_value(at, "widths") == "64"
+    at.select_slider(key="train_lr").set_value(0.01).run()
+    at.select_slider(key="train_batch_size").set_value(256).run()  # locked: it goes back
+    assert form_value(at, "lr") == 0.01 and form_value(at, "batch_size") == 32
+    assert any("st-key-train_batch_size" in h.proto.body for h in at.get("html"))
+    assert "batch size" in texts(at)
+
+
+def test_the_class_page_in_chinese_has_no_english_sentence(a_class):
+    cls, key, _ = a_class
+    at = app("views/class_view.py", lang="zh", teacher=key)
+    df = at.dataframe[0].value
+    assert "学生" in df.columns
+    shown = texts(at) + " ".join(df.columns)
+    assert not re.search(r"[A-Za-z]{4,} [A-Za-z]{4,} [A-Za-z]{4,}", shown.replace("7B maths", "")), shown
