@@ -230,7 +230,9 @@ def runs() -> dict[str, Run]:
     training = {job.name for job in my_jobs() if not job.done}
     mine = {run.name: run for run in _load_runs(workspace().runs_dir, "trained", training)}
     shared = {run.name: run for run in _load_runs(RUNS_DIR, "disk") if run.name not in mine}
-    return {**shared, **mine}
+    from ui.classroom import projected_runs  # a student's run the teacher shows on the projector, read-only
+
+    return {**shared, **mine, **projected_runs()}
 
 
 def is_mine(run: Run) -> bool:
