@@ -71,7 +71,8 @@ def _labels(labels: dict | None) -> dict:
 def _layout(fig: go.Figure, x_title: str, y_title: str, height: int) -> go.Figure:
     fig.update_layout(
         height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        # The legend sits top left: Plotly's toolbar appears top right on hover and used to cover it.
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0.0},
         xaxis_title=x_title, yaxis_title=y_title, font=font(),
     )
     return fig
@@ -129,10 +130,12 @@ def accuracy_figure(history: Sequence[dict], labels: dict | None = None, epochs:
     fig.add_trace(go.Scatter(
         x=_arr(e["epoch"] for e in evals), y=_arr(e["test_acc"] for e in evals), mode="lines+markers",
         name=lab["quick"], line={"width": 2, "color": COLORS["acc"]}, marker={"size": 6}))
+    texts = _epoch_labels(full, span=max([float(epochs or 0)] + [e["epoch"] for e in evals]))
     fig.add_trace(go.Scatter(
         x=_arr(e["epoch"] for e in full), y=_arr(e["test_acc"] for e in full), mode="markers+text",
-        name=lab["full"], text=[_epoch_label(e, i == len(full) - 1) for i, e in enumerate(full)],
-        textposition="top center",
+        name=lab["full"], text=texts, cliponaxis=False,  # a label may reach past the axes, never be cut
+        textposition=["top right" if i == 0 and len(full) > 1 else "top left" if i == len(full) - 1 and i else
+                      "top center" for i in range(len(full))],
         marker={"size": 13, "color": COLORS["full"], "line": {"width": 2, "color": "white"}}))
     # Guide lines as plain layout shapes (add_hline is ~30 ms each, too slow for a chart redrawn twice a second).
     guides = [(0.1, lab["chance"], "dot", COLORS["guide"])]
@@ -152,9 +155,22 @@ def accuracy_figure(history: Sequence[dict], labels: dict | None = None, epochs:
     return fig
 
 
-def _epoch_label(event: dict, last: bool) -> str:
-    """Accuracy printed beside the markers at whole epochs and the latest one (not every check: clutter)."""
-    return f"{event['test_acc']:.1%}" if last or float(event["epoch"]).is_integer() else ""
+LABEL_GAP = 0.12  # two accuracy labels closer than this share of the x axis would overlap: the earlier goes
+
+
+def _epoch_labels(full: list[dict], span: float) -> list[str]:
+    """Accuracy printed beside the full-test markers at whole epochs and the latest one (not every check:
+    clutter), leaving out a label that would overlap the next one kept ("97.9%" over "98.0%")."""
+    texts = [""] * len(full)
+    kept_x = None
+    for i in range(len(full) - 1, -1, -1):  # from the latest, which always keeps its label
+        epoch = float(full[i]["epoch"])
+        if i != len(full) - 1 and not epoch.is_integer():
+            continue
+        if kept_x is not None and kept_x - epoch < LABEL_GAP * max(span, 1e-9):
+            continue
+        texts[i], kept_x = f"{full[i]['test_acc']:.1%}", epoch
+    return texts
 
 
 def knn_figure(history: Sequence[dict], labels: dict | None = None, k: int | None = None,
