@@ -47,7 +47,7 @@ def drawing_canvas_ui(key: str, stroke_width: int = 18, size: int = 280) -> np.n
         raise RuntimeError(problem)
     from streamlit_drawable_canvas import st_canvas
 
-    st.space("medium")  # room for the canvas toolbar (undo, redo, reset), which pops up above it on hover
+    st.space("small")  # room for the canvas toolbar (undo, redo, reset), which pops up above it on hover
     with st.container(key=key):
         result = st_canvas(
             stroke_width=int(stroke_width), stroke_color=INK, background_color=PAPER,

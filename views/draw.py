@@ -49,7 +49,7 @@ def test_image_rgba(index: int) -> tuple[np.ndarray, int]:
 def input_ui() -> tuple[np.ndarray | None, int | None]:
     """The chosen input's RGBA pixels (None when there is nothing yet) and its known label, if any."""
     source = st.segmented_control(
-        t("draw.source"), SOURCES, format_func=lambda s: t(f"draw.source.{s}"), key="draw_source",
+        f"**{t('draw.input')}**", SOURCES, format_func=lambda s: t(f"draw.source.{s}"), key="draw_source",
         default="draw", help=t("draw.source.help"),
     ) or "draw"
     if source == "draw":
@@ -149,13 +149,17 @@ def all_runs_ui(x: torch.Tensor) -> None:
         p = predict_proba(run.model, x)[0].numpy()
         names.append(name)
         probs.append(p)
-        rows.append({t("draw.col.run"): name, t("draw.col.arch"): run.config.arch, t("common.pred"): int(p.argmax()),
+        # no architecture column: the run picker names it, and the Test column must fit a projector's half screen
+        rows.append({t("draw.col.run"): name, t("common.pred"): int(p.argmax()),
                      t("common.confidence"): float(p.max()), t("common.accuracy"): run.test_acc})
     st.dataframe(
-        pd.DataFrame(rows), hide_index=True, key="draw_all_runs",
+        pd.DataFrame(rows), hide_index=True, key="draw_all_runs", width="stretch",
         column_config={
-            t("common.confidence"): st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent"),
-            t("common.accuracy"): st.column_config.NumberColumn(format="percent"),
+            t("draw.col.run"): st.column_config.TextColumn(width="medium"),
+            t("common.pred"): st.column_config.NumberColumn(width="small"),
+            t("common.confidence"): st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent",
+                                                                    width="small"),
+            t("common.accuracy"): st.column_config.NumberColumn(format="percent", width="small"),
         },
     )
     if len(readable) > len(newest):
@@ -524,13 +528,14 @@ if "draw_flash" in st.session_state:
     kind, text = st.session_state.pop("draw_flash")
     getattr(flash, kind)(text)
 
-col_in, col_out = st.columns([1, 1.4], gap="medium")  # 280 px of canvas fit a folded tablet (820 px)
+# 280 px of canvas fit a folded tablet (820 px); at 1280 px the input column also holds Draw/Test image/Photo
+# in one row. Bold lines instead of subheaders: on a 1280x720 projector the whole canvas is above the fold.
+col_in, col_out = st.columns([1.15, 1.25], gap="medium")
 with col_in:
-    st.subheader(t("draw.input"))
     pixels, known = input_ui()
     add_box = st.container()  # "add to the class test set", filled once the input is preprocessed
 with col_out:
-    st.subheader(t("draw.prediction"))
+    st.markdown(f"**{t('draw.prediction')}**")
     run = run_picker_ui(key="draw_run")  # the column's whole width: a run's label is long
     col_pred, col_bars = st.columns([1, 1.6])
 
