@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import re
 import sys
 from pathlib import Path
 
@@ -103,16 +102,10 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-# Known debt, being worked on: core.learn.config asks the family registry inside its methods while every family
-# builds from TrainConfig. A circle among only those modules is tolerated until it is cut; any other fails.
-KNOWN_CIRCLE = re.compile(r"core\.learn\.(config|families(\.\w+)?)")
-
-
 def test_no_import_circle_in_core():
     """No module of core imports one that imports it back, directly or around a circle (a circle hidden in a
     function-level import counts too)."""
-    found = cycles(import_graph(core_modules()))
-    assert [c for c in found if not all(KNOWN_CIRCLE.fullmatch(m) for m in c)] == []
+    assert cycles(import_graph(core_modules())) == []
 
 
 def test_the_learning_library_never_imports_the_classroom_server():

@@ -23,6 +23,24 @@ MAX_WIDTH = 4096  # units in one hidden layer
 MAX_HIDDEN_LAYERS = 20  # deep enough to show vanishing gradients with sigmoid, not enough to stall a worker
 MAX_SEED = 2**63 - 1  # torch takes 0 .. 2**64-1 (negatives wrap), NumPy no negatives: this fits both and int64
 
+# What each family of learners trains with, written once. core.learn.families adds how each one builds, scores
+# and loads; these facts stay here, torch-free, because a config is checked (and a hostile one refused) before
+# anything heavy is imported.
+FAMILY_OF = {"linear": "torch", "mlp": "torch", "cnn": "torch", "lenet5": "torch", "scratch": "scratch",
+             "knn": "knn"}  # architecture kind -> the family that trains it
+_STEPPED = frozenset({"lr", "batch_size", "epochs", "seed", "target_accuracy", "train_subset"})
+USES = {  # the settings a family trains with; the Train form hides the others
+    "torch": _STEPPED | {"activation", "loss", "l2", "optimizer", "schedule", "device"},
+    "scratch": _STEPPED,
+    "knn": frozenset({"device", "train_subset", "target_accuracy", "k", "knn_features", "knn_grid"}),
+}
+FIXED = {  # what a family always trains with, whatever a form or file says (Nielsen's network: sigmoid + MSE)
+    "scratch": {"activation": "sigmoid", "loss": "mse", "optimizer": "sgd", "schedule": "constant", "device": "cpu",
+                "l2": 0.0},
+}
+LIMITS = {"knn": {"k": (1, 50)}}  # ranges of a family's own settings: more than 50 voters out-vote any digit
+REPORTING = frozenset({"eval_subset", "evals_per_epoch"})  # how often a stepped run measures itself
+
 
 class ConfigError(LabError):
     """A setting that cannot work; the message is meant for the user as it is (`code` names the reason)."""
@@ -78,9 +96,11 @@ class TrainConfig:
     def settings(self) -> tuple[str, ...]:
         """The fields this learner actually has: a kNN has no loss, optimizer, rate or epochs; the NumPy
         network trains with its own quadratic cost and plain SGD; torch models have no k."""
-        from core.learn.families import FAMILIES  # here: the families build from this module
-
-        return FAMILIES[self.family].settings(self)
+        uses, stepped = USES[self.family], "epochs" in USES[self.family]
+        first = ("arch", "k", "knn_features", "knn_grid")  # a kNN's own settings read first
+        names = [*first, *(n for n in self.to_dict() if n not in first)]
+        return tuple(n for n in names if n == "arch" or (stepped and n in REPORTING)
+                     or (n in uses and (n != "knn_grid" or self.knn_features == "blocks")))
 
     def validated(self) -> TrainConfig:
         """Return self, or raise ConfigError with a message fit for a user."""
@@ -127,9 +147,7 @@ class TrainConfig:
 
 def _check_family_limits(config: TrainConfig) -> None:
     """The ranges the learner's family sets for its own settings (kNN's k, say), the form's ranges too."""
-    from core.learn.families import FAMILIES  # here: the families build from this module
-
-    for name, (lo, hi) in FAMILIES[config.family].limits.items():
+    for name, (lo, hi) in LIMITS.get(config.family, {}).items():
         value = getattr(config, name)
         if not lo <= value <= hi:
             raise ConfigError(f"{name} must be between {lo} and {hi}, got {value}", "config_range", name=name,
@@ -138,10 +156,7 @@ def _check_family_limits(config: TrainConfig) -> None:
 
 def family_of(arch: str) -> str:
     """torch | scratch | knn for an architecture spec ("mlp:128,64") or kind ("mlp"): the family that trains it."""
-    from core.learn.families import FAMILIES  # here: the families build from this module
-
-    head = arch.split(":", 1)[0]
-    return next((f.name for f in FAMILIES.values() if head in f.archs), "torch")
+    return FAMILY_OF.get(arch.split(":", 1)[0], "torch")
 
 
 def _choice(what: str, value: str, allowed: tuple[str, ...]) -> None:

@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from core.learn.config import TrainConfig
-
-# Settings every stepped learner trains with (a kNN only remembers: it has no rate, batch or epochs).
-STEPPED = frozenset({"lr", "batch_size", "epochs", "seed", "target_accuracy", "train_subset"})
-REPORTING = frozenset({"eval_subset", "evals_per_epoch"})  # how often a stepped run measures itself
+from core.learn.config import FIXED, LIMITS, USES, TrainConfig
 
 
 class Family:
@@ -22,9 +18,21 @@ class Family:
     has_steps: bool  # trained step by step: can be paused, checkpointed and continued
     has_gradients: bool  # gradient saliency works (the others use occlusion)
     can_fine_tune: bool = True
-    uses: frozenset[str]  # the TrainConfig fields it trains with; the form hides the others
-    fixed: dict = {}  # what it always trains with, whatever a form or file says (Nielsen's network: sigmoid + MSE)
-    limits: dict[str, tuple[int, int]] = {}  # ranges of its own settings, checked by TrainConfig.validated
+
+    @property
+    def uses(self) -> frozenset[str]:
+        """The TrainConfig fields it trains with; the form hides the others (core.learn.config.USES)."""
+        return USES[self.name]
+
+    @property
+    def fixed(self) -> dict:
+        """What it always trains with, whatever a form or file says (core.learn.config.FIXED)."""
+        return FIXED.get(self.name, {})
+
+    @property
+    def limits(self) -> dict[str, tuple[int, int]]:
+        """Ranges of its own settings, checked by TrainConfig.validated (core.learn.config.LIMITS)."""
+        return LIMITS.get(self.name, {})
 
     def owns(self, model) -> bool:
         """Is this learner object one of ours?"""
@@ -53,11 +61,6 @@ class Family:
 
     def device(self, model) -> torch.device:
         return torch.device("cpu")
-
-    def settings(self, config: TrainConfig) -> tuple[str, ...]:
-        """The fields of this config that mean something for this learner, in the config's order."""
-        return tuple(n for n in config.to_dict()
-                     if n == "arch" or n in self.uses or (self.has_steps and n in REPORTING))
 
     def __repr__(self) -> str:
         return f"<family {self.name}>"

@@ -232,18 +232,12 @@ class KnnFamily(Family):
     examples = ("knn",)
     has_steps = False
     has_gradients = False
-    uses = frozenset({"device", "train_subset", "target_accuracy", "k", "knn_features", "knn_grid"})
-    limits = {"k": (1, 50)}  # more than 50 voters out-vote any digit's own neighbourhood
 
     def owns(self, model) -> bool:
         return isinstance(model, KNN)
 
     def build(self, config: TrainConfig) -> KNN:
         return KNN(k=config.k, features=config.knn_features, grid=config.knn_grid)
-
-    def settings(self, config: TrainConfig) -> tuple[str, ...]:
-        grid = ("knn_grid",) if config.knn_features == "blocks" else ()
-        return ("arch", "k", "knn_features", *grid, "device", "train_subset", "target_accuracy")
 
 
 KNN_FAMILY = KnnFamily()

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from core.learn.config import ConfigError, TrainConfig, parse_arch
-from core.learn.families.base import STEPPED, Family
+from core.learn.families.base import Family
 from core.learn.losses import compute_loss
 
 _ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
@@ -101,7 +101,6 @@ class TorchFamily(Family):
     examples = ("linear", "mlp:16,8", "cnn", "lenet5")
     has_steps = True
     has_gradients = True
-    uses = STEPPED | {"activation", "loss", "l2", "optimizer", "schedule", "device"}
 
     def owns(self, model) -> bool:
         return isinstance(model, nn.Module)

@@ -13,7 +13,7 @@ import torch
 
 from core.learn.config import TrainConfig, parse_arch
 from core.learn.data import MEAN, STD
-from core.learn.families.base import STEPPED, Family
+from core.learn.families.base import Family
 
 N_IN = 28 * 28
 N_OUT = 10
@@ -153,9 +153,6 @@ class ScratchFamily(Family):
     examples = ("scratch:10",)
     has_steps = True
     has_gradients = False  # no autograd: saliency by occlusion
-    uses = STEPPED
-    fixed = {"activation": "sigmoid", "loss": "mse", "optimizer": "sgd", "schedule": "constant",
-             "device": "cpu", "l2": 0.0}
 
     def owns(self, model) -> bool:
         return isinstance(model, ScratchNet)
