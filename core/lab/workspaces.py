@@ -138,7 +138,7 @@ def create() -> Workspace:
 
 def open_id(wid: str) -> Workspace:
     """The workspace with this id; WorkspaceError (malformed or unknown) otherwise."""
-    wid = (wid or "").strip()
+    wid = (wid or "").strip().lower()  # ids are lowercase base32: a link retyped in capitals is the same link
     if not ID_PATTERN.fullmatch(wid):
         raise WorkspaceError("this workspace link is malformed (an id is 24 letters and digits)", "ws_malformed")
     folder = _root() / wid
