@@ -53,8 +53,8 @@ def open_code_ui(key: str) -> None:
                   max_chars=20)
     st.button(t("ws.open.button"), key=f"{key}_go", on_click=_open_code, args=(key,))
     error = st.session_state.get("ws_code_error")
-    if error is not None:
-        st.warning(state.reason(error))
+    if error is not None:  # a whole sentence around core's reason, which is only a clause
+        st.warning(t("ws.open.failed", reason=state.reason(error)))
 
 
 def workspace_refused_ui() -> None:

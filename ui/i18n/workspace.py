@@ -10,6 +10,7 @@ EN = {
     "ws.open.placeholder": "e.g. k7mp-3xqa",
     "ws.open.help": "The 8-letter code shown in the sidebar of the workspace you want to open.",
     "ws.open.button": "Open",
+    "ws.open.failed": "This code opens nothing: {reason}. Check it in the sidebar of the workspace you want.",
     "ws.new": "New workspace",
     "ws.new.help": "Start an empty workspace with a new link and code. This one stays as it is: its link and "
                    "code still open it.",
@@ -40,6 +41,7 @@ ZH = {
     "ws.open.placeholder": "例如 k7mp-3xqa",
     "ws.open.help": "要打开的工作区侧边栏里显示的 8 位代码。",
     "ws.open.button": "打开",
+    "ws.open.failed": "这个代码打不开任何工作区：{reason}。请在你要打开的工作区的侧边栏里核对代码。",
     "ws.new": "新建工作区",
     "ws.new.help": "新建一个空的工作区，有新的链接和代码。当前工作区保持不变：用它的链接和代码仍能打开。",
     "ws.refused.title": "找不到工作区",
