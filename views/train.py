@@ -15,6 +15,7 @@ from core.learn.config import ConfigError, TrainConfig
 from core.learn.metrics import did_not_learn
 from ui.figures.train import accuracy_figure, knn_figure, loss_figure
 from ui.i18n import CATALOGS
+from ui.job_notes import damaged_jobs_ui, interrupted_reason, resumed_note
 from ui.state import dataset, lang, live_jobs, my_jobs, reason, runs, submit, t, workers_ready
 from ui.train_controls import PRESET_KEY, key, train_controls_ui
 from ui.train_form import (
@@ -69,8 +70,10 @@ def _continue(job, more: int) -> None:
             more_epochs=more)
 
 
-def _toggle_pause(job) -> None:
-    if job.refresh().state in ("paused", "interrupted"):
+def _toggle_pause(job, resume: bool) -> None:
+    """on_click of Pause/Resume: does what the button said when it was drawn, so that a click in a second tab on
+    a job the first tab already resumed changes nothing (reading the state again here would pause it)."""
+    if resume:
         job.resume()
     else:
         job.pause()
@@ -109,7 +112,7 @@ def buttons_ui(job) -> None:
     paused = state in ("paused", "interrupted")
     can_pause = state in ("running", "paused", "interrupted") and job.config.family != "knn"  # kNN: no steps
     left.button(t("train.resume") if paused else t("train.pause"), key="train_pause",
-                disabled=not can_pause or job.stop_requested, on_click=_toggle_pause, args=(job,),
+                disabled=not can_pause or job.stop_requested, on_click=_toggle_pause, args=(job, paused),
                 help=t("train.pause.help"), width="stretch")
     queued = state == "queued"
     right.button(t("train.remove") if queued else t("train.stop"), key="train_stop",
@@ -140,7 +143,7 @@ def _has_checkpoint(job) -> bool:
 
 def interrupted_text(job, epoch: float) -> str:
     if _has_checkpoint(job):
-        return t("train.interrupted", reason=t("error.worker_lost"), epoch=f"{epoch:.2f}")
+        return t("train.interrupted", reason=interrupted_reason(job), epoch=f"{epoch:.2f}")
     return t("train.interrupted.restart", epoch=f"{epoch:.2f}")
 
 
@@ -180,6 +183,8 @@ def status_ui(job, events: list[dict], compact: bool = False) -> None:
     info = job.latest()
     state, cfg = info["state"], job.config
     st.markdown(t("train.job", name=job.name, summary=summary(cfg, lang())))
+    if state in ("queued", "running") and resumed_note(job):
+        st.caption(resumed_note(job))
     if state == "queued":
         st.info("⏳ " + waiting_text(job))
         return
@@ -334,6 +339,7 @@ def live_ui() -> None:
     others_ui(queue[1:])
 
 
+damaged_jobs_ui()
 queue = live_jobs()  # running first, then waiting in queue order, then paused and interrupted
 st.session_state["train_live_jobs"] = _signature(queue)
 focus = queue[0] if queue else next(iter(my_jobs()), None)  # nothing unfinished: the latest job's end

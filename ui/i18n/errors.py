@@ -44,6 +44,11 @@ EN = {
     "error.queue_down": "the job queue cannot be reached",
     "error.worker_lost": "its worker process stopped (killed or crashed); resume it to go on from its last "
                          "epoch checkpoint",
+    "error.pool_ended": "its worker pool stopped (the server was restarted); it goes on by itself from its last "
+                        "epoch checkpoint as soon as a pool runs again",
+    "error.pool_lost_repeatedly": "its worker pool ended while training it {times} times in a row, so it no longer "
+                                  "restarts by itself; press Resume to try again, or Stop to keep the model from "
+                                  "its last checkpoint",
     "error.no_checkpoint": "run {name} has no checkpoint to continue from",
     "error.setting_bad": "the server setting {name} has a value it cannot use ({value})",
     "error.diverged": "the loss became {loss} (no longer a finite number): learning rate {lr} is too high for "
@@ -119,6 +124,10 @@ ZH = {
                         "（你有 {live} 个任务在运行或排队）：请等一个完成，或停止、移除一个",
     "error.queue_down": "无法连接任务队列",
     "error.worker_lost": "它的训练进程停止了（被终止或崩溃）；点“继续”即可从最近一轮的检查点接着训练",
+    "error.pool_ended": "它的训练进程池停止了（服务器重启了）；"
+                        "一旦训练进程池重新运行，它会自动从最近一轮的检查点接着训练",
+    "error.pool_lost_repeatedly": "它的训练进程池在训练它时连续 {times} 次结束，所以它不再自动重新开始；"
+                                  "点“继续”再试一次，或点“停止”保留最近检查点的模型",
     "error.no_checkpoint": "训练记录 {name} 没有可继续训练的检查点",
     "error.setting_bad": "服务器设置 {name} 的值无法使用（{value}）",
     "error.diverged": "损失变成了 {loss}（不再是有限的数）："

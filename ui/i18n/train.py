@@ -205,6 +205,14 @@ EN = {
     "train.explain.knn": "kNN keeps every training image and labels a test image by a vote of its **k** closest "
                          "ones. k = 1 copies the single nearest image; a larger k outvotes odd neighbours, until "
                          "it starts to blur the classes. The star is the k you chose.",
+    "train.resumed.auto": "↻ Resumed by itself from its checkpoint at epoch {epoch}, after the worker pool "
+                          "restarted.",
+    "train.resumed.auto.start": "↻ Resumed by itself after the worker pool restarted; it had no checkpoint yet, "
+                                "so it started again from epoch 0.",
+    "train.damaged": "⚠️ {n} job record(s) of this workspace are damaged (a write cut short, for example) and "
+                     "cannot be read. Each costs only its own job: remove it to clear this notice (its run "
+                     "folder, if there is one, stays).",
+    "train.damaged.remove": "Remove damaged job record {id}",
 }
 
 ZH = {
@@ -384,6 +392,11 @@ ZH = {
     "train.explain.knn": "kNN 保留所有训练图像，测试图像的标签由离它最近的 **k** 张图像投票决定。"
                          "k = 1 直接照抄最近的那张；k 大一些可以压过个别奇怪的近邻，但太大会模糊类别之间的界限。"
                          "星形标记是你选的 k。",
+    "train.resumed.auto": "↻ 训练进程池重启后，它已自动从第 {epoch} 轮的检查点接着训练。",
+    "train.resumed.auto.start": "↻ 训练进程池重启后，它已自动重新开始；当时还没有检查点，所以从第 0 轮开始。",
+    "train.damaged": "⚠️ 这个工作区有 {n} 条任务记录已损坏（例如写入被中断），无法读取。每条只影响它自己的任务："
+                     "移除它即可清除这条提示（已有的训练记录文件夹会保留）。",
+    "train.damaged.remove": "移除损坏的任务记录 {id}",
 }
 
 # Chinese versions of core.learn.presets' `source` sentences (English comes from the preset itself, so it never

@@ -128,14 +128,15 @@ def _opt(kind) -> Callable[[object], bool]:
 
 
 _FIELDS: dict[str, Callable[[object], bool]] = {  # optional fields and what they may hold
-    "dispatched": _opt(bool), "resume": _opt(bool), "total": lambda v: v is None or _number(v),
+    "dispatched": lambda v: isinstance(v, bool), "resume": lambda v: isinstance(v, bool),
+    "total": lambda v: v is None or _number(v),
     "error": _opt(str), "error_code": _opt(str), "error_params": _opt(dict), "ticket": _opt(str),
     "continue_of": _opt(str), "outcome": _opt(dict), "started": lambda v: v is None or _number(v),
     "ended": lambda v: v is None or _number(v), "worker": _opt(str), "pool": _opt(str), "click": _opt(str),
     "more_epochs": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)),
     "until_step": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)),
     "resumed": _opt(dict), "pool_losses": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)),
-    "finetune": _opt(dict), "name": lambda v: isinstance(v, str) and bool(v),
+    "finetune": _opt(dict),
 }
 
 
@@ -161,9 +162,11 @@ def _well_formed(record: object, job_id: str) -> bool:
     run = record.get("run")
     if not isinstance(run, str) or not run or safe_name(run) != run:
         return False
-    if record.get("queue", "cpu") not in QUEUES or record.get("kind", "train") not in ("train", "finetune"):
+    if not isinstance(record.get("name"), str) or not record["name"]:
         return False
-    if not _number(record.get("created", 0.0)) or not isinstance(record.get("config"), dict):
+    if record.get("queue") not in QUEUES or record.get("kind", "train") not in ("train", "finetune"):
+        return False
+    if not _number(record.get("created")) or not isinstance(record.get("config"), dict):
         return False
     if record.get("ticket") is not None and not (isinstance(record["ticket"], str)
                                                   and TICKET.fullmatch(record["ticket"])):
@@ -285,7 +288,7 @@ class Job:
 
     @property
     def name(self) -> str:
-        return self._r.get("name") or self._r["run"]
+        return self._r["name"]
 
     @property
     def config(self) -> TrainConfig:
@@ -823,7 +826,7 @@ def queue_ahead(job: Job) -> dict:
     records = _records(job.ws)
     mine = [r["name"] for r in records if r["state"] == "running"]
     mine += [r["name"] for r in records if r["state"] == "queued" and r["id"] != job.id
-             and (r.get("dispatched"), -r.get("created", 0)) > (job._r.get("dispatched"), -job.created)]
+             and (bool(r.get("dispatched")), -r["created"]) > (bool(job._r.get("dispatched")), -job.created)]
     if job._r.get("dispatched") and job._r.get("ticket") in tickets:
         before = tickets[:tickets.index(job._r["ticket"])]
     else:
