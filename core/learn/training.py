@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterator
 from typing import Protocol
 
-import numpy as np
 import torch
 
 from core.learn import events, families
@@ -45,7 +44,7 @@ def predict_proba(model, images: torch.Tensor) -> torch.Tensor:
     For torch models this is the softmax of the scores, also for models trained with MSE or hinge
     loss (their scores are not probabilities, but softmax ranks them the same way).
     """
-    if families.of_model(model).name == "torch":
+    if families.of_model(model).has_gradients:  # an nn.Module
         model.eval()
         device = next(model.parameters()).device
         out = [torch.softmax(model(images[i:i + EVAL_BATCH].to(device)), dim=1).cpu()
@@ -59,8 +58,9 @@ def evaluate(model, images: torch.Tensor, labels: torch.Tensor, loss: str | None
     """Accuracy, mean loss (None only for kNN) and predicted labels on a set of normalised images.
     `loss`: the torch run's own loss (the NumPy network always reports its quadratic cost; None: no loss)."""
     kind = families.of_model(model)
-    total_loss, preds, losses = 0.0, [], loss is not None or kind.name == "scratch"
-    if kind.name == "torch":
+    # A family that fixes its loss (the NumPy network: quadratic cost) always reports it.
+    total_loss, preds, losses = 0.0, [], loss is not None or "loss" in kind.fixed
+    if kind.has_gradients:  # an nn.Module: evaluation mode while measuring
         model.eval()
     for i in range(0, len(images), EVAL_BATCH):
         x, y = images[i:i + EVAL_BATCH], labels[i:i + EVAL_BATCH]
@@ -69,7 +69,7 @@ def evaluate(model, images: torch.Tensor, labels: torch.Tensor, loss: str | None
         part = kind.test_loss(model, x, y, loss, scores) if losses else None
         losses = part is not None
         total_loss += (part or 0.0) * len(x)
-    if kind.name == "torch":
+    if kind.has_gradients:
         model.train()
     pred = torch.cat(preds) if preds else torch.empty(0, dtype=torch.long)
     n = len(labels)
@@ -100,7 +100,7 @@ def train(config: TrainConfig, data: MNIST, stop: Stop | None = None, resume: di
     state, batch order and clocks).
     """
     config = config.validated()
-    if config.family == "knn":
+    if not families.FAMILIES[config.family].has_steps:  # kNN remembers the images: no steps
         yield from _train_knn(config, data, stop)
     else:
         yield from _Loop(config, data, stop, resume, checkpoints, until_step).run()
@@ -114,8 +114,9 @@ class _Loop:
         self.cfg, self.stop, self.resume, self.checkpoints = config, stop, resume, checkpoints
         self.until_step = until_step
         self.pause_requested = getattr(stop, "pause_requested", None)
-        self.scratch = config.family == "scratch"
-        self.device = torch.device("cpu") if self.scratch else resolve_device(config.device)
+        # A learner without autograd (the NumPy network) does its own backprop on the CPU: model.train_step.
+        self.by_hand = not families.FAMILIES[config.family].has_gradients
+        self.device = torch.device("cpu") if self.by_hand else resolve_device(config.device)
         n = config.train_subset or len(data.train_labels)
         self.x = data.images("train", self.device)[:n]
         self.y = data.labels("train", self.device)[:n]
@@ -124,7 +125,7 @@ class _Loop:
         # With a target accuracy every evaluation uses the whole test set: the target is real.
         self.x_cheap, self.y_cheap = (self.xt, self.yt) if config.target_accuracy else (self.xt[idx], self.yt[idx])
         self.model = families.build(config)
-        if not self.scratch:
+        if not self.by_hand:
             self.model.to(self.device)
         self.t0 = time.perf_counter()
         self.eval_time = 0.0
@@ -149,7 +150,7 @@ class _Loop:
     def _eval(self, epoch: float, full: bool) -> dict:
         t = time.perf_counter()
         x, y = (self.xt, self.yt) if full else (self.x_cheap, self.y_cheap)
-        result = evaluate(self.model, x, y, None if self.scratch else self.cfg.loss)
+        result = evaluate(self.model, x, y, None if self.by_hand else self.cfg.loss)
         self.eval_time += time.perf_counter() - t
         wall, train_s = self._now()
         event = events.eval_event(epoch, self.step, self.seen, wall, train_s,
@@ -178,9 +179,8 @@ class _Loop:
 
     def _largest_weight(self) -> float:
         """max |w| over the learner's weights (NaN if one is NaN); read at evaluations, not every step."""
-        if self.scratch:
-            return float(np.max([np.abs(w).max() for w in self.model.params.values()]))
-        return float(torch.stack([p.detach().abs().max() for p in self.model.parameters()]).max())
+        weights = self.model.state_dict().values() if self.by_hand else self.model.parameters()
+        return float(torch.stack([w.detach().abs().max() for w in weights]).max())
 
     def _final(self, status: str) -> dict:
         wall, train_s = self._now()
@@ -229,7 +229,7 @@ class _Loop:
 
     def _train_step(self, images: torch.Tensor, labels: torch.Tensor) -> tuple[float, float, float]:
         """One step on a batch: (its loss, its accuracy, the learning rate used), as plain numbers."""
-        if self.scratch:  # the NumPy network does its own backprop (core/learn/families/scratch.py)
+        if self.by_hand:  # e.g. the NumPy network's own backprop (core/learn/families/scratch.py)
             loss, acc = self.model.train_step(images, labels, self.cfg.lr)
             return loss, acc, self.cfg.lr
         scores = self.model(images)
@@ -260,7 +260,7 @@ class _Loop:
         per_epoch = self._per_epoch = math.ceil(n / cfg.batch_size)
         evals = eval_steps(per_epoch, cfg.evals_per_epoch)
         self._buffer = None
-        self.step_fn = None if self.scratch else self._optimizer(per_epoch)
+        self.step_fn = None if self.by_hand else self._optimizer(per_epoch)
         start_epoch, first = 0, 0
         if self.resume is None:
             yield self._eval(0.0, full=True)  # the untrained model: about 10%
