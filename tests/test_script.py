@@ -188,3 +188,17 @@ def test_gzipped_and_plain_files_read_the_same(mnist, tmp_path):
     for x, y in zip(a, b, strict=True):
         assert (x == y).all()
     assert (a[0] == mnist.train_images[:100].numpy()).all() and (a[3] == mnist.test_labels[:50].numpy()).all()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_runs_and_train_pages_offer_the_code(tiny_run, lang):
+    """Runs: the selected run as a script and a notebook; Train: the form's current settings, before training."""
+    from tests.conftest import open_view
+
+    labels = {"en": ("Download as a PyTorch script", "Download as a Jupyter notebook"),
+              "zh": ("下载为 PyTorch 脚本", "下载为 Jupyter 笔记本")}[lang]
+    at = open_view("runs", {tiny_run.name: tiny_run}, lang)
+    assert (at.download_button(key="runs_script").label, at.download_button(key="runs_notebook").label) == labels
+    at = open_view("train", None, lang)
+    assert (at.download_button(key="train_script").label, at.download_button(key="train_notebook").label) == labels
+    assert not at.error and not at.exception

@@ -9,6 +9,7 @@ from core.lab.limits import LimitError
 from core.lab.runfiles.format import RunError
 from core.lab.runfiles.zips import run_to_zip
 from core.learn.run import summary
+from ui.code_export import code_buttons_ui
 from ui.runs_parts import ActionError, add_uploaded_run, delete_run, folder_for, folder_taken, rename_run, share_run
 from ui.state import t
 
@@ -145,6 +146,7 @@ def keep_ui(run) -> None:
     st.download_button(t("runs.download"), data=lambda: run_to_zip(run), file_name=f"{folder_for(run, '').name}.zip",
                        mime="application/zip", key="runs_download", on_click="ignore", icon="⬇️",
                        help=t("runs.download.help"))
+    code_buttons_ui(run.config, run.name, "runs")
     if st.session_state.get("runs_confirm_save") == run.name:
         st.warning(t("runs.save.exists", folder=folder_for(run, state.RUNS_DIR)))
         yes, no = st.columns(2)

@@ -13,6 +13,7 @@ from core.lab.jobs import store as jobs
 from core.lab.jobs.store import device_queue
 from core.learn.config import ConfigError, TrainConfig
 from core.learn.metrics import did_not_learn
+from ui.code_export import code_buttons_ui
 from ui.figures.train import accuracy_figure, knn_figure, loss_figure
 from ui.i18n import CATALOGS
 from ui.job_notes import damaged_jobs_ui, interrupted_reason, resumed_note
@@ -93,6 +94,9 @@ def start_ui(config: TrainConfig | None, preset: str) -> None:
               on_click=_start, args=(config, preset), help=help_text, width="stretch")
     if config is not None:
         st.caption(t("train.will_train", summary=summary(config, lang())))
+        with st.expander(t("script.title"), icon="🐍"):
+            st.caption(t("script.caption"))
+            code_buttons_ui(config, run_name(config, preset), "train")
         if device_queue(config) != "cpu":  # the CPU pool's warning is at the top of the page
             no_workers_ui(device_queue(config))
     refused = st.session_state.pop("train_refused", None)
