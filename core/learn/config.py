@@ -14,7 +14,6 @@ OPTIMIZERS = ("sgd", "momentum", "adam")
 SCHEDULES = ("constant", "onecycle")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 KNN_FEATURES = ("blocks", "pixels")
-ARCHS = ("linear", "mlp:W1,W2,...", "cnn", "lenet5", "scratch:H", "knn")
 # Size limits, checked by arithmetic on the spec before any tensor exists (uploaded configs pass here too).
 # 5 million parameters: 20 MB of float32 weights (80 MB with Adam's state), about a minute per epoch on one
 # core; the largest preset has 218,058 and the form's widest single layer (4096) 3,256,330.
@@ -28,6 +27,9 @@ MAX_SEED = 2**63 - 1  # torch takes 0 .. 2**64-1 (negatives wrap), NumPy no nega
 # anything heavy is imported.
 FAMILY_OF = {"linear": "torch", "mlp": "torch", "cnn": "torch", "lenet5": "torch", "scratch": "scratch",
              "knn": "knn"}  # architecture kind -> the family that trains it
+# The kinds whose spec takes hidden widths: kind -> (how it is written, an example, exact number of layers or None)
+WIDTHS = {"mlp": ("mlp:W1,W2,...", "mlp:128,64", None), "scratch": ("scratch:H", "scratch:30", 1)}
+ARCHS = tuple(WIDTHS[kind][0] if kind in WIDTHS else kind for kind in FAMILY_OF)  # every spec, as typed
 _STEPPED = frozenset({"lr", "batch_size", "epochs", "seed", "target_accuracy", "train_subset"})
 USES = {  # the settings a family trains with; the Train form hides the others
     "torch": _STEPPED | {"activation", "loss", "l2", "optimizer", "schedule", "device"},
@@ -192,16 +194,16 @@ def _check_size(arch: str) -> None:
 def parse_arch(spec: str) -> tuple[str, list[int]]:
     """'mlp:128,64' -> ('mlp', [128, 64]); raise ConfigError for anything unknown."""
     head, _, rest = spec.strip().partition(":")
-    if head in ("linear", "cnn", "lenet5", "knn") and not rest:
+    if head in FAMILY_OF and head not in WIDTHS and not rest:
         return head, []
-    if head in ("mlp", "scratch"):
+    if head in WIDTHS:
+        _, example, layers = WIDTHS[head]
         try:
             widths = [int(w) for w in rest.split(",")] if rest else []
         except ValueError:
             widths = []
-        if widths and all(0 < w <= MAX_WIDTH for w in widths) and (head == "mlp" or len(widths) == 1):
+        if widths and all(0 < w <= MAX_WIDTH for w in widths) and layers in (None, len(widths)):
             return head, widths
-        example = "mlp:128,64" if head == "mlp" else "scratch:30"
         raise ConfigError(f"architecture {spec!r} needs positive hidden widths, e.g. {example}", "config_widths",
                           spec=spec, example=example)
     raise ConfigError(f"unknown architecture {spec!r}; use one of: {', '.join(ARCHS)}", "config_arch", spec=spec,
