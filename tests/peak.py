@@ -1,9 +1,10 @@
 """What one call adds to a fresh process's peak memory: for the hostile-input tests.
 
 `python -m tests.peak MODULE:FUNCTION FILE` calls FUNCTION(FILE's bytes) in a process of its own and prints one
-JSON line: the LabError code it raised (or null), the shape of what it returned (or null) and `peak_kb`, how
+JSON line: the LabError code it raised (or null), the shape of what it returned (or null), `peak_kb`, how
 far the call raised the peak resident memory (VmHWM, reset through /proc/self/clear_refs just before the call,
-so the import of torch does not hide it). `in_fresh_process` runs that from a test.
+so the import of torch does not hide it), `held_kb`, how much more is resident while its result is kept, and
+`cpu_s`, the CPU time the call took. `in_fresh_process` runs that from a test.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,13 +40,17 @@ def main(function: str, file: str) -> None:
     call = getattr(importlib.import_module(module), name)
     data = Path(file).read_bytes()
     Path("/proc/self/clear_refs").write_text("5")  # the peak starts again from what is resident now
-    before = _kb("VmRSS")
-    shape = code = None
+    before, cpu = _kb("VmRSS"), time.process_time()
+    shape = code = result = None
     try:
-        shape = list(getattr(call(data), "shape", []))
+        result = call(data)
+        shape = list(getattr(result, "shape", []))
     except LabError as exc:
         code = exc.code
-    print(json.dumps({"code": code, "shape": shape, "peak_kb": _kb("VmHWM") - before}))
+    cpu_s = time.process_time() - cpu
+    print(json.dumps({"code": code, "shape": shape, "peak_kb": _kb("VmHWM") - before,
+                      "held_kb": _kb("VmRSS") - before, "cpu_s": round(cpu_s, 3)}))
+    del result
 
 
 if __name__ == "__main__":

@@ -13,9 +13,9 @@ from pathlib import Path
 from core import settings
 from core.lab import limits
 from core.lab.jobs import store as jobs
-from core.lab.runfiles.folders import DiskRun, safe_name, save_run, unique_name
+from core.lab.runfiles.folders import DiskRun, safe_name, save_run
 from core.lab.runfiles.format import FILES
-from core.lab.runfiles.zips import run_from_zip, run_to_zip
+from core.lab.runfiles.zips import run_to_zip, save_zip
 from core.lab.workspaces import Workspace
 from core.learn.run import Run
 
@@ -80,11 +80,7 @@ def add_uploaded_run(ws: Workspace, filename: str, blob: bytes) -> str:
     limits.take(ws, "saves", settings.saves_per_minute())  # counted before the work of validating it
     limits.check_workspace_room(ws, len(blob))
     stem = safe_name(Path(filename).stem) if filename else "uploaded"
-    run = run_from_zip(blob, name=stem)  # raises RunError before anything is written
-    name = unique_name(_taken(ws), run.name)
-    run.name = name
-    save_run(run, ws.runs_dir / name)
-    return name
+    return save_zip(blob, ws.runs_dir, name=stem, taken=_taken(ws))  # RunError before anything is in place
 
 
 def share_run(ws: Workspace, run: Run, root: str | Path) -> Path:

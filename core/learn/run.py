@@ -14,6 +14,7 @@ import torch
 
 from core.learn.config import TrainConfig
 from core.learn.events import history_entry, in_history
+from core.learn.history import History
 
 ORIGINS = ("trained", "disk", "upload")  # where a run came from: this app, a runs folder, an uploaded zip
 
@@ -31,11 +32,13 @@ class Run:
 
     @property
     def final(self) -> dict:
+        if isinstance(self.history, History):
+            return self.history.last("final") or {}
         return next((e for e in reversed(self.history) if e["kind"] == "final"), {})
 
     @property
     def test_acc(self) -> float | None:
-        evals = [e for e in self.history if e["kind"] == "eval" and e.get("full")]
+        evals = self.evals(full_only=True)
         return evals[-1]["test_acc"] if evals else None
 
     @property
@@ -68,7 +71,8 @@ class Run:
         return ("memory", id(self.model))
 
     def evals(self, full_only: bool = False) -> list[dict]:
-        return [e for e in self.history if e["kind"] == "eval" and (e.get("full") or not full_only)]
+        events = self.history.rows("eval") if isinstance(self.history, History) else self.history
+        return [e for e in events if e["kind"] == "eval" and (e.get("full") or not full_only)]
 
 
 def collect(events: Iterable[dict], name: str, config: TrainConfig, on_event=None) -> Run:

@@ -11,7 +11,7 @@ import shutil
 import struct
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from core.lab.runfiles.format import (
@@ -73,13 +73,6 @@ class HistoryTail:
         return self.events
 
 
-def _write_synced(path: Path, blob: bytes) -> None:
-    with open(path, "wb") as f:
-        f.write(blob)
-        f.flush()
-        os.fsync(f.fileno())
-
-
 def _sync_dir(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -105,14 +98,26 @@ def save_run(run: Run, folder: str | Path) -> Path:
     at any moment leaves the old run or the new one (recover() puts an old run back if it was moved aside
     and the new one never arrived), never files of both.
     """
+    def write(tmp: Path) -> None:
+        for fname, blob in files_of(run).items():
+            (tmp / fname).write_bytes(blob)
+
+    return save_whole(folder, write)
+
+
+def save_whole(folder: str | Path, write: Callable[[Path], None]) -> Path:
+    """save_run's whole-or-nothing save for any writer: `write(tmp)` fills the hidden folder `tmp` (an exception
+    leaves nothing behind), which is then synced and renamed into `folder`."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     recover(folder.parent, only=folder.name)
     tmp = _aside(folder, "saving")
     tmp.mkdir()
     try:
-        for fname, blob in files_of(run).items():
-            _write_synced(tmp / fname, blob)
+        write(tmp)
+        for f in tmp.iterdir():
+            with open(f, "rb+") as synced:
+                os.fsync(synced.fileno())
         _sync_dir(tmp)
         if folder.exists():
             old = _aside(folder, "old")
@@ -231,14 +236,16 @@ def open_run(folder: str | Path, origin: str = "disk") -> Run:
     """A run folder with its settings and history read now and its weights when first used. The weights file's
     header is checked now (ours, this architecture, within the limits), so a listed run loads."""
     folder = Path(folder)
-    files = _read_files(folder, ("config.json", "metrics.jsonl"))
+    files = _read_files(folder, ("config.json",))
     missing = [f for f in FILES if f not in files and not (folder / f).is_file()]
     if missing:
         raise RunError(f"not an MNIST Lab run: {', '.join(missing)} missing", "missing_files", files=", ".join(missing))
     config = config_from_json(files["config.json"])
-    history = history_from_jsonl(files["metrics.jsonl"].decode("utf-8", errors="replace"))
     weights = folder / "model.safetensors"
     try:
+        check_size("metrics.jsonl", (folder / "metrics.jsonl").stat().st_size)
+        with open(folder / "metrics.jsonl", "rb") as lines:  # parsed as it is read: the history costs its table
+            history = history_from_jsonl(lines)
         size = weights.stat().st_size
         check_size("model.safetensors", size)
         with open(weights, "rb") as f:

@@ -7,10 +7,13 @@ allocated, whether it comes from an upload or the shared folder. Nothing is ever
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import math
 import struct
+from typing import BinaryIO
 
+import numpy as np
 import torch
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
@@ -18,6 +21,7 @@ from safetensors.torch import save as save_safetensors
 from core.errors import LabError
 from core.learn import families
 from core.learn.config import ConfigError, TrainConfig
+from core.learn.history import History, HistoryError
 from core.learn.run import Run, state_dict
 from core.learn.training import predict_proba
 
@@ -28,6 +32,8 @@ FILES = ("config.json", "metrics.jsonl", "model.safetensors")
 # form allows keeps about 56,000 history lines (events.keep_step); the deepest network has a few dozen tensors.
 LIMITS = {"config.json": 64 * 1024, "metrics.jsonl": 32 * 1024 * 1024, "model.safetensors": 64 * 1024 * 1024}
 MAX_METRICS_LINES = 100_000
+MAX_LINE_BYTES = 64 * 1024  # one event: a full evaluation's 10,000 predictions take about 30 KB
+MAX_FIELDS = 16  # fields per line on average (an evaluation has 12): a history's parse costs what its events do
 MAX_HEADER_BYTES = 256 * 1024  # the safetensors header: a JSON line per tensor
 MAX_TENSORS = 64
 
@@ -62,6 +68,11 @@ def weights_metadata(blob: bytes, data_bytes: int | None = None) -> dict:
     """Check the safetensors header (8-byte length, then JSON) and return its metadata, loading no tensor:
     a header with too many tensors, or tensors the file does not hold, is refused before any allocation.
     `blob` is the whole file, or only its header when `data_bytes` says how many bytes follow it."""
+    return weights_header(blob, data_bytes)[0]
+
+
+def weights_header(blob: bytes, data_bytes: int | None = None) -> tuple[dict, dict[str, dict]]:
+    """As weights_metadata, returning the metadata and the tensor entries (name -> dtype, shape, offsets)."""
     if len(blob) < 8:
         raise RunError("model.safetensors is empty or truncated", "weights_corrupt")
     (size,) = struct.unpack("<Q", blob[:8])
@@ -92,7 +103,7 @@ def weights_metadata(blob: bytes, data_bytes: int | None = None) -> dict:
         if not fits:
             raise RunError("model.safetensors is corrupt (a tensor does not match its data)", "weights_corrupt")
     meta = header.get("__metadata__")
-    return meta if isinstance(meta, dict) else {}
+    return (meta if isinstance(meta, dict) else {}), tensors
 
 
 def check_ours(config: TrainConfig, meta: dict) -> None:
@@ -101,6 +112,75 @@ def check_ours(config: TrainConfig, meta: dict) -> None:
     if meta.get("arch") != config.arch:
         raise RunError(f"the weights are for architecture {meta.get('arch')!r}, the config says {config.arch!r}",
                        "arch_mismatch", weights=meta.get("arch"), config=config.arch)
+
+
+_SAFETENSORS_DTYPE = {torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",
+                      torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8",
+                      torch.uint8: "U8", torch.bool: "BOOL"}
+MNIST_TRAIN = 60_000  # training images: the most rows a kNN can remember
+
+
+def _expected(config: TrainConfig) -> dict[str, tuple[set[str], tuple | None]]:
+    """name -> (dtypes allowed, shape; None where a size is free) of the tensors `config`'s learner saves,
+    found without allocating its weights (torch nets are built on the meta device)."""
+    if config.family == "knn":
+        dim = families.build(config).dim
+        return {"features": ({"U8", "F32"}, (None, dim)), "labels": ({"I64"}, (None,)), "k": ({"I64"}, ()),
+                "grid": ({"I64"}, ()), "kind": ({"I64"}, ())}
+    try:
+        with torch.device("meta"):
+            model = families.build(config)
+    except Exception:  # a learner that is not a torch module (the NumPy network): a few MB, built for real
+        model = families.build(config)
+    return {k: ({_SAFETENSORS_DTYPE.get(v.dtype, "?")}, tuple(v.shape)) for k, v in model.state_dict().items()}
+
+
+def check_tensors(config: TrainConfig, tensors: dict[str, dict]) -> None:
+    """The header's tensors are exactly those `config`'s learner has (names, dtypes, shapes), laid end to end:
+    weights that would not load are refused before a byte of them is read."""
+    expected = _expected(config)
+    if set(tensors) != set(expected):
+        raise RunError(f"the weights do not fit architecture {config.arch!r} (other tensor names)",
+                       "weights_mismatch", arch=config.arch)
+    for name, entry in tensors.items():
+        dtypes, shape = expected[name]
+        got = tuple(int(d) for d in entry["shape"])
+        if entry["dtype"] not in dtypes or len(got) != len(shape) or any(
+                want is not None and want != d for want, d in zip(shape, got, strict=True)):
+            raise RunError(f"the weights do not fit architecture {config.arch!r} ({name} is {entry['dtype']} "
+                           f"{list(got)})", "weights_mismatch", arch=config.arch)
+    if config.family == "knn":
+        rows = int(tensors["features"]["shape"][0])
+        if rows > MNIST_TRAIN or int(tensors["labels"]["shape"][0]) != rows:
+            raise RunError("the kNN weights do not hold up to 60,000 labelled images", "weights_mismatch",
+                           arch=config.arch)
+    end = 0
+    for entry in sorted(tensors.values(), key=lambda e: e["data_offsets"]):
+        if entry["data_offsets"][0] != end:
+            raise RunError("model.safetensors is corrupt (tensors overlap or leave gaps)", "weights_corrupt")
+        end = entry["data_offsets"][1]
+
+
+def copy_weights(config: TrainConfig, src: BinaryIO, out: BinaryIO) -> None:
+    """Stream model.safetensors from `src` to `out`, checking its header (ours, this architecture's tensors)
+    before any data is copied and its length after; nothing is loaded, so it costs a 1 MB buffer."""
+    head = src.read(8)
+    (size,) = struct.unpack("<Q", head) if len(head) == 8 else (0,)
+    head += src.read(min(size, MAX_HEADER_BYTES + 1))
+    room = LIMITS["model.safetensors"] - len(head)
+    meta, tensors = weights_header(head, data_bytes=room)
+    check_ours(config, meta)
+    check_tensors(config, tensors)
+    data = max((e["data_offsets"][1] for e in tensors.values()), default=0)
+    out.write(head)
+    copied = 0
+    while chunk := src.read(min(1024 * 1024, data - copied + 1)):
+        copied += len(chunk)
+        if copied > data:
+            raise RunError("model.safetensors is corrupt (more data than its tensors)", "weights_corrupt")
+        out.write(chunk)
+    if copied != data:
+        raise RunError("model.safetensors is truncated", "weights_corrupt")
 
 
 def model_from_bytes(config: TrainConfig, blob: bytes):
@@ -168,24 +248,113 @@ def _number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def history_from_jsonl(text: str) -> list[dict]:
-    lines = text.count("\n")
-    if lines > MAX_METRICS_LINES:
-        raise RunError(f"metrics.jsonl has {lines} lines, more than a run's {MAX_METRICS_LINES}", "limit_lines",
-                       n=lines, limit=MAX_METRICS_LINES)
+def _too_many_lines(n: int) -> RunError:
+    return RunError(f"metrics.jsonl has {n} lines, more than a run's {MAX_METRICS_LINES}", "limit_lines", n=n,
+                    limit=MAX_METRICS_LINES)
+
+
+def history_from_jsonl(source: str | bytes | BinaryIO, copy_to: BinaryIO | None = None) -> History:
+    """metrics.jsonl as a compact History, read 256 KB at a time: each line at most MAX_LINE_BYTES, at most
+    MAX_METRICS_LINES of them, the known fields of the known event kinds kept (core.learn.history), anything
+    else dropped. `source` is the text, or a binary file (a zip member) read as it goes; `copy_to` receives the
+    bytes read, for a save that streams them to disk. Each block is one short C call to parse (a few ms of
+    GIL), so a long history never holds up the other pages for long."""
+    if isinstance(source, str):
+        source = source.encode("utf-8", errors="replace")
+    if isinstance(source, bytes | bytearray):
+        n = source.count(b"\n")
+        if n > MAX_METRICS_LINES:
+            raise _too_many_lines(n)
+        source = io.BytesIO(source)
+    history, n, size, rest = History(), 0, 0, b""
+    while True:
+        block = source.read(256 * 1024)
+        size += len(block)
+        check_size("metrics.jsonl", size)
+        if copy_to is not None:
+            copy_to.write(block)
+        lines = (rest + block).split(b"\n")
+        rest = lines.pop()  # the last piece may be half a line: kept for the next block
+        if not block and rest:  # the file's last line, without its newline
+            lines.append(rest)
+        if len(rest) > MAX_LINE_BYTES or (lines and max(map(len, lines)) > MAX_LINE_BYTES):
+            raise RunError(f"metrics.jsonl has a line longer than {MAX_LINE_BYTES // 1024} KB", "metrics_bad")
+        n += len(lines)
+        if n > MAX_METRICS_LINES:  # count the rest without parsing it, to say how many there are
+            while block := source.read(1024 * 1024):
+                size += len(block)
+                check_size("metrics.jsonl", size)
+                n += block.count(b"\n")
+            raise _too_many_lines(n)
+        if block.count(b'":') > MAX_FIELDS * (len(lines) + 1):  # counted in C before anything is parsed
+            raise RunError(f"metrics.jsonl has lines of more than {MAX_FIELDS} fields", "metrics_bad")
+        _parse_events(history, [line for line in lines if not line.isspace() and line])
+        if not block:
+            return history
+
+
+_PREDS = b'"test_preds"'
+_DIGIT, _COMMA, _SPACE = 1, 2, 3
+_BYTE_CLASS = np.zeros(256, dtype=np.uint8)
+_BYTE_CLASS[list(b"0123456789")], _BYTE_CLASS[ord(",")], _BYTE_CLASS[list(b" \t")] = _DIGIT, _COMMA, _SPACE
+
+
+def _digits(text: bytes) -> np.ndarray:
+    """A JSON list's inside that must be single digits ("7, 2, 1" or "7,2,1"), read by NumPy in one pass
+    instead of json building 10,000 int objects for it (what a full evaluation's predictions are)."""
+    raw = np.frombuffer(text, dtype=np.uint8)
+    cls = _BYTE_CLASS[raw]
+    digit = cls == _DIGIT
+    if not raw.size or cls.min() == 0 or (digit[1:] & digit[:-1]).any():
+        if raw.size and not (cls == _SPACE).all():
+            raise RunError("metrics.jsonl: test_preds must be digits 0-9", "metrics_bad")
+        return np.zeros(0, dtype=np.uint8)
+    seen = cls[cls != _SPACE]  # digit, comma, digit, ...: it starts and ends with a digit, nothing repeats
+    if seen[0] != _DIGIT or seen[-1] != _DIGIT or (seen[1:] == seen[:-1]).any():
+        raise RunError("metrics.jsonl: test_preds must be digits 0-9", "metrics_bad")
+    return raw[digit] - ord("0")
+
+
+def _split_preds(line: bytes) -> tuple[bytes, np.ndarray | None]:
+    """The line with its test_preds list replaced by null, and that list's digits (None: the line has none)."""
+    at = line.find(_PREDS)
+    if at < 0:
+        return line, None
+    start = line.find(b"[", at)
+    end = line.find(b"]", start)
+    if start < 0 or end < 0 or line[at + len(_PREDS):start].strip(b" \t:") or b"[" in line[start + 1:end]:
+        raise RunError("metrics.jsonl: test_preds must be a list of digits", "metrics_bad")
+    return line[:start] + b"null" + line[end + 1:], _digits(line[start + 1:end])
+
+
+def _parse_events(history: History, lines: list[bytes]) -> None:
+    if not lines:
+        return
+    preds = {}
+    for i, line in enumerate(lines):
+        if _PREDS in line:
+            lines[i], preds[i] = _split_preds(line)
     try:
-        history = [json.loads(line) for line in text.splitlines() if line.strip()]
-    except ValueError:
+        events = json.loads(b"[" + b",".join(lines) + b"]")
+    except (ValueError, RecursionError):  # RecursionError: brackets nested thousands deep
         raise RunError("metrics.jsonl is not valid JSON lines", "metrics_bad") from None
-    if not all(isinstance(e, dict) and isinstance(e.get("kind"), str) for e in history):
-        raise RunError("metrics.jsonl holds lines that are not MNIST Lab events", "metrics_bad")
-    for e in history:  # the fields Run's properties read must be usable as they are
-        if e["kind"] == "eval" and not _number(e.get("test_acc")):
+    if len(events) != len(lines):  # a line holding two values ("1, 2") is not one event
+        raise RunError("metrics.jsonl is not valid JSON lines", "metrics_bad")
+    for i, digits in preds.items():
+        if type(events[i]) is dict and events[i].get("test_preds", 0) is None:
+            events[i]["test_preds"] = digits
+    for event in events:
+        if type(event) is not dict or not isinstance(kind := event.get("kind"), str):
+            raise RunError("metrics.jsonl holds lines that are not MNIST Lab events", "metrics_bad")
+        if kind == "eval" and not _number(event.get("test_acc")):  # what Run's properties read
             raise RunError("metrics.jsonl: an evaluation has no numeric test accuracy", "metrics_bad")
-        if e["kind"] == "final" and not (isinstance(e.get("status", ""), str)
-                                         and (e.get("seconds") is None or _number(e["seconds"]))):
+        if kind == "final" and not (isinstance(event.get("status", ""), str)
+                                    and (event.get("seconds") is None or _number(event["seconds"]))):
             raise RunError("metrics.jsonl: the final event has a malformed status or time", "metrics_bad")
-    return history
+        try:
+            history.append(event)
+        except HistoryError as exc:
+            raise RunError(f"metrics.jsonl: {exc}", "metrics_bad") from None
 
 
 def files_of(run: Run) -> dict[str, bytes]:
@@ -203,6 +372,6 @@ def run_from_files(name: str, files: dict[str, bytes], origin: str) -> Run:
     for fname, blob in files.items():
         check_size(fname, len(blob))
     config = config_from_json(files["config.json"])
-    history = history_from_jsonl(files["metrics.jsonl"].decode("utf-8", errors="replace"))
+    history = history_from_jsonl(files["metrics.jsonl"])
     model = model_from_bytes(config, files["model.safetensors"])
     return Run(name=name, config=config, model=model, history=history, origin=origin)
