@@ -249,3 +249,18 @@ def test_an_upload_whose_weights_do_not_fit_leaves_nothing(tiny_run, tmp_path):
         save_zip(buf.getvalue(), tmp_path / "ws")
     assert refused.value.code in {"arch_mismatch", "weights_mismatch"}
     assert not list((tmp_path / "ws").iterdir())
+
+
+def test_the_cache_of_listed_runs_is_bounded_in_bytes(tiny_run, tmp_path, monkeypatch):
+    from core.lab.runfiles import folders
+
+    one = folders.run_nbytes(folders.open_run(save_run(tiny_run, tmp_path / "r0")))
+    monkeypatch.setattr(folders, "LISTED_BYTES", 3 * one + one // 2)  # room for three runs of this size
+    monkeypatch.setattr(folders, "_listed", type(folders._listed)())
+    monkeypatch.setattr(folders, "_listed_bytes", 0)
+    runs = [folders.listed_run(save_run(tiny_run, tmp_path / f"r{i}")) for i in range(6)]
+    assert len(folders._listed) == 3 and folders._listed_bytes <= folders.LISTED_BYTES
+    assert folders.listed_run(tmp_path / "r5") is runs[5]  # a recent one is a hit
+    assert folders.listed_run(tmp_path / "r0") is not runs[0]  # the oldest was let go, and is read again
+    save_run(tiny_run, tmp_path / "r5")  # a new version of its files is read again
+    assert folders.listed_run(tmp_path / "r5") is not runs[5]

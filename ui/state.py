@@ -18,7 +18,7 @@ from core.lab import limits
 from core.lab import workspaces as wss
 from core.lab.jobs import queue as job_queue
 from core.lab.jobs import store as jobs
-from core.lab.runfiles.folders import list_run_dirs, open_run, safe_name
+from core.lab.runfiles.folders import list_run_dirs, listed_run, safe_name
 from core.lab.runfiles.folders import unique_name as unique_name_in
 from core.learn.data import MNIST, load_mnist
 from core.learn.metrics import did_not_learn
@@ -192,19 +192,10 @@ def data_problem() -> str | None:
 
 # ---- runs -------------------------------------------------------------------------------------------------
 
-@st.cache_resource(show_spinner=False, max_entries=256)
-def _disk_run(path: str, stamp: tuple[int, int], origin: str) -> Run:
-    """Settings and history only: the weights load when a page uses them (core.lab.runfiles.open_run)."""
-    return open_run(path, origin)
-
-
-def _stamp(folder: Path) -> tuple[int, int]:
-    return ((folder / "model.safetensors").stat().st_mtime_ns, (folder / "metrics.jsonl").stat().st_mtime_ns)
-
-
 def load_disk_run(folder: Path, origin: str = "disk") -> Run:
-    """A run folder, loaded once per process (and per version of its files) for every session."""
-    return _disk_run(str(folder), _stamp(folder), origin)
+    """A run folder, loaded once per process (and per version of its files) for every session, through a cache
+    bounded in bytes (core.lab.runfiles.folders.listed_run)."""
+    return listed_run(folder, origin)
 
 
 def _load_runs(root: Path, origin: str, skip: set[str] = frozenset()) -> list[Run]:

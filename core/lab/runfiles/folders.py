@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import struct
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -27,6 +28,7 @@ from core.lab.runfiles.format import (
     run_from_files,
     weights_metadata,
 )
+from core.learn.history import History
 from core.learn.run import Run
 
 MAX_NAME = 64  # characters kept by safe_name
@@ -257,6 +259,47 @@ def open_run(folder: str | Path, origin: str = "disk") -> Run:
                        folder=str(folder)) from None
     check_ours(config, weights_metadata(blob, data_bytes=size - len(blob)))
     return DiskRun(folder, name=folder.name, config=config, history=history, origin=origin)
+
+
+LISTED_BYTES = 64 * 1024 * 1024  # listed runs (settings and compact histories) kept per process: about 7 worst ones
+_listed: OrderedDict[tuple[str, str], tuple[tuple, Run, int]] = OrderedDict()
+_listed_bytes = 0
+_listed_lock = threading.Lock()
+
+
+def _stamp(folder: Path) -> tuple:
+    return tuple((folder / f).stat().st_mtime_ns for f in FILES)
+
+
+def run_nbytes(run: Run) -> int:
+    """About what a listed run holds: its compact history, or ~600 bytes per event of a plain list."""
+    history = run.history
+    return 4096 + (history.nbytes() if isinstance(history, History) else 600 * len(history))
+
+
+def listed_run(folder: str | Path, origin: str = "disk") -> Run:
+    """open_run through a per-process cache bounded in bytes (LISTED_BYTES), not in entries: a page listing a
+    class's runs reads each folder once per version of its files, and the oldest-used leave first. OSError
+    when the folder vanished, RunError when it is not a valid run."""
+    global _listed_bytes
+    folder = Path(folder)
+    key, stamp = (str(folder), origin), _stamp(folder)
+    with _listed_lock:
+        hit = _listed.get(key)
+        if hit is not None and hit[0] == stamp:
+            _listed.move_to_end(key)
+            return hit[1]
+    run = open_run(folder, origin)
+    size = run_nbytes(run)
+    with _listed_lock:
+        old = _listed.pop(key, None)
+        _listed_bytes -= old[2] if old else 0
+        _listed[key] = (stamp, run, size)
+        _listed_bytes += size
+        while _listed_bytes > LISTED_BYTES and len(_listed) > 1:
+            _, (_, _, gone) = _listed.popitem(last=False)
+            _listed_bytes -= gone
+    return run
 
 
 def safe_name(name: str) -> str:
