@@ -9,9 +9,10 @@ DEV_STAMP := $(VENV)/.dev-installed
 .PHONY: run test lint bench clean
 
 # The worker pool (MNIST_LAB_WORKERS process workers, one per core by default) trains the jobs; the app
-# only submits and reads them. Ctrl-C (or the app ending) stops the pool too; running jobs are then
-# marked interrupted and resume from their last epoch checkpoint when a pool runs again. A bad MNIST_LAB_*
-# setting stops `make run` first, in one line.
+# only submits and reads them. Ctrl-C (or the app ending, even by SIGKILL) stops the pool too, on purpose: a
+# second `make run` would otherwise start a second pool on the same cores. Running jobs are then marked
+# interrupted and resume by themselves from their last epoch checkpoint when a pool runs again (`make run`
+# again), in queue order. A bad MNIST_LAB_* setting stops `make run` first, in one line.
 run: $(APP_STAMP)
 	@$(PY) -m core check-settings
 	$(PY) -m core worker & WORKER=$$!; \

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -270,6 +271,39 @@ def test_killed_worker_leaves_an_interrupted_job_that_resumes(pool, reference):
     assert steps(job) == list(range(1, STEPS + 1))
     assert abs(final_acc(job) - final_acc(reference)) <= 0.005
     assert pool.poll() is None and len(children(pool.pid)) == 2  # the scheduler and a worker
+
+
+def test_a_pool_killed_mid_training_resumes_its_job_by_itself(pool, reference, tmp_path, monkeypatch):
+    """SIGKILL of a whole pool, its worker with it, after the first epoch checkpoint (a crash, or `make run`
+    killed): a new pool on the same data folder marks the job interrupted by its pool's end (at once: both
+    processes are gone from this machine) and trains it on from that checkpoint with no click: every step once,
+    the accuracy of an uninterrupted run, and a record that says it resumed by itself and from which epoch."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("MNIST_LAB_HOME", str(home))
+    job_queue.set_immediate(False)  # the queue of this data folder
+    first = start_pool(home, tmp_path / "first", tmp_path / "first.log")
+    try:
+        wait_for_pool(first)
+        job = job_queue.submit(workspaces.create(), CONFIG, name="restarted")
+        wait_for(lambda: job.refresh().state == "running" and (job.run_dir / CHECKPOINT).is_file(), 60,
+                 what="the first epoch checkpoint", job=job)
+        os.killpg(first.pid, signal.SIGKILL)  # the pool and its worker processes (one session)
+        first.wait(10)
+    finally:
+        stop_pool(first)
+    assert on_disk(job)["state"] == "running"  # nobody has looked yet
+    second = start_pool(home, tmp_path / "second", tmp_path / "second.log")
+    try:
+        wait_for_pool(second)
+        assert job.refresh().state != "interrupted" or job.error_code == "pool_ended"
+        assert job.wait(150), job.refresh()
+        assert job.state == "finished", job.error
+        assert job._r["pool"] == f"{socket.gethostname()}-{second.pid}"
+    finally:
+        stop_pool(second)
+    assert job.resumed["auto"] is True and job.resumed["epoch"] >= 1.0
+    assert steps(job) == list(range(1, STEPS + 1))  # the steps after the checkpoint are not repeated
+    assert abs(final_acc(job) - final_acc(reference)) <= 0.005
 
 
 def test_the_task_keeps_its_queued_name():

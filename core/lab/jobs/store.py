@@ -617,26 +617,37 @@ def _pool_alive(name: str | None) -> bool:
     info = _read_json(settings.home() / "workers" / f"{name}.json")
     if not isinstance(info, dict) or not _number(info.get("time")):
         return False
-    if info.get("host") == socket.gethostname() and isinstance(info.get("pid"), int):
-        try:
-            os.kill(info["pid"], 0)
-        except ProcessLookupError:
-            return False
-        except OSError:  # someone else's process: it exists
-            pass
+    if _gone_here(f"{info.get('host')}-{info.get('pid')}", "-"):
+        return False
     return time.time() - info["time"] < 3 * POOL_BEAT_S
+
+
+def _gone_here(who: str | None, sep: str) -> bool:
+    """Whether `who` ("host<sep>pid") ran on this machine and its process exists no more."""
+    host, _, pid = (who or "").rpartition(sep)
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # someone else's process: it exists
+        return False
+    return False
 
 
 def interrupt_if_lost(ws: Workspace, record: dict) -> dict:
     """running -> interrupted when its beat is older than STALE_AFTER_S: its worker died. If its whole pool is
-    gone too, the job resumes by itself when a pool runs again (resume_lost). Returns the record as it is now."""
+    gone too, the job resumes by itself when a pool runs again (resume_lost); a pool and worker of this machine
+    whose processes are gone are known dead at once. Returns the record as it is now."""
     if record.get("state") != "running":
         return record
     try:
         last = beat_path(ws, record["id"]).stat().st_mtime
     except OSError:
         last = record.get("started") or record.get("created", 0.0)
-    if time.time() - last < STALE_AFTER_S:
+    if time.time() - last < STALE_AFTER_S and not (_gone_here(record.get("worker"), ":")
+                                                    and not _pool_alive(record.get("pool"))):
         return record
     with _locked(ws):
         fresh = _read(ws, record["id"])

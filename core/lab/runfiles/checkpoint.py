@@ -84,12 +84,13 @@ def checkpoint_position(run_dir: Path) -> dict | None:
 
 
 def write_checkpoint(run_dir: Path, config: TrainConfig, state: dict, lines: int) -> None:
-    """The weights (model.safetensors, what the pages load) and everything needed to go on (the checkpoint)."""
+    """The weights (model.safetensors, what the pages load) and everything needed to go on (the checkpoint), in
+    that order: where there is a checkpoint, there are weights at least as new to look at."""
     from safetensors.torch import save
 
     tensors, meta = flatten(state, lines)
-    write_file(Path(run_dir) / CHECKPOINT, save(tensors, metadata={"state": json.dumps(meta)}))
     write_file(Path(run_dir) / "model.safetensors", tensors_bytes(config, state["model"]))
+    write_file(Path(run_dir) / CHECKPOINT, save(tensors, metadata={"state": json.dumps(meta)}))
 
 
 def truncate_events(run_dir: Path, lines: int) -> list[dict]:
