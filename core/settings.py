@@ -20,6 +20,7 @@
 | MNIST_LAB_CLASS_DRAWINGS_PER_MINUTE | 300          | class-set drawings all workspaces together may add per minute |
 | MNIST_LAB_NEW_WORKSPACES_PER_MINUTE | 60           | new workspaces the server opens per minute            |
 | MNIST_LAB_CLASS_SIZE            | 60               | students one class (core.lab.classes) may have        |
+| MNIST_LAB_SUBMISSIONS           | 5                | submissions one student may make to one challenge     |
 """
 
 from __future__ import annotations
@@ -135,6 +136,11 @@ def class_size() -> int:
     return _whole("MNIST_LAB_CLASS_SIZE", 60, 1)
 
 
+def submissions() -> int:
+    """Submissions one student may make to one challenge (core.lab.challenges): a leaderboard, not a search."""
+    return _whole("MNIST_LAB_SUBMISSIONS", 5, 1)
+
+
 def subset() -> tuple[int, int] | None:
     """MNIST_LAB_SUBSET="TRAIN,TEST": only the first images of each split, else None (all of them)."""
     raw = _raw("MNIST_LAB_SUBSET")
@@ -155,5 +161,6 @@ def check_all() -> None:
     """Read every setting once, so a bad value stops the app or a worker at start (SettingError names it)."""
     for read in (data_dir, home, queue_url, workers, queue_per_workspace, keep_days, runs_dir, class_dir,
                  workspace_bytes, home_bytes, shared_bytes, saves_per_minute, drawings_per_minute, class_max,
-                 class_size, subset, class_saves_per_minute, class_drawings_per_minute, new_workspaces_per_minute):
+                 class_size, submissions, subset, class_saves_per_minute, class_drawings_per_minute,
+                 new_workspaces_per_minute):
         read()
