@@ -264,3 +264,32 @@ def test_the_cache_of_listed_runs_is_bounded_in_bytes(tiny_run, tmp_path, monkey
     assert folders.listed_run(tmp_path / "r0") is not runs[0]  # the oldest was let go, and is read again
     save_run(tiny_run, tmp_path / "r5")  # a new version of its files is read again
     assert folders.listed_run(tmp_path / "r5") is not runs[5]
+
+
+def test_an_upload_leaves_the_gil_to_the_other_pages(tmp_path):
+    """While the longest history uploads in one thread (as a Streamlit session does), another thread that
+    wakes every millisecond (another student's page) is never held up for long: parsing goes a block at a
+    time and inflating releases the GIL."""
+    import threading
+    import time
+
+    blob, gaps, done = worst_history_zip(), [], threading.Event()
+
+    def page() -> None:
+        last = time.perf_counter()
+        while not done.is_set():
+            time.sleep(0.001)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    watcher = threading.Thread(target=page)
+    watcher.start()
+    started = time.perf_counter()
+    try:
+        save_zip(blob, tmp_path / "ws")
+    finally:
+        done.set()
+        watcher.join()
+    took = time.perf_counter() - started
+    assert len(gaps) > 10 and max(gaps) < 0.5, f"the other thread waited up to {max(gaps):.3f} s of {took:.1f} s"
