@@ -9,6 +9,7 @@ import streamlit as st
 from core.lab import classes, classwork
 from core.learn.config import ConfigError
 from core.learn.setup import from_setup, to_setup
+from ui.challenges import class_challenges_ui
 from ui.classroom import form_config, project, teacher_classes
 from ui.figures.classroom import curves_figure, parallel_figure
 from ui.state import lang, reason, t, workspace
@@ -54,11 +55,11 @@ def table(work: list[classwork.MemberWork]) -> pd.DataFrame:
             now = t(f"class.{live.state}", name=live.name) if live.state in ("queued", "paused") else live.name
         rows.append({
             t("class.col.nickname"): w.member.nickname,
+            t("class.col.best"): best.test_acc if best is not None else None,
+            t("class.col.runs"): len(w.runs),
             t("class.col.now"): now,
             t("class.col.progress"): live.fraction if live is not None else None,
             t("class.col.live_acc"): live.test_acc if live is not None else None,
-            t("class.col.runs"): len(w.runs),
-            t("class.col.best"): best.test_acc if best is not None else None,
             t("class.col.settings"): summary(best.config, lang()) if best is not None else "",
             t("class.col.active"): datetime.fromtimestamp(w.last_active) if w.last_active else None,
         })
@@ -188,3 +189,5 @@ live_ui(chosen)
 cls = classes.get(chosen)
 projector_ui(cls)
 pin_ui(cls)
+st.divider()
+class_challenges_ui(cls)

@@ -29,7 +29,7 @@ class RunInfo:
     name: str
     config: TrainConfig
     test_acc: float | None
-    curve: tuple[tuple[float, float], ...]  # (epoch, test accuracy) of every full evaluation
+    curve: tuple[tuple[float, float], ...]  # (epoch, test accuracy) of every evaluation
     status: str  # finished | target | stopped | diverged | unknown
     ended: float  # the time its metrics were last written
 
@@ -64,11 +64,12 @@ class MemberWork:
 _cache: OrderedDict[str, tuple[tuple, RunInfo | None]] = OrderedDict()
 
 
-def _full_evals(text: str) -> tuple[list[tuple[float, float]], dict]:
-    """The (epoch, accuracy) of every full evaluation and the final event, without parsing each step."""
-    curve, final = [], {}
+def _evals(text: str) -> tuple[list[tuple[float, float]], float | None, dict]:
+    """The (epoch, accuracy) of every evaluation (the quick in-epoch ones too: a curve, not two dots) and the
+    final event, without parsing each step."""
+    curve, full, final = [], None, {}
     for line in text.splitlines():
-        if '"eval"' in line and '"full": true' in line:
+        if '"eval"' in line:
             cut = line.find(', "test_preds"')  # thousands of predictions this page never needs
             try:
                 event = json.loads(line[:cut] + "}" if cut > 0 else line)
@@ -76,6 +77,8 @@ def _full_evals(text: str) -> tuple[list[tuple[float, float]], dict]:
                 continue
             if isinstance(event.get("test_acc"), int | float) and isinstance(event.get("epoch"), int | float):
                 curve.append((float(event["epoch"]), float(event["test_acc"])))
+                if event.get("full"):
+                    full = float(event["test_acc"])  # what Run.test_acc says: the last full evaluation
         elif '"final"' in line:
             try:
                 event = json.loads(line)
@@ -83,7 +86,7 @@ def _full_evals(text: str) -> tuple[list[tuple[float, float]], dict]:
                 continue
             if isinstance(event, dict) and event.get("kind") == "final":
                 final = event
-    return curve, final
+    return curve, full, final
 
 
 def read_run(folder: Path) -> RunInfo | None:
@@ -92,6 +95,10 @@ def read_run(folder: Path) -> RunInfo | None:
         stamp = tuple((folder / f).stat().st_mtime_ns for f in ("config.json", "metrics.jsonl"))
     except OSError:
         return None
+    try:
+        stamp += ((folder / FILES[2]).stat().st_mtime_ns,)  # a run is finished once it has its weights
+    except OSError:
+        stamp += (None,)
     key = str(folder)
     hit = _cache.get(key)
     if hit is not None and hit[0] == stamp:
@@ -99,10 +106,9 @@ def read_run(folder: Path) -> RunInfo | None:
         return hit[1]
     info = None
     try:
-        if (folder / FILES[2]).is_file():
+        if stamp[2] is not None:
             config = config_from_json((folder / "config.json").read_bytes())
-            curve, final = _full_evals((folder / "metrics.jsonl").read_text(errors="replace"))
-            acc = curve[-1][1] if curve else final.get("test_acc")
+            curve, acc, final = _evals((folder / "metrics.jsonl").read_text(errors="replace"))
             info = RunInfo(folder.name, config, acc if isinstance(acc, int | float) else None, tuple(curve),
                            str(final.get("status", "unknown")), stamp[1] / 1e9)
     except (OSError, RunError, ConfigError, ValueError):
