@@ -176,7 +176,9 @@ def dataset() -> MNIST:
             wait([loading])
     if loading.exception() is not None:
         st.rerun()  # data_problem() says why on the rerun
-    return loading.result()
+    from ui.challenges import pages_dataset  # here: ui.challenges draws with this module's t()
+
+    return pages_dataset(loading.result())  # without a running challenge's hidden MNIST images
 
 
 def data_problem() -> str | None:

@@ -9,6 +9,7 @@ from PIL import ImageOps
 
 from core.learn import evaluation as ev
 from core.learn.metrics import confusion_matrix, per_class
+from ui.challenges import hidden_note_ui
 from ui.figures.cards import digit_card
 from ui.figures.evaluate import confusion_figure, per_class_figure
 from ui.figures.report import lab_report_html, report_file_name
@@ -176,6 +177,7 @@ with top_left:
 if run is None:
     st.stop()
 data = dataset()
+hidden_note_ui()
 if run.diverged:
     st.warning(t("evaluate.diverged"))
 final = predictions_for(run, data)

@@ -9,6 +9,7 @@ from core.lab.limits import LimitError
 from core.lab.runfiles.format import RunError
 from core.lab.runfiles.zips import run_to_zip
 from core.learn.run import summary
+from ui.challenges import student_challenges_ui
 from ui.code_export import code_buttons_ui
 from ui.runs_parts import ActionError, add_uploaded_run, delete_run, folder_for, folder_taken, rename_run, share_run
 from ui.state import t
@@ -211,6 +212,7 @@ st.markdown(t("runs.intro"))
 flash_ui()
 table_ui(state.runs())
 selected_ui()
+student_challenges_ui(state.workspace(), [r.name for r in reversed(state.runs().values()) if state.is_mine(r)])
 st.divider()
 files, server = st.columns(2, gap="large")
 with files:
