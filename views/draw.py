@@ -49,7 +49,7 @@ def test_image_rgba(index: int) -> tuple[np.ndarray, int]:
 def input_ui() -> tuple[np.ndarray | None, int | None]:
     """The chosen input's RGBA pixels (None when there is nothing yet) and its known label, if any."""
     source = st.segmented_control(
-        f"**{t('draw.input')}**", SOURCES, format_func=lambda s: t(f"draw.source.{s}"), key="draw_source",
+        t("draw.input"), SOURCES, format_func=lambda s: t(f"draw.source.{s}"), key="draw_source",
         default="draw", help=t("draw.source.help"),
     ) or "draw"
     if source == "draw":
