@@ -399,3 +399,21 @@ def test_resume_clicked_in_two_tabs_never_pauses_the_job():
     tabs[1].button(key="train_pause").click().run()
     assert not tabs[1].exception
     assert job.refresh().state == "running" and control(ws, job) == ""
+
+
+def test_an_unreachable_queue_is_one_line_in_the_log_and_a_reason_on_the_job(monkeypatch, caplog):
+    """Redis down when a job is sent: the job fails with queue_down and the log gets one line, no traceback."""
+    import logging
+    import socket as sockets
+
+    with sockets.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("MNIST_LAB_QUEUE", f"redis://127.0.0.1:{port}/0")
+    job_queue.set_immediate(False)  # a RedisHuey for that URL
+    with caplog.at_level(logging.INFO):
+        job = job_queue.submit(workspaces.create(), QUICK, name="nowhere")
+    assert job.refresh().state == "failed" and job.error_code == "queue_down"
+    lines = [r for r in caplog.records if r.name.startswith("core.lab.jobs")]
+    assert [r.levelname for r in lines] == ["WARNING"] and lines[0].exc_info is None
+    assert "\n" not in lines[0].getMessage() and "cannot be reached" in lines[0].getMessage()
