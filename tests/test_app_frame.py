@@ -30,7 +30,7 @@ def test_navigation_lists_every_page_and_opens_home(small_mnist):
     assert not at.exception
     assert "MNIST Lab" in at.title[0].value
     assert sorted(p.stem for p in (ROOT / "views").glob("*.py")) == sorted(
-        ["home", "data", "train", "runs", "compare", "evaluate", "draw", "inside"])
+        ["home", "data", "train", "runs", "compare", "evaluate", "draw", "inside", "class_view"])
 
 
 def test_server_settings_suit_a_classroom():
