@@ -417,3 +417,21 @@ def test_an_unreachable_queue_is_one_line_in_the_log_and_a_reason_on_the_job(mon
     lines = [r for r in caplog.records if r.name.startswith("core.lab.jobs")]
     assert [r.levelname for r in lines] == ["WARNING"] and lines[0].exc_info is None
     assert "\n" not in lines[0].getMessage() and "cannot be reached" in lines[0].getMessage()
+
+
+def test_what_the_train_page_says_after_restarts_in_chinese():
+    """A job its pool ended with three times, and one resumed by itself from a checkpoint: both said in Chinese,
+    with the count and the epoch, and no English sentence (the damaged-record notice too)."""
+    from tests.test_chinese_messages import english_sentences, open_train, page_texts
+
+    ws = workspaces.create()
+    job = job_queue.submit(ws, QUICK, name="poison")
+    store.update(ws, job.id, **store._interrupted({"pool_losses": 2}, with_pool=True))
+    (ws.jobs_dir / "00000000000a.json").write_text(json.dumps({"id": "00000000000a"}))
+    text = page_texts(open_train(ws))
+    assert "连续 3 次" in text and "损坏" in text and not english_sentences(text), text
+    other = workspaces.create()
+    again = job_queue.submit(other, QUICK, name="again")
+    store.update(other, again.id, resumed={"auto": True, "epoch": 2.0, "step": 94, "seen": 6000, "at": time.time()})
+    text = page_texts(open_train(other))
+    assert "自动从第 2.00 轮" in text and not english_sentences(text), text

@@ -16,6 +16,13 @@ def interrupted_reason(job) -> str:
     return t(f"error.{code}", **job.error_params)
 
 
+def repeated_loss_note(job) -> str:
+    """' Why: its pool ended with it 3 times in a row...' for a job that no longer resumes by itself; else ''."""
+    if job.error_code != "pool_lost_repeatedly":
+        return ""
+    return " " + t("train.interrupted.why", reason=interrupted_reason(job))
+
+
 def resumed_note(job) -> str | None:
     """'Resumed by itself from epoch X' for a job its restarted pool put back; None when the student resumed it
     (or it never was)."""

@@ -16,7 +16,7 @@ from core.learn.metrics import did_not_learn
 from ui.code_export import code_buttons_ui
 from ui.figures.train import accuracy_figure, knn_figure, loss_figure
 from ui.i18n import CATALOGS
-from ui.job_notes import damaged_jobs_ui, interrupted_reason, resumed_note
+from ui.job_notes import damaged_jobs_ui, interrupted_reason, repeated_loss_note, resumed_note
 from ui.state import dataset, lang, live_jobs, my_jobs, reason, runs, submit, t, workers_ready
 from ui.train_controls import PRESET_KEY, key, train_controls_ui
 from ui.train_form import (
@@ -148,7 +148,7 @@ def _has_checkpoint(job) -> bool:
 def interrupted_text(job, epoch: float) -> str:
     if _has_checkpoint(job):
         return t("train.interrupted", reason=interrupted_reason(job), epoch=f"{epoch:.2f}")
-    return t("train.interrupted.restart", epoch=f"{epoch:.2f}")
+    return t("train.interrupted.restart", epoch=f"{epoch:.2f}") + repeated_loss_note(job)
 
 
 def job_row_ui(job) -> None:

@@ -213,6 +213,7 @@ EN = {
                      "cannot be read. Each costs only its own job: remove it to clear this notice (its run "
                      "folder, if there is one, stays).",
     "train.damaged.remove": "Remove damaged job record {id}",
+    "train.interrupted.why": "Why: {reason}.",
 }
 
 ZH = {
@@ -397,6 +398,7 @@ ZH = {
     "train.damaged": "⚠️ 这个工作区有 {n} 条任务记录已损坏（例如写入被中断），无法读取。每条只影响它自己的任务："
                      "移除它即可清除这条提示（已有的训练记录文件夹会保留）。",
     "train.damaged.remove": "移除损坏的任务记录 {id}",
+    "train.interrupted.why": "原因：{reason}。",
 }
 
 # Chinese versions of core.learn.presets' `source` sentences (English comes from the preset itself, so it never
