@@ -21,7 +21,9 @@ def test_event_stream_shape(mnist):
     config = TrainConfig(arch="mlp:32", epochs=2, batch_size=100, train_subset=4000, device="cpu")
     events, final = run(config, mnist)
     evals = [e for e in events if e["kind"] == "eval"]
-    assert evals[0]["step"] == 0 and evals[0]["full"] and 0.03 < evals[0]["test_acc"] < 0.2  # untrained: ~10%
+    assert evals[0]["step"] == 0 and 0.03 < evals[0]["test_acc"] < 0.2  # untrained: ~10%
+    assert not evals[0]["full"] and evals[0]["n_test"] == config.eval_subset  # measured on the subset: at once
+    assert evals[1]["step"] == 0 and evals[1]["full"] and evals[1]["n_test"] == 10000  # then on all of them
     for epoch in (1, 2):
         in_epoch = [e for e in evals if epoch - 1 < e["epoch"] <= epoch]
         assert len(in_epoch) >= 4 and in_epoch[-1]["full"] and in_epoch[-1]["n_test"] == 10000
@@ -82,7 +84,9 @@ def test_target_accuracy_stops_early_and_reports_time(mnist):
     assert final["status"] == "target" and final["test_acc"] >= 0.90
     assert 0 < final["time_to_target_s"] <= final["train_seconds"] + 1e-6
     assert final["seen"] < 3 * 20000
-    assert all(e["n_test"] == 10000 for e in events if e["kind"] == "eval")  # the target is on the real test set
+    # The target is on the real test set: every evaluation after the untrained model's quick first point.
+    quick, *evals = [e for e in events if e["kind"] == "eval"]
+    assert quick["step"] == 0 and not quick["full"] and all(e["n_test"] == 10000 and e["full"] for e in evals)
 
 
 def test_stop_keeps_what_was_learned(mnist):
