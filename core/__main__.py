@@ -208,8 +208,9 @@ def check_out(text: str, force: bool) -> Path:
 def cmd_train(args) -> None:
     import torch
 
-    from core.lab.runfiles import collect, save_run
+    from core.lab.runfiles.folders import save_run
     from core.learn.data import load_mnist
+    from core.learn.run import collect
     from core.learn.training import train
 
     config = config_from_args(args)
@@ -239,7 +240,7 @@ def cmd_train(args) -> None:
 
 
 def cmd_evaluate(args) -> None:
-    from core.lab.runfiles import load_run
+    from core.lab.runfiles.folders import load_run
     from core.learn.data import load_mnist
     from core.learn.metrics import report
     from core.learn.training import evaluate
@@ -262,7 +263,7 @@ def cmd_evaluate(args) -> None:
 
 
 def cmd_predict(args) -> None:
-    from core.lab.runfiles import load_run
+    from core.lab.runfiles.folders import load_run
     from core.learn.preprocess import batch_tensor, canvas_to_mnist, load_image
     from core.learn.training import predict_proba
 
@@ -353,7 +354,7 @@ def cmd_check_settings(args) -> None:
 
 
 def cmd_script(args) -> None:
-    from core.lab.runfiles import LIMITS, config_from_json
+    from core.lab.runfiles.format import LIMITS, config_from_json
     from core.learn.script import notebook, script
 
     if args.run is not None:
@@ -384,7 +385,7 @@ COMMANDS = {"presets": cmd_presets, "train": cmd_train, "evaluate": cmd_evaluate
 
 def main(argv: list[str] | None = None) -> int:
     from core.errors import LabError
-    from core.lab.runfiles import RunError
+    from core.lab.runfiles.format import RunError
 
     try:
         args = build_parser().parse_args(argv)
