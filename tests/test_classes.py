@@ -27,7 +27,7 @@ def test_a_class_has_a_short_join_code_and_an_unguessable_teacher_key():
     assert classes.find_by_join_code(classes.pretty_join_code(cls.join_code).upper()) == cls
     assert classes.find_by_teacher_key(key) == cls
     assert key not in (cls.folder / "class.json").read_text()  # only its hash is kept
-    assert [c.id for c, k in classes.taught_by(teacher)] == [cls.id]
+    assert classes.taught_by(teacher) == [cls] and key not in (teacher.folder / "settings.json").read_text()
     other, other_key = classes.create_class("8A")
     assert other.join_code != cls.join_code and other_key != key
     assert [c.name for c in classes.all_classes()] == ["7B maths", "8A"]

@@ -87,12 +87,14 @@ def test_without_the_teacher_link_the_page_shows_nothing_of_the_class(a_class):
         assert "you are in the class" not in shown.lower() or "ana" in shown  # a member sees only their own name
 
 
-def test_the_teachers_workspace_keeps_the_key(a_class):
+def test_a_teachers_workspace_link_alone_does_not_open_the_class(a_class):
     cls, key, _ = a_class
     teacher = wss.create()
-    app("", ws=teacher, teacher=key)
-    at = app("views/class_view.py", ws=teacher)  # a new tab, no key in the URL: the workspace remembers it
-    assert at.dataframe[0].value.shape[0] == 2
+    at = app("", ws=teacher, teacher=key)
+    at.switch_page("views/class_view.py").run()
+    assert at.dataframe[0].value.shape[0] == 2  # the tab that opened the teacher link sees the class
+    at = app("views/class_view.py", ws=teacher)  # the workspace's link, as a projected address bar shows it
+    assert not at.dataframe and t("class.no_key") in texts(at)
 
 
 def test_project_a_students_run_read_only_on_evaluate(a_class):

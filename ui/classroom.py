@@ -2,7 +2,8 @@
 adds for a class (the pinned setup, locked controls, "share these settings") and the projector's read-only run.
 
 The teacher key never stays in the URL: app.py hands it here on the first page run, it is kept in the tab's
-session and in the teacher's workspace settings, and the URL loses it (a projected address bar shows none).
+session only, and the URL loses it (a projected address bar shows none). The teacher's workspace remembers
+which classes it started, never their keys: its id is in every address bar.
 A student's run is projected by `?view=<class>/<member>/<run>`, which opens nothing without the class's
 teacher key in the same session; the run is loaded read-only, the student's workspace id never leaves the
 server.
@@ -55,7 +56,6 @@ def read_links() -> None:
         else:
             ss.pop("class_key_refused", None)
             ss[KEYS] = {**ss.get(KEYS, {}), cls.id: key}
-            classes.remember_teacher_key(state.workspace(), cls.id, key)
     setup = params.get(SETUP_PARAM)
     if setup is not None:
         del params[SETUP_PARAM]
@@ -69,8 +69,9 @@ def read_links() -> None:
 
 
 def teacher_classes() -> list[tuple[Class, str]]:
-    """The classes this tab may see as their teacher: keys from a teacher link, or kept in the workspace."""
-    found = {cls.id: (cls, key) for cls, key in classes.taught_by(state.workspace())}
+    """The classes this tab may see as their teacher: only those whose teacher key this tab was given (a teacher
+    link, or creating the class here). A workspace link is no key: it shows in the address bar."""
+    found = {}
     for class_id, key in st.session_state.get(KEYS, {}).items():
         if class_id not in found:
             try:

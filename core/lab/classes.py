@@ -7,7 +7,7 @@
     MNIST_LAB_HOME/classes/codes/<join code>   the class id a join code names (claimed by exclusive create)
     MNIST_LAB_HOME/classes/keys/<sha256(key)>  the class id a teacher key opens
     a workspace's settings.json "class"        {"id", "member"}: the class a student's workspace joined
-    a teacher's settings.json "teaching"       {class id: teacher key}: the classes this workspace teaches
+    a teacher's settings.json "teaching"       [class id, ...]: the classes this workspace started (no keys)
 
 The join code (6 letters from the workspace codes' alphabet) is what students type; the teacher key is 128
 random bits from `secrets`, unrelated to the join code, the class id or any member's value, and only its hash
@@ -134,7 +134,7 @@ def get(class_id: str) -> Class:
 
 def create_class(name: str, teacher: wss.Workspace | None = None) -> tuple[Class, str]:
     """A new class and its teacher key (returned once; only its hash is kept). `teacher`: the workspace that
-    remembers the key, so that the teacher's own workspace link opens the class page too."""
+    started it (it remembers the class's id, not the key)."""
     name = clean_text(name)
     if not 1 <= len(name) <= MAX_CLASS_NAME:
         raise ClassError(f"a class name has 1 to {MAX_CLASS_NAME} characters", "class_name_bad",
@@ -158,26 +158,29 @@ def create_class(name: str, teacher: wss.Workspace | None = None) -> tuple[Class
     _write_json(folder / "members.json", {})
     _write_json(folder / "class.json", record)
     if teacher is not None:
-        remember_teacher_key(teacher, class_id, key)
+        remember_teaching(teacher, class_id)
     return _from_record(record), key
 
 
-def remember_teacher_key(ws: wss.Workspace, class_id: str, key: str) -> None:
+def remember_teaching(ws: wss.Workspace, class_id: str) -> None:
+    """Note in the teacher's workspace that it started this class (its id only: the key is never kept there, since
+    a workspace id shows in the address bar, on a projector too)."""
     teaching = ws.settings().get("teaching")
-    teaching = teaching if isinstance(teaching, dict) else {}
-    ws.set_setting("teaching", {**teaching, class_id: key})
+    teaching = [c for c in teaching if isinstance(c, str)] if isinstance(teaching, list) else []
+    if class_id not in teaching:
+        ws.set_setting("teaching", [*teaching, class_id])
 
 
-def taught_by(ws: wss.Workspace) -> list[tuple[Class, str]]:
-    """The classes whose teacher key this workspace keeps (and that still accept it), oldest first."""
+def taught_by(ws: wss.Workspace) -> list[Class]:
+    """The classes this workspace started (that still exist), oldest first. Seeing one needs its teacher key."""
     teaching = ws.settings().get("teaching")
     found = []
-    for key in (teaching.values() if isinstance(teaching, dict) else ()):
+    for class_id in (teaching if isinstance(teaching, list) else ()):
         try:
-            found.append((find_by_teacher_key(str(key)), str(key)))
+            found.append(get(str(class_id)))
         except ClassError:
             continue
-    return sorted(found, key=lambda pair: pair[0].created)
+    return sorted(found, key=lambda c: c.created)
 
 
 def find_by_teacher_key(key: str) -> Class:
