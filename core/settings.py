@@ -21,6 +21,7 @@
 | MNIST_LAB_NEW_WORKSPACES_PER_MINUTE | 60           | new workspaces the server opens per minute            |
 | MNIST_LAB_CLASS_SIZE            | 60               | students one class (core.lab.classes) may have        |
 | MNIST_LAB_SUBMISSIONS           | 5                | submissions one student may make to one challenge     |
+| MNIST_LAB_WORKER_NICE           | 10               | how much the worker pool yields the CPU to pages (0-19) |
 """
 
 from __future__ import annotations
@@ -141,6 +142,16 @@ def submissions() -> int:
     return _whole("MNIST_LAB_SUBMISSIONS", 5, 1)
 
 
+def worker_nice() -> int:
+    """The worker pool's niceness: training yields the CPU to the web server, so a stroke is read at once while
+    the class trains (0 = the same priority as the pages; 19 = only idle cycles)."""
+    value = _whole("MNIST_LAB_WORKER_NICE", 10, 0)
+    if value > 19:
+        raise SettingError(f"MNIST_LAB_WORKER_NICE must be at most 19, got {value}", "setting_bad",
+                           name="MNIST_LAB_WORKER_NICE", value=str(value))
+    return value
+
+
 def subset() -> tuple[int, int] | None:
     """MNIST_LAB_SUBSET="TRAIN,TEST": only the first images of each split, else None (all of them)."""
     raw = _raw("MNIST_LAB_SUBSET")
@@ -162,5 +173,5 @@ def check_all() -> None:
     for read in (data_dir, home, queue_url, workers, queue_per_workspace, keep_days, runs_dir, class_dir,
                  workspace_bytes, home_bytes, shared_bytes, saves_per_minute, drawings_per_minute, class_max,
                  class_size, submissions, subset, class_saves_per_minute, class_drawings_per_minute,
-                 new_workspaces_per_minute):
+                 new_workspaces_per_minute, worker_nice):
         read()

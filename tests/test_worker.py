@@ -63,6 +63,11 @@ def children(pid: int) -> list[int]:
     return out
 
 
+def niceness(pid: int) -> int:
+    """A process's nice value, from /proc/PID/stat (field 19)."""
+    return int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
 def parent_of(pid: int) -> int:
     return int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
 
@@ -175,6 +180,8 @@ def test_worker_trains_a_submitted_job(pool, reference):
     assert job.state == "finished", job.error
     pid = int(job._r["worker"].rsplit(":", 1)[1])
     assert pid in children(pool.pid)  # trained in the pool's worker process, not here
+    # ... which yields the CPU to the web server: niceness MNIST_LAB_WORKER_NICE (10) above this process's
+    assert niceness(pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
     assert final_acc(job) > 0.95  # small CNN, 3 epochs on 12000 images: about 96.5%
     assert job.result.test_acc == final_acc(job) == load_run(job.run_dir).test_acc
     assert steps(job) == list(range(1, STEPS + 1))

@@ -15,6 +15,8 @@ import threading
 import time
 from pathlib import Path
 
+from core import settings
+from core.errors import LabError
 from core.lab.jobs import queue as job_queue
 from core.lab.jobs import store
 from core.lab.runfiles import write_file
@@ -57,8 +59,35 @@ def _announce(workers: int, queue: str, kind: str):
     return done
 
 
+def _warm_up() -> None:
+    """Decode and normalise MNIST and run the small CNN once before the workers are forked: each worker's first
+    job then starts warm (the first job after `make run` spent seconds here), and the workers share these
+    tensors copy-on-write instead of holding one copy each. One thread, as every job uses: no OpenMP pool exists
+    in this process before the fork."""
+    import torch
+
+    from core.lab.jobs.runner import dataset
+    from core.learn.families.nets import build_model
+
+    torch.set_num_threads(1)
+    try:
+        data = dataset()
+    except LabError as exc:  # no MNIST here (yet): each job says so in its own words; the pool still serves
+        log.warning("worker pool: MNIST not loaded ahead of the jobs: %s", exc)
+        return
+    for split in ("train", "test"):
+        data.images(split), data.labels(split)
+    build_model("cnn")(data.images("test")[:8]).sum().backward()
+
+
 def run_pool(workers: int, queue: str = "cpu") -> None:
-    """Process workers taking jobs from one device's queue until SIGINT/SIGTERM (python -m core worker)."""
+    """Process workers taking jobs from one device's queue until SIGINT/SIGTERM (python -m core worker).
+
+    The pool runs at a lower CPU priority (MNIST_LAB_WORKER_NICE, 10 by default) than the web server, so pages and
+    strokes stay quick while the class trains; its workers inherit it."""
+    os.nice(settings.worker_nice())
+    if queue == "cpu":
+        _warm_up()
     consumer = job_queue.huey_for(queue).create_consumer(workers=workers, worker_type="process", periodic=False,
                                                           check_worker_health=True, health_check_interval=1,
                                                           **POLL)
