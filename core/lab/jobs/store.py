@@ -646,8 +646,11 @@ def interrupt_if_lost(ws: Workspace, record: dict) -> dict:
         last = beat_path(ws, record["id"]).stat().st_mtime
     except OSError:
         last = record.get("started") or record.get("created", 0.0)
-    if time.time() - last < STALE_AFTER_S and not (_gone_here(record.get("worker"), ":")
-                                                    and not _pool_alive(record.get("pool"))):
+    age = time.time() - last
+    # A beat younger than two beats means someone trains it, whatever the process table of this machine says
+    # (a container may share the host name but not the process ids).
+    if age < STALE_AFTER_S and not (age > 2 * BEAT_EVERY_S and _gone_here(record.get("worker"), ":")
+                                    and not _pool_alive(record.get("pool"))):
         return record
     with _locked(ws):
         fresh = _read(ws, record["id"])
