@@ -6,12 +6,12 @@ anything (core.lab.jobs.queue does) and never trains (core.lab.jobs.runner does)
 command line, a worker and a test all change a job through the same transitions, each under the
 workspace's lock:
 
-    queued --take--> running --finish--> finished | stopped | diverged | failed
-       |  ^            |  ^
-       |  |     pause  v  | resume
-       |  +-------- paused
-       |  +-------- interrupted  <--interrupt-- running (its worker or its whole pool died)
-       +--stop--> stopped
+    queued  --take-->    running  (a worker of a pool)       queued --stop--> stopped (no run)
+    running --finish-->  finished | stopped | diverged | failed | paused
+    running --pause, stop-->  a flag the worker reads between steps (a stop wins over a pause)
+    running --interrupt, interrupt_if_lost-->  interrupted   (its worker, or its whole pool, died)
+    paused | interrupted --resume-->  queued      (interrupted by its pool's end: resume_lost, by itself)
+    paused | interrupted --stop-->    stopped     (its run closed at its checkpoint)
 
 A job interrupted because its worker pool ended (not by the student) is resumed by itself when a pool runs
 again (`resume_lost`), unless its pool ended with it MAX_POOL_LOSSES times in a row. Fairness: a workspace
