@@ -1,7 +1,7 @@
 """A workspace: one student's (or teacher's) runs, jobs and settings, in one folder under MNIST_LAB_HOME.
 
     MNIST_LAB_HOME/workspaces/<id>/runs/<name>/   config.json, metrics.jsonl, model.safetensors,
-                                                  checkpoint.safetensors (while a job can go on)
+                                                  checkpoint.safetensors (a trained job's, to continue from)
     MNIST_LAB_HOME/workspaces/<id>/jobs/<job>.json the job's record (see core.lab.jobs.store)
     MNIST_LAB_HOME/workspaces/<id>/settings.json  the UI language and other choices
     MNIST_LAB_HOME/codes/<code>                    the short code's workspace id
