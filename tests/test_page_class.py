@@ -69,7 +69,10 @@ def test_the_teacher_link_opens_the_class_table_and_both_charts(a_class, tiny_ru
     assert ana["Runs"] == 2 and ana["Best accuracy"] == pytest.approx(tiny_run.test_acc, abs=0.2)
     assert "mlp:32" in ana["Best settings"] and df.iloc[1]["Runs"] == 0
     specs = plotly_specs(at)
-    assert len(specs["class_curves"]["data"]) == 1  # one line: ana's best run (ben has none)
+    assert len(specs["class_curves"]["data"]) == 1 and "class_parallel" not in specs  # only the open tab is built
+    at.session_state["class_tab"] = at.tabs[1].label  # AppTest has no tab clicks: the tab's state chooses it
+    at.run()
+    specs = plotly_specs(at)
     (parcoords,) = specs["class_parallel"]["data"]
     assert parcoords["type"] == "parcoords" and len(parcoords["dimensions"][0]["values"]) == 2
     lrs = sorted(round(10 ** v, 4) for v in parcoords["dimensions"][0]["values"])

@@ -115,6 +115,7 @@ def live_ui(class_id: str) -> None:
     """The table and the charts, redrawn every few seconds from the students' folders (read-only)."""
     cls = classes.get(class_id)
     work = classwork.class_work(cls)
+    st.session_state["class_work"] = work  # the projector's picker below reads the same, not the folders again
     st.markdown(t("class.header", name=cls.name, code=classes.pretty_join_code(cls.join_code), n=len(work)))
     if not work:
         st.info(t("class.empty", code=classes.pretty_join_code(cls.join_code)))
@@ -123,16 +124,20 @@ def live_ui(class_id: str) -> None:
     with left:
         table_ui(work)
     with right:
-        curves, parallel = st.tabs([t("class.tab.curves"), t("class.tab.parallel")])
-        with curves:
-            curves_ui(work)
-        with parallel:
-            parallel_ui(work)
+        # Only the open tab is built: the parallel-coordinates chart (WebGL, 200 lines) costs the browser most.
+        curves, parallel = st.tabs([t("class.tab.curves"), t("class.tab.parallel")], key="class_tab",
+                                   on_change="rerun")
+        if curves.open:
+            with curves:
+                curves_ui(work)
+        if parallel.open:
+            with parallel:
+                parallel_ui(work)
 
 
 def projector_ui(cls: classes.Class) -> None:
     """Pick a student's finished run and open it read-only on Evaluate (then Inside and Compare) in this tab."""
-    work = classwork.class_work(cls)
+    work = st.session_state.get("class_work") or classwork.class_work(cls)
     options = {f"{cls.id}/{w.member.id}/{r.name}": f"{w.member.nickname} · {r.name}"
                + (f" · {r.test_acc:.1%}" if r.test_acc is not None else "")
                for w in work for r in reversed(w.runs)}
