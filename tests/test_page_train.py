@@ -263,3 +263,20 @@ def test_the_running_job_is_in_view_and_each_waiting_job_is_named_with_its_own_b
     assert first.refresh().state in ("queued", "running")
     first.stop()
     assert first.wait(60)
+
+
+def test_continue_for_two_more_epochs_trains_two_epochs(at):
+    """Issue 18: the button says how many epochs and to which one, and the new run trains exactly that many."""
+    _tiny_mlp(at)
+    at.button(key="train_start").click().run()
+    first = _latest_job(at)
+    assert first.wait(60) and first.state == "finished"
+    at.run()
+    at.selectbox(key="train_more_epochs").set_value(2).run()
+    assert at.button(key="train_more").label == EN["train.more"].format(n=2) + EN["train.more.to"].format(to="3")
+    at.button(key="train_more").click().run()
+    assert not at.exception
+    more = _latest_job(at)
+    assert more.id != first.id and more.wait(60) and more.state == "finished", more.error
+    steps = [e for e in more.history() if e["kind"] == "step"]
+    assert steps[-1]["epoch"] == 3.0 and steps[-1]["seen"] == 3 * 3000

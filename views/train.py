@@ -40,10 +40,11 @@ st.title("🏋️ " + t("nav.train"))
 no_workers_ui()  # at the top: without a pool nothing starts, and the reader must see that first
 
 
-def _submit(configs: list[TrainConfig], names: list[str], continue_of: str | None = None) -> None:
+def _submit(configs: list[TrainConfig], names: list[str], continue_of: str | None = None,
+            more_epochs: int | None = None) -> None:
     """Queue jobs; a refusal (queue full, bad settings) is kept to be shown in the reader's language."""
     try:
-        submit(configs, names, continue_of=continue_of)
+        submit(configs, names, continue_of=continue_of, more_epochs=more_epochs)
         st.session_state.pop("train_refused", None)
     except (LabError, ConfigError) as exc:
         st.session_state["train_refused"] = exc
