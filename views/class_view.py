@@ -63,7 +63,10 @@ def table(work: list[classwork.MemberWork]) -> pd.DataFrame:
             t("class.col.settings"): summary(best.config, lang()) if best is not None else "",
             t("class.col.active"): datetime.fromtimestamp(w.last_active) if w.last_active else None,
         })
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    for col in ("class.col.progress", "class.col.live_acc", "class.col.best"):  # empty cells, never "None"
+        frame[t(col)] = pd.to_numeric(frame[t(col)], errors="coerce").astype(float)
+    return frame
 
 
 def table_ui(work: list[classwork.MemberWork]) -> None:
