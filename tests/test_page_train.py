@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,17 @@ def test_controls_are_present(at):
     assert any("784-128-64-10" in c.value for c in at.caption)  # the preset's source
     assert at.get("latex")  # the loss formula
     assert at.info  # the idle hint
+
+
+def test_a_fresh_page_loads_plotly_ahead_of_the_first_chart(at):
+    """No job yet: one empty chart, hidden, so the browser loads Plotly before Start (benchmarks/first_point.py)."""
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1 and json.loads(charts[0].proto.spec)["data"] == []
+    _tiny_mlp(at)
+    at.button(key="train_start").click().run()
+    assert _latest_job(at).wait(60)
+    at.run()
+    assert len(at.get("plotly_chart")) == 2  # loss and accuracy, no hidden chart any more
 
 
 def test_unavailable_devices_are_listed_with_their_reason(at):

@@ -148,3 +148,14 @@ def digit_image(image: np.ndarray, size: int = 112) -> np.ndarray:
     """A 28x28 image (uint8 or [0,1] floats) scaled up with nearest-neighbour, crisp on a projector."""
     img = np.asarray(image, dtype=np.float32)
     return pixelated(img / 255.0 if img.max() > 1.0 else img, size)
+
+
+def plotly_warmup_ui() -> None:
+    """An empty Plotly chart kept out of sight: the browser loads and starts Plotly's code while the student picks
+    the settings, instead of after Start (a new tab then spent 1-9 s on it before the first point could show;
+    benchmarks/first_point.py)."""
+    import plotly.graph_objects as go
+
+    with st.container(key="plotly_warmup"):
+        st.html("<style>.st-key-plotly_warmup { display: none; }</style>")
+        st.plotly_chart(go.Figure(), key="plotly_warmup_chart", config={"staticPlot": True})

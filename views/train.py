@@ -29,7 +29,7 @@ from ui.train_form import (
     run_name,
     summary,
 )
-from ui.widgets import no_workers_ui
+from ui.widgets import no_workers_ui, plotly_warmup_ui
 
 LIVE_EVERY = 1.0  # seconds between redraws: at 0.5 s a watched mlp-adam run took 9 s instead of 6-8 on 2 cores
 MORE_EPOCHS = (1, 2, 5, 10)
@@ -362,6 +362,7 @@ with view:
     if focus is None:
         buttons_ui(None)
         st.info(t("train.idle"))
+        plotly_warmup_ui()  # no chart here yet: Plotly's code loads now, so the first point shows at once
     elif not live:
         job_view(focus, _events(focus))
         others_ui(queue[1:])
