@@ -12,6 +12,13 @@ training time per job and the slowdown against one student alone (measured first
 With --watch S this process also does what every open Train page does every S seconds for each running job
 (read the new events of metrics.jsonl, rebuild both Plotly figures): its CPU share is the web server's
 own cost of a class watching, since the server no longer trains.
+With --draw K a drawing observer joins: a web server (`streamlit run app.py` on the same data folder, as
+`make run` starts it beside the pool) and Debian's Chromium on its Draw page, in a workspace of its own with two
+runs (mlp:128,64 and cnn, one epoch on 12,000 images each, so every stroke is read by two models). It draws K
+strokes with no job running (idle), then, for each class size, as many strokes as fit while the class's jobs
+train (one at a time, each after a Clear): stroke -> prediction is timed in the browser from the mouse button's
+release to the first frame at which the page's prediction is the new run's (a script run started after the
+release, the prediction's element no longer stale); "page done" is when that script run ended.
 With --class-view S the N students are one class (core.lab.classes) and this process also builds the teacher's
 Class page every S seconds as views/class_view.py does (every student's work read from their folders, the table,
 both figures as JSON): the median and worst time of one build while they train. The browser's part of that
@@ -172,7 +179,8 @@ def class_view(cls) -> float:
     return time.perf_counter() - t0
 
 
-def classroom(n: int, config, watch: float = 0.0, view_every: float = 0.0) -> dict:
+def classroom(n: int, config, watch: float = 0.0, view_every: float = 0.0,
+              observer: DrawingObserver | None = None) -> dict:
     from core.lab import classes
 
     spaces = [workspaces.create() for _ in range(n)]
@@ -184,7 +192,7 @@ def classroom(n: int, config, watch: float = 0.0, view_every: float = 0.0) -> di
     cpu0, t0 = time.process_time(), time.time()
     started = [job_queue.submit(ws, config, name="load") for ws in spaces]
     last_redraw = last_view = 0.0
-    views = []
+    views, strokes = [], []
     while not all(job.refresh().done for job in started):
         if watch and time.time() - last_redraw >= watch:
             last_redraw = time.time()
@@ -194,6 +202,10 @@ def classroom(n: int, config, watch: float = 0.0, view_every: float = 0.0) -> di
         if cls is not None and time.time() - last_view >= view_every:
             last_view = time.time()
             views.append(class_view(cls))
+        if observer is not None and any(job.state == "running" for job in started):
+            stroke = observer.stroke()
+            if any(job.refresh().state == "running" for job in started):  # the class still trained at its end
+                strokes.append(stroke)
         time.sleep(0.05)
     wall = time.time() - t0
     records = [job._r for job in started]
@@ -204,8 +216,16 @@ def classroom(n: int, config, watch: float = 0.0, view_every: float = 0.0) -> di
         "max_wait": max(waits), "median_total": statistics.median(totals), "max_total": max(totals),
         "train_s": statistics.median(job.result.final["train_seconds"] for job in started if job.result),
         "this_cpu_share": (time.process_time() - cpu0) / wall,
-        "class_view": (statistics.median(views), max(views)) if views else None,
+        "class_view": (statistics.median(views), max(views)) if views else None, "strokes": strokes,
     }
+
+
+def stroke_cell(strokes: list[tuple[float, float]]) -> str:
+    if not strokes:
+        return "–"
+    shown = [s for s, _ in strokes]
+    return (f"{statistics.median(shown):.2f} (max {max(shown):.2f}, n={len(strokes)}); "
+            f"done {statistics.median(d for _, d in strokes):.2f}")
 
 
 def main() -> None:
@@ -217,30 +237,44 @@ def main() -> None:
     parser.add_argument("--watch", type=float, default=0.0, help="redraw running jobs' charts every S seconds")
     parser.add_argument("--class-view", type=float, default=0.0,
                         help="the students are a class: build the teacher's Class page every S seconds")
+    parser.add_argument("--draw", type=int, default=0, help="a drawing observer: K idle strokes, then strokes "
+                                                            "while each class trains (0: none)")
     args = parser.parse_args()
     workers = args.workers or settings.workers()
     config = get_preset(args.preset).config.replace(epochs=1, train_subset=args.subset, device="cpu")
     with tempfile.TemporaryDirectory() as home:
         os.environ["MNIST_LAB_HOME"] = home
+        os.environ.pop("MNIST_LAB_SUBSET", None)
         pool = start_pool(workers)
+        observer = None
         try:
             classroom(1, config)  # warm-up: the workers decode MNIST once
-            print(f"# Classroom load: {os.cpu_count()} cores, {workers} process workers, each job {args.preset} "
-                  f"for 1 epoch on {args.subset:,} images; watch={args.watch or 'off'}")
+            if args.draw:
+                observer = DrawingObserver(Path(home))
+                idle = [observer.stroke() for _ in range(args.draw)]
+            print(f"# Classroom load, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {os.cpu_count()} cores "
+                  f"(load average {os.getloadavg()[0]:.1f}), {workers} process workers at niceness "
+                  f"{settings.worker_nice()}, each job {args.preset} for 1 epoch on {args.subset:,} images; "
+                  f"watch={args.watch or 'off'}")
+            if observer is not None:
+                print(f"Drawing observer, no job running: stroke -> prediction {stroke_cell(idle)} s")
             print("| students | completed | worst queue wait s | median click-to-done s | worst click-to-done s "
-                  "| training s per job | slowdown vs alone (worst) | this process CPU share |")
-            print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+                  "| training s per job | slowdown vs alone (worst) | this process CPU share "
+                  "| stroke -> prediction s, median (max, n); page done |")
+            print("|---:|---:|---:|---:|---:|---:|---:|---:|---|")
             alone = None
             for n in sorted({1, *(int(s) for s in args.students.split(","))}):
-                r = classroom(n, config, args.watch, args.class_view)
+                r = classroom(n, config, args.watch, args.class_view, observer)
                 alone = alone or r["max_total"]
                 print(f"| {n} | {r['completed']}/{n} | {r['max_wait']:.1f} | {r['median_total']:.1f} | "
                       f"{r['max_total']:.1f} | {r['train_s']:.1f} | {r['max_total'] / alone:.1f}x | "
-                      f"{r['this_cpu_share']:.0%} |", flush=True)
+                      f"{r['this_cpu_share']:.0%} | {stroke_cell(r['strokes'])} |", flush=True)
                 if r["class_view"]:
                     print(f"|   | Class page build while they train: median {r['class_view'][0]:.3f} s, worst "
                           f"{r['class_view'][1]:.3f} s |", flush=True)
         finally:
+            if observer is not None:
+                observer.close()
             pool.terminate()
             pool.wait(30)
 
