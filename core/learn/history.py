@@ -62,14 +62,15 @@ def _unpack(packed: tuple[int, int, bytes]) -> list[int]:
 class _Table:
     """The rows of one event kind: a typed array per number field, a mask only for a field ever None/absent."""
 
-    def __init__(self, fields: tuple[tuple[str, str], ...]) -> None:
+    def __init__(self, kind: str, fields: tuple[tuple[str, str], ...]) -> None:
         self.fields, self.n, self.snapshots, self.stride = fields, 0, 0, 1
+        self.code, self.rare = KINDS.index(kind), kind in ("diverged", "final")
         self.cols = {f: array(_ARRAY[t]) if t in _ARRAY else ([] if t == "s" else {}) for f, t in fields}
         self.masks: dict[str, array] = {}
         numbers = all(t in _ARRAY for _, t in fields)  # steps and kNN rows: every field a number
         self.fast = ([self.cols[f] for f, _ in fields], itemgetter(*(f for f, _ in fields))) if numbers else None
 
-    def _add_fast(self, event: dict) -> bool:
+    def add_fast(self, event: dict) -> bool:
         """A row whose fields are all there and all numbers of their column's type, appended by C loops (most
         of a long history); False, with nothing appended, for any other row (then checked field by field)."""
         cols, get = self.fast
@@ -92,8 +93,6 @@ class _Table:
         mask.append(state)
 
     def add(self, event: dict) -> None:
-        if self.fast is not None and self._add_fast(event):
-            return
         for field, kind in self.fields:
             value = event.get(field, _MISSING)
             col = self.cols[field]
@@ -202,7 +201,7 @@ class History:
 
     def __init__(self, events: Iterable[dict] = ()) -> None:
         self._order = array("B")
-        self._tables = {kind: _Table(fields) for kind, fields in SCHEMA.items()}
+        self._tables = {kind: _Table(kind, fields) for kind, fields in SCHEMA.items()}
         for event in events:
             self.append(event)
 
@@ -212,10 +211,11 @@ class History:
         table = self._tables.get(kind)
         if table is None:
             return
-        if kind in ("diverged", "final") and table.n >= MAX_RARE:
+        if table.rare and table.n >= MAX_RARE:
             raise HistoryError(f"more than {MAX_RARE} {kind} events")
-        table.add(event)
-        self._order.append(KINDS.index(kind))
+        if table.fast is None or not table.add_fast(event):
+            table.add(event)
+        self._order.append(table.code)
 
     def rows(self, kind: str) -> Iterator[dict]:
         """The events of one kind, in order."""
