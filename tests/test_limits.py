@@ -1,4 +1,5 @@
-"""Per-workspace limits: disk, saves and drawings per minute, the class set's size. Each reached for real."""
+"""Limits: disk, saves and drawings per minute (per workspace and for the whole class), new workspaces per minute,
+the class set's size. Each reached for real."""
 
 from __future__ import annotations
 
