@@ -24,11 +24,12 @@ def pages_dataset(data: MNIST) -> MNIST:
     """The dataset every page draws from: without MNIST's hidden test images while a challenge sets them aside."""
     if not chs.mnist_hidden() or len(data.test_labels) <= chs.HIDDEN_FROM:
         return data
-    return _without_hidden(data)
+    return _without_hidden(data, id(data))
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _without_hidden(_data: MNIST) -> MNIST:
+def _without_hidden(_data: MNIST, data_id: int) -> MNIST:
+    """One copy per dataset object (keyed by its id: the pages' MNIST lives as long as the server)."""
     return _data.subset(test=chs.HIDDEN_FROM)
 
 
