@@ -16,6 +16,11 @@ def interrupted_reason(job) -> str:
     return t(f"error.{code}", **job.error_params)
 
 
+def goes_on_by_itself(job) -> bool:
+    """An interrupted job its pool's end left to be resumed by the next pool: the page keeps watching it."""
+    return job.state == "interrupted" and job.error_code == "pool_ended"
+
+
 def repeated_loss_note(job) -> str:
     """' Why: its pool ended with it 3 times in a row...' for a job that no longer resumes by itself; else ''."""
     if job.error_code != "pool_lost_repeatedly":

@@ -16,7 +16,7 @@ from core.learn.metrics import did_not_learn
 from ui.code_export import code_buttons_ui
 from ui.figures.train import accuracy_figure, knn_figure, loss_figure
 from ui.i18n import CATALOGS
-from ui.job_notes import damaged_jobs_ui, interrupted_reason, repeated_loss_note, resumed_note
+from ui.job_notes import damaged_jobs_ui, goes_on_by_itself, interrupted_reason, repeated_loss_note, resumed_note
 from ui.state import dataset, lang, live_jobs, my_jobs, reason, runs, submit, t, workers_ready
 from ui.train_controls import PRESET_KEY, key, train_controls_ui
 from ui.train_form import (
@@ -348,7 +348,7 @@ damaged_jobs_ui()
 queue = live_jobs()  # running first, then waiting in queue order, then paused and interrupted
 st.session_state["train_live_jobs"] = _signature(queue)
 focus = queue[0] if queue else next(iter(my_jobs()), None)  # nothing unfinished: the latest job's end
-live = bool(queue) and focus.state in ("running", "queued")
+live = bool(queue) and (focus.state in ("running", "queued") or goes_on_by_itself(focus))  # a restart: it comes back
 if live:
     live_ui()
     st.divider()

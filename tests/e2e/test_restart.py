@@ -15,18 +15,18 @@ import sys
 import time
 from pathlib import Path
 
+from core.lab import workspaces
+from core.lab.jobs import queue as job_queue
+from core.learn.presets import get_preset
 from tests.e2e.conftest import (
     ROOT,
     _free_port,
-    choose_preset,
     errors_on,
     new_page,
     open_page,
     plotly_trace_lengths,
     server_env,
-    start_training,
     wait_until,
-    workspace_id,
 )
 from ui.i18n import t
 
@@ -48,7 +48,7 @@ class MakeRun:
 
         env = {**server_env(self.work), "STREAMLIT_SERVER_PORT": str(self.port),
                "STREAMLIT_SERVER_ADDRESS": "127.0.0.1", "STREAMLIT_SERVER_HEADLESS": "true",
-               "MNIST_LAB_WORKERS": "1"}
+               "MNIST_LAB_WORKERS": "1", "MNIST_LAB_SUBSET": "30000,2000"}  # epochs long enough to watch
         with open(self.log_path, "a") as log:
             self.proc = subprocess.Popen(["make", "-s", "--no-print-directory", "run", f"PY={sys.executable}",
                                           "APP_STAMP="], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -86,6 +86,18 @@ class MakeRun:
                     todo.append(int(entry.name))
         return found
 
+    def left_behind(self) -> list[str]:
+        """Command lines of processes still in any `make run` session this test started."""
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if entry.name.isdigit() and int(fields[3]) in self.sessions and fields[0] != "Z":
+                    found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+            except (OSError, IndexError, ValueError):
+                continue
+        return found
+
     def kill_streamlit(self) -> None:
         """SIGKILL of the Streamlit process alone; `make run` then ends, its trap stopping the pool."""
         pid = next(pid for pid, cmd in self.descendants() if cmd.split()[1:4] == ["-m", "streamlit", "run"])
@@ -112,25 +124,33 @@ def loss_points(page) -> int:
     return lengths[0][0] if lengths and lengths[0] else 0
 
 
-def test_make_run_restarted_mid_training_goes_on_without_a_click(browser, tmp_path):
+def test_make_run_restarted_mid_training_goes_on_without_a_click(browser, tmp_path, monkeypatch):
     app = MakeRun(tmp_path, _free_port())
     page = new_page(browser)
     try:
         app.start()
-        open_page(page, app.url, "train")
-        choose_preset(page, "cnn-adam")  # 10 epochs: still training after the restart
-        start_training(page)
-        wid = workspace_id(page)
-        runs = tmp_path / "lab-data" / "workspaces" / wid / "runs"
+        # The student's job: cnn-adam (10 epochs, still training after the restart), queued as the Train page's
+        # Start does; the student watches it on the Train page of its workspace.
+        monkeypatch.setenv("MNIST_LAB_HOME", str(tmp_path / "lab-data"))
+        job_queue.set_immediate(False)  # the SQLite queue make run's pool takes from
+        ws = workspaces.create()
+        job_queue.submit(ws, get_preset("cnn-adam").config, name="cnn-adam", n_train=30000)
+        open_page(page, app.url, f"train?ws={ws.id}")
+        runs = ws.runs_dir
         wait_until(lambda: any(runs.glob("*/checkpoint.safetensors")), 120, "the first epoch checkpoint")
         before = wait_until(lambda: loss_points(page), 30, "the loss chart")
 
         app.kill_streamlit()  # make run ends; its trap stops the pool, which marks the job interrupted
-        assert not [cmd for _, cmd in app.descendants()], "make run left a process behind"
+        wait_until(lambda: not app.left_behind(), 30, "the pool of the ended make run to stop")
         app.start()  # the teacher runs make run again; the student's page is left as it was
 
         resumed = t("train.resumed.auto", epoch="\0").split("\0")[0].split(" ", 1)[1]
-        page.get_by_text(resumed).first.wait_for(timeout=120_000)
+        try:
+            page.get_by_text(resumed).first.wait_for(timeout=120_000)
+        except Exception:
+            page.screenshot(path=str(tmp_path / "after-restart.png"))
+            (tmp_path / "after-restart.txt").write_text(page.inner_text("body"))
+            raise
         wait_until(lambda: loss_points(page) > before, 120, f"the loss chart growing past {before} points again")
         assert errors_on(page) == []
 
