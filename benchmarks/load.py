@@ -114,7 +114,7 @@ class DrawingObserver:
 
     def stroke(self) -> tuple[float, float]:
         """Clear, draw a "1", wait for the prediction: (stroke -> prediction s, stroke -> page done s)."""
-        self.page.locator(".st-key-draw_clear button").click()
+        self.page.locator(".st-key-draw_clear button").first.click()
         self.page.wait_for_timeout(100)
         self._settled()
         box = self.page.locator(".st-key-draw_canvas canvas.upper-canvas").last.bounding_box()
