@@ -7,6 +7,7 @@ at most 1 s of CPU before it is accepted or refused; a listed run holds at most 
 
 from __future__ import annotations
 
+import functools
 import gc
 import io
 import json
@@ -83,16 +84,19 @@ def _mlp_tensors(config: TrainConfig) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in families.build(config).state_dict().items()}
 
 
+@functools.cache  # built once per test session
 def worst_history_zip() -> bytes:
     config = TrainConfig(arch="mlp:32")
     return _zip(_files(config, longest_history(), _mlp_tensors(config)))
 
 
+@functools.cache  # built once per test session
 def worst_snapshots_zip() -> bytes:
     config = TrainConfig(arch="mlp:32")
     return _zip(_files(config, most_snapshots(), _mlp_tensors(config)))
 
 
+@functools.cache  # built once per test session
 def worst_weights_zip() -> bytes:
     """The largest weights a run can hold: a kNN remembering 60,000 images as raw pixels (47 MB)."""
     config = TrainConfig(arch="knn", knn_features="pixels", k=3)
