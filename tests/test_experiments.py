@@ -71,7 +71,8 @@ def test_settings_rows_mark_the_differing_fields():
 def _first_step(config: TrainConfig, data) -> dict:
     events = train(config, data)
     try:
-        return {"eval": next(events), "step": next(events)}  # the untrained model's evaluation, then step 1
+        first = next(events)  # the untrained model's evaluation, then (after its full one) step 1
+        return {"eval": first, "step": next(e for e in events if e["kind"] == "step")}
     finally:
         events.close()
 
