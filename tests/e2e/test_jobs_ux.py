@@ -47,9 +47,11 @@ def pick(page, label: str, option: str, exact: bool = True) -> None:
     wait_for_app(page)
 
 
-def shown_in(page, label: str) -> str:
-    """What the select box labelled `label` shows now."""
-    return page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.inner_text()
+def shown_in(page, key: str) -> str:
+    """What the select box drawn with key=`key` shows now (the text of its combobox input)."""
+    box = page.locator(f"{live(key)} input").first
+    box.wait_for()
+    return box.input_value()
 
 
 def set_number(page, label: str, value: int) -> None:
@@ -59,10 +61,16 @@ def set_number(page, label: str, value: int) -> None:
     wait_for_app(page)
 
 
-def train_preset(page, preset: str, epochs: int, lang: str = "en") -> None:
+def train_preset(page, server_dir, preset: str, epochs: int | None = None, lang: str = "en") -> str:
+    """Start a preset (for `epochs`, if given); returns the name of its job."""
     pick(page, t("train.preset", lang), preset)
-    set_number(page, t("train.epochs", lang), epochs)
+    if epochs is not None:
+        set_number(page, t("train.epochs", lang), epochs)
+    wid = workspace_id(page)
+    before = len(job_records(server_dir, wid))
     page.get_by_role("button", name=t("train.start", lang)).click()
+    return wait_until(lambda: len(job_records(server_dir, wid)) > before and job_records(server_dir, wid)[0]["name"],
+                      30, "the job queued")
 
 
 def record(server_dir, wid: str, name: str) -> dict:
@@ -70,13 +78,22 @@ def record(server_dir, wid: str, name: str) -> dict:
 
 
 def wait_state(server_dir, wid: str, name: str, *states: str, timeout: float = 90) -> dict:
-    return wait_until(lambda: (r := record(server_dir, wid, name)).get("state") in states and r, timeout,
-                      f"{name} {'/'.join(states)}")
+    try:
+        return wait_until(lambda: (r := record(server_dir, wid, name)).get("state") in states and r, timeout,
+                          f"{name} {'/'.join(states)}")
+    except AssertionError as exc:  # say what the jobs were doing
+        seen = [(r["name"], r["state"], r.get("error")) for r in job_records(server_dir, wid)]
+        raise AssertionError(f"{exc}; jobs: {seen}") from None
 
 
 def segment(page, text: str):
     """The Draw page's input choice by its text (without its emoji, which Streamlit draws as an icon)."""
     return page.locator('.st-key-draw_source [role="radio"]').filter(has_text=text.split(" ", 1)[-1]).first
+
+
+def live(key: str) -> str:
+    """CSS for the element drawn with key=`key` in the page's current run (not a copy a rerun left behind)."""
+    return f'.st-key-{key}:not([data-stale="true"])'
 
 
 def only(locator):
@@ -94,30 +111,30 @@ def in_view(box: dict | None, height: int) -> bool:
 def test_the_running_job_is_shown_and_stopped_while_two_more_wait_each_named_and_removable(page, server, server_dir):
     open_page(page, server, "train")
     wid = workspace_id(page)
-    train_preset(page, "cnn-adam", 30)  # long: it trains through the whole test
-    wait_state(server_dir, wid, "cnn-adam", "running")
+    long = train_preset(page, server_dir, "cnn-adam", 30)  # long: it trains through the whole test
+    wait_state(server_dir, wid, long, "running")
     go(page, "compare")
     page.get_by_role("tab", name=t("compare.tab.experiments")).click()
-    page.locator(".st-key-compare_start_loss button").click()  # MSE vs cross-entropy: two more jobs
+    page.locator(f"{live('compare_start_loss')} button").first.click()  # MSE vs cross-entropy: two more jobs
     waiting = wait_until(lambda: [r for r in reversed(job_records(server_dir, wid)) if r["state"] == "queued"]
                          if len(job_records(server_dir, wid)) == 3 else [], 30, "two experiment jobs queued")
     assert len(waiting) == 2
     go(page, "train")
     main, side = page.locator(MAIN), page.locator(SIDEBAR)
-    main.get_by_text(t("train.queued.mine", names="cnn-adam")).first.wait_for()  # the next one waits for ours
+    main.get_by_text(t("train.queued.mine", names=long)).first.wait_for()  # the next one waits for ours
     # the running job is the one in view, the waiting ones are listed by name, in queue order, each with its button
-    first, second = (main.locator(f".st-key-train_job_{r['id']}") for r in waiting)
+    first, second = (page.locator(live(f"train_job_{r['id']}")) for r in waiting)
     assert first.inner_text().count(waiting[0]["name"]) and second.inner_text().count(waiting[1]["name"])
     assert first.bounding_box()["y"] < second.bounding_box()["y"]
     assert t("train.queued.others", n=1).split(":")[0] not in main.inner_text()  # nobody else is training
     names = [side.get_by_text(t("sidebar.job.queued", name=r["name"])) for r in waiting]
     assert names[0].bounding_box()["y"] < names[1].bounding_box()["y"]  # the sidebar names them in queue order
     assert "position" not in side.inner_text()
-    page.locator(f".st-key-train_remove_{waiting[1]['id']} button").click()
+    page.locator(f"{live('train_remove_' + waiting[1]['id'])} button").first.click()
     wait_state(server_dir, wid, waiting[1]["name"], "stopped")
-    assert record(server_dir, wid, "cnn-adam")["state"] == "running"
-    page.locator(".st-key-train_stop button").click()  # Stop in view stops the running job, not a waiting one
-    wait_state(server_dir, wid, "cnn-adam", "stopped")
+    assert record(server_dir, wid, long)["state"] == "running"
+    page.locator(f"{live('train_stop')} button").first.click()  # Stop in view stops the running job, not a waiting one
+    wait_state(server_dir, wid, long, "stopped")
     assert record(server_dir, wid, waiting[0]["name"])["state"] in ("queued", "running", "finished")
     assert errors_on(page) == []
 
@@ -125,19 +142,19 @@ def test_the_running_job_is_shown_and_stopped_while_two_more_wait_each_named_and
 def test_continue_two_more_epochs_trains_two_epochs_in_chinese(page, server, server_dir):
     open_page(page, server, "train?lang=zh")
     wid = workspace_id(page)
-    train_preset(page, "mlp-adam", 1, "zh")
-    wait_state(server_dir, wid, "mlp-adam", "finished")
+    name = train_preset(page, server_dir, "mlp-adam", lang="zh")  # 5 epochs of 12,000 images: seconds
+    wait_state(server_dir, wid, name, "finished")
     wait_for_app(page)
     pick(page, t("train.more.epochs", "zh"), "2")
-    label = t("train.more", "zh", n=2) + t("train.more.to", "zh", to="3")  # says how many, and to which epoch
+    label = t("train.more", "zh", n=2) + t("train.more.to", "zh", to="7")  # says how many, and to which epoch
     page.get_by_role("button", name=label).click()
-    wait_state(server_dir, wid, "mlp-adam-more", "finished")
+    wait_state(server_dir, wid, f"{name}-more", "finished")
     run = server_dir / "lab-data" / "workspaces" / wid / "runs"
-    steps = [e for e in map(json.loads, (run / "mlp-adam-more" / "metrics.jsonl").read_text().splitlines())
+    steps = [e for e in map(json.loads, (run / f"{name}-more" / "metrics.jsonl").read_text().splitlines())
              if e["kind"] == "step"]
     per_epoch = math.ceil(N_TRAIN / 64)
-    assert steps[-1]["epoch"] == 3.0 and steps[-1]["seen"] == 3 * N_TRAIN  # 1 + exactly 2 more epochs
-    assert max(e["step"] for e in steps) == 3 * per_epoch
+    assert steps[-1]["epoch"] == 7.0 and steps[-1]["seen"] == 7 * N_TRAIN  # 5 + exactly 2 more epochs
+    assert max(e["step"] for e in steps) == 7 * per_epoch
     assert errors_on(page) == []
 
 
@@ -159,11 +176,11 @@ def test_no_pool_warns_at_the_top_and_promises_nothing(browser, bare_server, lan
             has_text=t("jobs.no_workers", lang)[:20]).first
         assert in_view(warning.bounding_box(), 400)  # under the title, before any setting
         page.get_by_role("button", name=t("train.start", lang)).click()
-        page.locator(MAIN).get_by_text(t("train.queued.noworker", lang)[:12]).first.wait_for()
-        text = page.locator(MAIN).inner_text()
-        assert ("starts by itself" if lang == "en" else "自动开始") not in text
+        waiting = page.locator(MAIN).get_by_text(t("train.queued.noworker", lang)[:12]).first
+        waiting.wait_for()
+        assert ("starts by itself" if lang == "en" else "自动开始") not in page.locator(MAIN).inner_text()
         if lang == "zh":
-            assert not english_sentences(text), english_sentences(text)
+            assert not english_sentences(waiting.inner_text()), waiting.inner_text()
         go(page, "home", lang)
         assert in_view(page.locator('[data-testid="stAlertContentWarning"]').first.bounding_box(), 400)
         assert t("home.quick.queued", lang, name="quick-mlp")[:8] not in page.locator(MAIN).inner_text()
@@ -176,22 +193,18 @@ def test_no_pool_warns_at_the_top_and_promises_nothing(browser, bare_server, lan
 def test_the_picked_run_is_kept_across_pages_and_a_reload_and_the_report_is_for_it(page, server, server_dir):
     open_page(page, server, "train")
     wid = workspace_id(page)
-    train_preset(page, "mlp-adam", 1)
-    wait_state(server_dir, wid, "mlp-adam", "finished")
+    name = train_preset(page, server_dir, "mlp-adam")
+    wait_state(server_dir, wid, name, "finished")
     go(page, "evaluate")
-    label = t("runs.pick")
-    other = "mlp-adam" if PREPARED_RUN in shown_in(page, label) else PREPARED_RUN
-    pick(page, label, other, exact=False)
-    assert other in shown_in(page, label)
-    go(page, "draw")
-    assert other in shown_in(page, label)
-    go(page, "home")
-    assert other in shown_in(page, t("home.run_pick"))
-    go(page, "evaluate")
-    assert other in shown_in(page, label)
+    other = name if PREPARED_RUN in shown_in(page, "evaluate_run") else PREPARED_RUN
+    pick(page, t("runs.pick"), other, exact=False)
+    wait_until(lambda: other in shown_in(page, "evaluate_run"), 30, f"{other} picked")
+    for view, key in (("draw", "draw_run"), ("home", "home_run"), ("evaluate", "evaluate_run")):
+        go(page, view)
+        assert other in shown_in(page, key), view
     page.reload()
     wait_for_app(page)
-    assert other in shown_in(page, label)
+    assert other in shown_in(page, "evaluate_run")
     with page.expect_download() as download:
         page.get_by_role("button", name=t("evaluate.report.download")).click()
     assert other in download.value.suggested_filename
