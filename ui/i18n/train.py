@@ -190,12 +190,13 @@ EN = {
     "train.plot.target": "target",
     "train.plot.k": "k (neighbours that vote)",
     "train.plot.chosen": "your k",
-    "train.explain.loss": "**Loss** is how wrong the network is, averaged over one batch of {batch} images: "
-                          "lower is better. The thin line jumps because every batch is different; the thick "
-                          "line is a moving average. Red diamonds: loss on test images it never trains on.",
-    "train.explain.loss.scratch": "**Loss** here is Nielsen's quadratic cost ½‖a − y‖², averaged over a batch "
-                                  "of {batch} images: lower is better. The thick line is a moving average of "
-                                  "the noisy per-batch values.",
+    "train.explain.loss": "**Loss** is how wrong the network is, averaged over the images of one batch "
+                          "(batch size {batch}): lower is better. The thin line jumps because every batch is "
+                          "different; the thick line is a moving average. Red diamonds: loss on test images it "
+                          "never trains on.",
+    "train.explain.loss.scratch": "**Loss** here is Nielsen's quadratic cost ½‖a − y‖², averaged over the "
+                                  "images of one batch (batch size {batch}): lower is better. The thick line is "
+                                  "a moving average of the noisy per-batch values.",
     "train.explain.acc": "**Test accuracy** is the share of test images (never used for training) read correctly. "
                          "It starts near **10%**: an untrained network guesses, and there are 10 digits. Small "
                          "dots check {n} test images; big dots use the whole test set at the end of each epoch.",
