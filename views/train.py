@@ -11,6 +11,7 @@ import streamlit as st
 from core.errors import LabError
 from core.lab.jobs import store as jobs
 from core.lab.jobs.store import device_queue
+from core.lab.runfiles.checkpoint import CHECKPOINT
 from core.learn.config import ConfigError, TrainConfig
 from core.learn.metrics import did_not_learn
 from ui.code_export import code_buttons_ui
@@ -34,7 +35,6 @@ from ui.widgets import no_workers_ui, plotly_warmup_ui
 LIVE_EVERY = 1.0  # seconds between redraws: at 0.5 s a watched mlp-adam run took 9 s instead of 6-8 on 2 cores
 MORE_EPOCHS = (1, 2, 5, 10)
 STEADY_AFTER_S = 15.0  # no speed or time left before this much training: the first seconds' rate is wild
-CHECKPOINT_FILE = "checkpoint.safetensors"  # what a resumed job goes on from (core.lab.jobs.runner writes it)
 
 st.title("🏋️ " + t("nav.train"))
 no_workers_ui()  # at the top: without a pool nothing starts, and the reader must see that first
@@ -143,7 +143,7 @@ def waiting_text(job) -> str:
 
 
 def _has_checkpoint(job) -> bool:
-    return (job.run_dir / CHECKPOINT_FILE).is_file()
+    return (job.run_dir / CHECKPOINT).is_file()  # what a resumed job goes on from
 
 
 def interrupted_text(job, epoch: float) -> str:
