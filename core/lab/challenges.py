@@ -237,7 +237,7 @@ def close_challenge(ch: Challenge) -> Challenge:
 
 def hidden_set(ch: Challenge) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The frozen hidden images (uint8 [N, 28, 28]), labels and public mask: for scoring only, never a page."""
-    with np.load(ch.folder / "hidden.npz", allow_pickle=False) as z:
+    with np.load(ch.folder / "hidden.npz") as z:  # numpy refuses pickled objects by default
         return z["images"], z["labels"], z["public"]
 
 
