@@ -155,11 +155,12 @@ def all_runs_ui(x: torch.Tensor) -> None:
     st.dataframe(
         pd.DataFrame(rows), hide_index=True, key="draw_all_runs", width="stretch",
         column_config={
-            t("draw.col.run"): st.column_config.TextColumn(width="medium"),
-            t("common.pred"): st.column_config.NumberColumn(width="small"),
+            # pixels that add up to the column's 395 px at 1280x720 (a long run name is cut, never the numbers)
+            t("draw.col.run"): st.column_config.TextColumn(width=120),
+            t("common.pred"): st.column_config.NumberColumn(width=70),
             t("common.confidence"): st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent",
-                                                                    width="small"),
-            t("common.accuracy"): st.column_config.NumberColumn(format="percent", width="small"),
+                                                                    width=100),
+            t("common.accuracy"): st.column_config.NumberColumn(format="percent", width=95),
         },
     )
     if len(readable) > len(newest):
