@@ -139,9 +139,33 @@ if (win.innerWidth < NARROW_PX && !win.sessionStorage.getItem("mnistlab-folded")
 </script>""".replace("NARROW_PX", str(NARROW_PX))
 
 
+TIP_MS = 2500  # a help tooltip opened by a tap closes by itself after this long
+
+# On a touch screen a tapped help icon keeps its tooltip open (there is no mouse to leave it), covering the label
+# it explains. A tap on one closes it again after TIP_MS: the mouse leaving is simulated and the focus let go.
+_TIP_SCRIPT = """<script>
+const w = window.parent, d = w.document;
+if (!w.__mnistLabTips && (w.matchMedia("(hover: none)").matches || w.navigator.maxTouchPoints > 0)) {
+  w.__mnistLabTips = true;
+  d.addEventListener("touchend", (event) => {
+    const tip = event.target.closest && event.target.closest('[data-testid="stTooltipHoverTarget"]');
+    if (!tip) return;
+    setTimeout(() => {
+      const away = d.querySelector("h1") || d.body;
+      tip.dispatchEvent(new MouseEvent("mouseout", {bubbles: true, relatedTarget: away}));
+      away.dispatchEvent(new MouseEvent("mouseover", {bubbles: true, relatedTarget: tip}));
+      const active = d.activeElement;
+      if (active && active.tagName !== "INPUT" && active.tagName !== "TEXTAREA") active.blur();
+    }, TIP_MS);
+  }, true);
+}
+</script>""".replace("TIP_MS", str(TIP_MS))
+
+
 def fold_sidebar_on_narrow_screens() -> None:
-    """Fold the sidebar once on a narrow screen, so that the Draw canvas and the charts get the full width."""
-    st.sidebar.iframe(_FOLD_SCRIPT, height=1)  # our own constant script, never user input
+    """Fold the sidebar once on a narrow screen, so that the Draw canvas and the charts get the full width; on a
+    touch screen, close a tapped help tooltip after a moment."""
+    st.sidebar.iframe(_FOLD_SCRIPT + _TIP_SCRIPT, height=1)  # our own constant scripts, never user input
 
 
 def digit_image(image: np.ndarray, size: int = 112) -> np.ndarray:

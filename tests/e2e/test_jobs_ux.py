@@ -275,3 +275,19 @@ def test_projector_draw_page_shows_the_whole_canvas(browser, server, lang):
         assert photo["x"] + photo["width"] <= column["x"] + column["width"] + 1  # "Photo" is not cut
     finally:
         page.context.close()
+
+
+def test_a_tapped_help_tooltip_closes_by_itself_on_a_tablet(browser, server):
+    context = browser.new_context(viewport={"width": 820, "height": 1180}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        open_page(page, server, "train")
+        icon = page.locator(f'{MAIN} [data-testid="stTooltipIcon"]').nth(2)
+        icon.scroll_into_view_if_needed()
+        icon.tap()
+        tips = page.locator('[data-testid="stTooltipContent"]')
+        wait_until(lambda: tips.count() == 1, 10, "the tooltip open")
+        wait_until(lambda: tips.count() == 0, 10, "the tooltip closed by itself, its label readable again")
+    finally:
+        context.close()
