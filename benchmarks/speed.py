@@ -5,8 +5,14 @@
 1. Training throughput (images/s) for mlp:128,64 and cnn at batch 64 with Adam: torchvision's MNIST
    dataset + ToTensor + Normalize + DataLoader(batch_size=64, shuffle=True), against core's
    preloaded tensors sliced by index (core.learn.training.train, evaluations excluded).
+   Also, for the CNN: core without its channels-last layout (the loop's layout switched off, same run), and the
+   share of the machine's peak: the training step's floating-point operations per image (counted by
+   torch.utils.flop_counter) times images/s, against the best of a few large float32 matrix products with the
+   same threads (the "measured peak").
 2. Time to target of the two speedrun presets (training time, evaluations excluded).
 3. Single-image predict latency: a 280x280 canvas through preprocessing and the model.
+With --compile: the CNN's step through torch.compile (inductor, a C++ compiler), the compile time reported
+apart; where it cannot compile, one line says why and the rest goes on.
 Prints a table in Markdown, so the README can quote it.
 """
 
@@ -27,6 +33,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from core.learn import training  # noqa: E402
 from core.learn.config import TrainConfig  # noqa: E402
 from core.learn.data import FILES, DataError, load_mnist, resolve_files  # noqa: E402
 from core.learn.families.nets import build_model  # noqa: E402
@@ -70,11 +77,67 @@ def classic_images_per_s(arch: str, n_images: int, lr: float) -> float:
     return seen / (time.perf_counter() - start)
 
 
-def core_images_per_s(arch: str, n_images: int, lr: float, data) -> float:
+def core_images_per_s(arch: str, n_images: int, lr: float, data, channels_last: bool = True) -> float:
     config = TrainConfig(arch=arch, lr=lr, batch_size=64, epochs=1, train_subset=n_images, device="cpu",
                          evals_per_epoch=1, eval_subset=100)
-    final = list(train(config, data))[-1]
+    has_convolutions = training._has_convolutions
+    if not channels_last:  # the loop as it was before channels-last: every layout left as PyTorch makes it
+        training._has_convolutions = lambda model: False
+    try:
+        final = list(train(config, data))[-1]
+    finally:
+        training._has_convolutions = has_convolutions
     return final["seen"] / final["train_seconds"]
+
+
+def flops_per_image(arch: str, batch: int = 64) -> float:
+    """Floating-point operations of one training step's forward and backward pass, per image."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model = build_model(arch)
+    x, y = torch.randn(batch, 1, 28, 28), torch.randint(0, 10, (batch,))
+    with FlopCounterMode(display=False) as counter:
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+    return counter.get_total_flops() / batch
+
+
+def peak_flops(size: int = 1024, repeats: int = 5) -> float:
+    """The machine's measured float32 peak with the current threads: the best of a few size x size matmuls."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        torch.mm(a, b)
+        best = min(best, time.perf_counter() - t)
+    return 2 * size ** 3 / best
+
+
+def compiled_images_per_s(n_steps: int = 200) -> tuple[float, float, float] | str:
+    """(compile s, eager img/s, compiled img/s) of the CNN's step at batch 64 with Adam; a reason when it fails."""
+    from core.learn.optim import LeanStep
+
+    x, y = torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,))
+    rates, compile_s = [], 0.0
+    for compiled in (False, True):
+        torch.manual_seed(0)
+        model = build_model("cnn").to(memory_format=torch.channels_last)
+        forward = model
+        step = LeanStep(torch.optim.Adam(model.parameters(), lr=1e-2))
+        if compiled:
+            try:
+                forward = torch.compile(model)
+                t = time.perf_counter()
+                step(torch.nn.functional.cross_entropy(forward(x), y))
+                compile_s = time.perf_counter() - t
+            except Exception as exc:  # no C++ compiler, an unsupported platform: say so and go on
+                return f"torch.compile failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        for _ in range(10):
+            step(torch.nn.functional.cross_entropy(forward(x), y))
+        t = time.perf_counter()
+        for _ in range(n_steps):
+            step(torch.nn.functional.cross_entropy(forward(x), y))
+        rates.append(64 * n_steps / (time.perf_counter() - t))
+    return compile_s, rates[0], rates[1]
 
 
 def speedrun(name: str, data) -> dict:
@@ -97,6 +160,17 @@ def predict_latency_ms(model, repeats: int = 200) -> float:
     return 1000 * statistics.median(times)
 
 
+def machine() -> str:
+    """The CPU's model name (Linux), else what platform knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=19200, help="training images per throughput measurement")
@@ -104,22 +178,40 @@ def main() -> None:
     parser.add_argument("--skip-speedruns", action="store_true", help="only throughput and latency")
     parser.add_argument("--threads", default=f"{torch.get_num_threads()},1",
                         help="intra-op thread counts to measure throughput with (jobs in the app use 1)")
+    parser.add_argument("--compile", action="store_true", help="also time the CNN through torch.compile")
     args = parser.parse_args()
     data = load_mnist()
-    print(f"# MNIST Lab speed, {time.strftime('%Y-%m-%d')}: {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads\n")
-    print("| model | threads | classic DataLoader img/s | core img/s | speed-up |")
-    print("|---|---:|---:|---:|---:|")
+    print(f"# MNIST Lab speed, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {machine()}, "
+          f"{os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"load average {os.getloadavg()[0]:.1f} at the start\n")
+    print("| model | threads | classic DataLoader img/s | core img/s | speed-up | core without channels-last img/s "
+          "| share of measured peak |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     default_threads = torch.get_num_threads()
     for threads in (int(v) for v in args.threads.split(",")):
         torch.set_num_threads(threads)  # both pipelines get the same threads
+        peak = peak_flops()
         for arch, lr in (("mlp:128,64", 1e-3), ("cnn", 1e-2)):
             # best of a few repeats each, so that a busy moment hurts neither side more
             classic = max(classic_images_per_s(arch, args.images, lr) for _ in range(args.repeats))
             fast = max(core_images_per_s(arch, args.images, lr, data) for _ in range(args.repeats))
-            print(f"| {arch} (batch 64, Adam) | {threads} | {classic:,.0f} | {fast:,.0f} | **{fast / classic:.1f}x** |",
-                  flush=True)
+            plain = "–"
+            if arch == "cnn":
+                without = max(core_images_per_s(arch, args.images, lr, data, False) for _ in range(args.repeats))
+                plain = f"{without:,.0f}"
+            share = fast * flops_per_image(arch) / peak
+            print(f"| {arch} (batch 64, Adam) | {threads} | {classic:,.0f} | {fast:,.0f} | **{fast / classic:.1f}x** "
+                  f"| {plain} | {share:.0%} of {peak / 1e9:.0f} GFLOP/s |", flush=True)
     torch.set_num_threads(default_threads)
+    if args.compile:
+        result = compiled_images_per_s()
+        if isinstance(result, str):
+            print(f"\n{result}")
+        else:
+            compile_s, eager, compiled = result
+            print(f"\ntorch.compile, cnn step at batch 64 ({torch.get_num_threads()} threads): compile "
+                  f"{compile_s:.1f} s (apart), eager {eager:,.0f} img/s, compiled {compiled:,.0f} img/s "
+                  f"({compiled / eager:.2f}x)")
     if not args.skip_speedruns:
         print("\n| preset | target | reached | time to target (training s) | wall s incl. evaluations |")
         print("|---|---:|---:|---:|---:|")
