@@ -260,7 +260,7 @@ def epochs_planned(job, info: dict) -> float:
 
 def continue_ui(job) -> None:
     """Train the finished or stopped run for more epochs, from its weights and optimizer state, as a new run."""
-    more, go = st.columns([1, 2], vertical_alignment="bottom")
+    more, go = st.columns([1, 3], vertical_alignment="bottom")  # room for "... (to epoch 2.89)" on a projector
     n = more.selectbox(t("train.more.epochs"), MORE_EPOCHS, key="train_more_epochs", help=t("train.more.help"))
     to = _epoch_text(stopped_epoch(job) + n)
     go.button(t("train.more", n=n) + t("train.more.to", to=to), key="train_more", on_click=_continue, args=(job, n),

@@ -132,7 +132,7 @@ EN = {
     "train.interrupted.restart": "⚠️ Interrupted at epoch {epoch}, before its first epoch ended: there is no "
                                  "checkpoint, so Resume starts it again from epoch 0 and its curve so far is "
                                  "dropped.",
-    "train.progress.early": "Epoch {epoch} / {epochs} · measuring the speed…",
+    "train.progress.early": "Epoch {epoch} / {epochs}",
     "train.chance.stopped": "⚠️ Stopped, and the network had not learned: test accuracy **{acc}** ({time}) is "
                             "about what guessing gives (10% for ten digits).",
     "train.more.to": " (to epoch {to})",
@@ -326,7 +326,7 @@ ZH = {
     "train.list.paused": "⏸ 暂停在第 {epoch} 轮。可以继续，或者停止并保留当前模型。",
     "train.interrupted.restart": "⚠️ 在第 {epoch} 轮中断，第一轮还没结束：没有检查点，所以“继续”会从第 0 轮重新开始，"
                                  "之前的曲线会被丢弃。",
-    "train.progress.early": "第 {epoch} / {epochs} 轮 · 正在测量速度……",
+    "train.progress.early": "第 {epoch} / {epochs} 轮",
     "train.chance.stopped": "⚠️ 已停止，而网络还没有学会：测试准确率 **{acc}**（{time}）和随便猜差不多"
                             "（十个数字猜中的概率是 10%）。",
     "train.more.to": "（到第 {to} 轮）",
