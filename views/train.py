@@ -297,7 +297,7 @@ def charts_ui(job, events: list[dict], live: bool = False) -> None:
                   batch=cfg.batch_size)
     acc_note = t("train.explain.acc.target" if cfg.target_accuracy else "train.explain.acc",
                  n=f"{cfg.eval_subset:,}", target=f"{cfg.target_accuracy or 0:.1%}")
-    height = 300 if live else 340
+    height = 275 if live else 340  # live: progress and both charts on a 1280x720 screen under the page header
     loss_box, acc_box = st.columns(2) if live else (st.container(), st.container())
     with loss_box:
         note, switch = st.columns([1, 1] if live else [2, 1], vertical_alignment="center")  # room for the label
