@@ -5,6 +5,7 @@ workspace that waits, is paused or was interrupted is listed by name below it, i
 own buttons."""
 
 import math
+import time
 
 import streamlit as st
 
@@ -33,6 +34,7 @@ from ui.train_form import (
 from ui.widgets import no_workers_ui, plotly_warmup_ui
 
 LIVE_EVERY = 1.0  # seconds between redraws: at 0.5 s a watched mlp-adam run took 9 s instead of 6-8 on 2 cores
+FIRST_POINT_WAIT_S = 1.0  # Start waits at most this long for the job's first point (a free worker: ~0.2 s)
 MORE_EPOCHS = (1, 2, 5, 10)
 STEADY_AFTER_S = 15.0  # no speed or time left before this much training: the first seconds' rate is wild
 
@@ -41,18 +43,32 @@ no_workers_ui()  # at the top: without a pool nothing starts, and the reader mus
 
 
 def _submit(configs: list[TrainConfig], names: list[str], continue_of: str | None = None,
-            more_epochs: int | None = None) -> None:
+            more_epochs: int | None = None) -> list:
     """Queue jobs; a refusal (queue full, bad settings) is kept to be shown in the reader's language."""
     try:
-        submit(configs, names, continue_of=continue_of, more_epochs=more_epochs)
+        started = submit(configs, names, continue_of=continue_of, more_epochs=more_epochs)
         st.session_state.pop("train_refused", None)
+        return started
     except (LabError, ConfigError) as exc:
         st.session_state["train_refused"] = exc
+        return []
+
+
+def _wait_for_first_point(job) -> None:
+    """A free worker takes a job within ~0.1 s and writes the untrained model's point ~0.1 s later: waited for here,
+    it shows with the click's own redraw instead of after a poll (LIVE_EVERY) and a second redraw
+    (benchmarks/first_point.py). A job that stays queued is shown at once."""
+    start = time.monotonic()
+    while time.monotonic() - start < FIRST_POINT_WAIT_S:
+        if job.refresh().done or job.history() or (job.state == "queued" and time.monotonic() - start > 0.3):
+            return
+        time.sleep(0.02)
 
 
 def _start(config: TrainConfig, preset: str) -> None:
     """on_click of Start: submit the job before the page redraws, so the button is already disabled."""
-    _submit([config], [distinct_name(run_name(config, preset), config, runs())])
+    for job in _submit([config], [distinct_name(run_name(config, preset), config, runs())]):
+        _wait_for_first_point(job)
 
 
 def _epoch_text(epoch: float) -> str:
