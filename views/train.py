@@ -57,10 +57,11 @@ def _submit(configs: list[TrainConfig], names: list[str], continue_of: str | Non
 def _wait_for_first_point(job) -> None:
     """A free worker takes a job within ~0.1 s and writes the untrained model's point ~0.1 s later: waited for here,
     it shows with the click's own redraw instead of after a poll (LIVE_EVERY) and a second redraw
-    (benchmarks/first_point.py). A job that stays queued is shown at once."""
+    (benchmarks/first_point.py). A job still queued after 0.7 s (an idle worker polls every 0.5 s at most,
+    core/lab/jobs/pool.py POLL) waits for a busy worker: it is shown as waiting then."""
     start = time.monotonic()
     while time.monotonic() - start < FIRST_POINT_WAIT_S:
-        if job.refresh().done or job.history() or (job.state == "queued" and time.monotonic() - start > 0.3):
+        if job.refresh().done or job.history() or (job.state == "queued" and time.monotonic() - start > 0.7):
             return
         time.sleep(0.02)
 
