@@ -22,8 +22,6 @@ from __future__ import annotations
 import csv
 import fcntl
 import io
-import json
-import os
 import secrets
 import shutil
 import time
@@ -120,20 +118,6 @@ class Entry:
 
 # ---- files ---------------------------------------------------------------------------------------------------
 
-def _write_json(path: Path, value: dict) -> None:
-    tmp = path.with_name(f".{path.name}.{os.uname().nodename}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(value, indent=1, ensure_ascii=False))
-    os.replace(tmp, path)
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        value = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 @contextmanager
 def _locked(folder: Path) -> Iterator[None]:
     with open(folder / ".lock", "a") as f:
@@ -168,7 +152,7 @@ def challenges_of(cls: classes.Class) -> list[Challenge]:
     root = cls.folder / "challenges"
     found = []
     for folder in root.iterdir() if root.is_dir() else ():
-        record = _read_json(folder / "challenge.json")
+        record = classes.read_json(folder / "challenge.json")
         if record.get("id") == folder.name:
             found.append(_from_record(cls.id, record))
     return sorted(found, key=lambda c: c.opened, reverse=True)
@@ -215,10 +199,10 @@ def open_challenge(cls: classes.Class, title: str, goal: str, rules: Rules, hidd
     order = np.random.default_rng(int(cid, 16)).permutation(len(labels))  # a fixed split per challenge
     public[order[:max(1, int(len(labels) * PUBLIC_FRACTION))]] = True
     np.savez(folder / "hidden.npz", images=images.astype(np.uint8), labels=labels.astype(np.int64), public=public)
-    _write_json(folder / "submissions.json", {})
+    classes.write_json(folder / "submissions.json", {})
     record = {"id": cid, "title": title, "goal": goal, "rules": rules.to_dict(), "hidden": hidden,
               "opened": time.time(), "closed": None}
-    _write_json(folder / "challenge.json", record)
+    classes.write_json(folder / "challenge.json", record)
     if hidden == "mnist":
         _hidden_marks().mkdir(parents=True, exist_ok=True)
         (_hidden_marks() / f"{cls.id}-{cid}").touch()
@@ -228,9 +212,9 @@ def open_challenge(cls: classes.Class, title: str, goal: str, rules: Rules, hidd
 def close_challenge(ch: Challenge) -> Challenge:
     """Close it: no more submissions, private scores revealed, MNIST's hidden images back on the pages."""
     with _locked(ch.folder):
-        record = _read_json(ch.folder / "challenge.json")
+        record = classes.read_json(ch.folder / "challenge.json")
         record["closed"] = record.get("closed") or time.time()
-        _write_json(ch.folder / "challenge.json", record)
+        classes.write_json(ch.folder / "challenge.json", record)
     (_hidden_marks() / f"{ch.class_id}-{ch.id}").unlink(missing_ok=True)
     return _from_record(ch.class_id, record)
 
@@ -265,7 +249,7 @@ def rule_problems(rules: Rules, config: TrainConfig) -> list[ChallengeError]:
 
 
 def submissions(ch: Challenge) -> list[Submission]:
-    raw = _read_json(ch.folder / "submissions.json")
+    raw = classes.read_json(ch.folder / "submissions.json")
     found = [Submission(sid, s["member"], s["nickname"], s["run"], s["submitted"], s["state"], s.get("public"),
                         s.get("private")) for sid, s in raw.items() if isinstance(s, dict)]
     return sorted(found, key=lambda s: s.submitted)
@@ -307,7 +291,7 @@ def submit(ch: Challenge, ws: wss.Workspace, run: str) -> Submission:
     if problems:
         raise problems[0]
     with _locked(ch.folder):
-        raw = _read_json(ch.folder / "submissions.json")
+        raw = classes.read_json(ch.folder / "submissions.json")
         cap = settings.submissions()
         if sum(1 for s in raw.values() if s.get("member") == member.id) >= cap:
             raise ChallengeError(f"you have used your {cap} submissions", "challenge_cap", limit=cap)
@@ -318,7 +302,7 @@ def submit(ch: Challenge, ws: wss.Workspace, run: str) -> Submission:
             shutil.copyfile(ws.runs_dir / run / name, copy / name)
         raw[sid] = {"member": member.id, "nickname": member.nickname, "run": run, "submitted": time.time(),
                     "state": "queued"}
-        _write_json(ch.folder / "submissions.json", raw)
+        classes.write_json(ch.folder / "submissions.json", raw)
     return next(s for s in submissions(ch) if s.id == sid)
 
 
@@ -345,10 +329,10 @@ def score_submission(class_id: str, challenge_id: str, submission_id: str) -> st
     except (OSError, LabError, ConfigError, ValueError, RuntimeError) as exc:
         update["reason"] = str(exc)[:300]
     with _locked(ch.folder):
-        raw = _read_json(ch.folder / "submissions.json")
+        raw = classes.read_json(ch.folder / "submissions.json")
         if submission_id in raw:
             raw[submission_id].update(update)
-            _write_json(ch.folder / "submissions.json", raw)
+            classes.write_json(ch.folder / "submissions.json", raw)
     return update["state"]
 
 

@@ -76,14 +76,15 @@ def _root() -> Path:
     return settings.home() / "classes"
 
 
-def _write_json(path: Path, value: dict) -> None:
+def write_json(path: Path, value: dict) -> None:
     """Whole or not at all: written aside (a name unique to this machine and process), then renamed."""
     tmp = path.with_name(f".{path.name}.{os.uname().nodename}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(value, indent=1, ensure_ascii=False))
     os.replace(tmp, path)
 
 
-def _read_json(path: Path) -> dict:
+def read_json(path: Path) -> dict:
+    """The JSON object in a file; {} when it is missing, unreadable or not an object."""
     try:
         value = json.loads(path.read_text())
     except (OSError, ValueError):
@@ -126,7 +127,7 @@ def get(class_id: str) -> Class:
     """The class with this id; ClassError class_unknown otherwise."""
     if not CLASS_ID.fullmatch(class_id or ""):
         raise ClassError("there is no such class", "class_unknown")
-    record = _read_json(_root() / class_id / "class.json")
+    record = read_json(_root() / class_id / "class.json")
     if record.get("id") != class_id:
         raise ClassError("there is no such class on this server", "class_unknown")
     return _from_record(record)
@@ -155,8 +156,8 @@ def create_class(name: str, teacher: wss.Workspace | None = None) -> tuple[Class
     (_root() / "keys" / _hash(key)).write_text(class_id)
     record = {"id": class_id, "name": name, "join_code": code, "key_sha256": _hash(key), "created": time.time(),
               "pinned": None, "locked": []}
-    _write_json(folder / "members.json", {})
-    _write_json(folder / "class.json", record)
+    write_json(folder / "members.json", {})
+    write_json(folder / "class.json", record)
     if teacher is not None:
         remember_teaching(teacher, class_id)
     return _from_record(record), key
@@ -192,7 +193,7 @@ def find_by_teacher_key(key: str) -> Class:
     digest = _hash(key)
     try:
         class_id = (_root() / "keys" / digest).read_text().strip()
-        record = _read_json(_root() / class_id / "class.json") if CLASS_ID.fullmatch(class_id) else {}
+        record = read_json(_root() / class_id / "class.json") if CLASS_ID.fullmatch(class_id) else {}
     except OSError:
         record = {}
     if not hmac.compare_digest(str(record.get("key_sha256", "")), digest):
@@ -238,7 +239,7 @@ def all_classes() -> list[Class]:
 # ---- members ----------------------------------------------------------------------------------------------
 
 def _members_raw(class_id: str) -> dict:
-    return {mid: m for mid, m in _read_json(_root() / class_id / "members.json").items()
+    return {mid: m for mid, m in read_json(_root() / class_id / "members.json").items()
             if MEMBER_ID.fullmatch(mid) and isinstance(m, dict)}
 
 
@@ -280,7 +281,7 @@ def join(ws: wss.Workspace, join_code: str, nickname: str) -> tuple[Class, Membe
             mid = secrets.token_hex(4)
         joined = raw.get(mid, {}).get("joined", time.time())
         raw[mid] = {"workspace": ws.id, "nickname": nickname, "joined": joined}
-        _write_json(cls.folder / "members.json", raw)
+        write_json(cls.folder / "members.json", raw)
     previous = class_of(ws)
     if previous is not None and previous.id != cls.id:
         leave(ws)
@@ -298,7 +299,7 @@ def leave(ws: wss.Workspace) -> None:
                 raw = _members_raw(class_id)
                 kept = {mid: m for mid, m in raw.items() if m.get("workspace") != ws.id}
                 if kept != raw:
-                    _write_json(_root() / class_id / "members.json", kept)
+                    write_json(_root() / class_id / "members.json", kept)
     if "class" in ws.settings():
         ws.set_setting("class", None)
 
@@ -333,8 +334,8 @@ def pin_setup(cls: Class, setup: str | None, locked: list[str] | tuple[str, ...]
         raise ClassError(f"cannot lock {', '.join(bad)}; lockable: {', '.join(LOCKABLE)}", "class_lock_bad",
                          names=", ".join(bad))
     with _locked(cls.id):
-        record = _read_json(cls.folder / "class.json")
+        record = read_json(cls.folder / "class.json")
         record["pinned"] = setup
         record["locked"] = list(dict.fromkeys(locked)) if setup is not None else []
-        _write_json(cls.folder / "class.json", record)
+        write_json(cls.folder / "class.json", record)
     return _from_record(record)
