@@ -164,7 +164,8 @@ def test_make_run_restarted_mid_training_goes_on_without_a_click(browser, tmp_pa
             page.get_by_role("button", name=t("train.resume")).wait_for(timeout=60_000)
         except Exception:
             # KNOWN BUG, open (closing note of 2026-12-03): on the page left open across the restart, Pause on the
-            # job that resumed by itself shows no Resume within 60 s. Reported as an expected failure, not a pass.
+            # job that resumed by itself sometimes (2 runs of 3) shows no Resume within 60 s. Reported as an
+            # expected failure, not a pass.
             pytest.xfail("Pause after an automatic resume: no Resume button on the page left open (known bug)")
         page.get_by_role("button", name=t("train.resume")).click()
         page.get_by_role("button", name=t("train.pause")).wait_for(timeout=60_000)
