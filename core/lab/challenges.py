@@ -20,13 +20,10 @@ scores are written together, so nothing half-scored is ever listed. Nothing here
 from __future__ import annotations
 
 import csv
-import fcntl
 import io
 import secrets
 import shutil
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,14 +115,7 @@ class Entry:
 
 # ---- files ---------------------------------------------------------------------------------------------------
 
-@contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    with open(folder / ".lock", "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+_locked = classes.locked_folder  # one writer at a time in a challenge's folder
 
 
 def _hidden_marks() -> Path:

@@ -93,14 +93,18 @@ def read_json(path: Path) -> dict:
 
 
 @contextmanager
-def _locked(class_id: str) -> Iterator[None]:
-    folder = _root() / class_id
+def locked_folder(folder: Path) -> Iterator[None]:
+    """One writer at a time in this folder, across processes and machines sharing MNIST_LAB_HOME."""
     with open(folder / ".lock", "a") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _locked(class_id: str):
+    return locked_folder(_root() / class_id)
 
 
 def _hash(key: str) -> str:
