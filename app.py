@@ -4,7 +4,8 @@ import streamlit as st
 
 from core.settings import SettingError, check_all
 from ui.classroom import before_page_ui, class_sidebar_ui, read_links
-from ui.state import data_problem, keep_query_params, language_ui, open_workspace, reason, t
+from ui.dataset import data_problem
+from ui.session import keep_query_params, language_ui, open_workspace, reason, t
 from ui.widgets import (
     fold_sidebar_on_narrow_screens,
     jobs_sidebar_ui,

@@ -16,7 +16,7 @@ from core.lab.runfiles.folders import list_run_dirs
 from core.lab.runfiles.zips import run_to_zip
 from core.learn.config import TrainConfig
 from tests.conftest import new_workspace
-from ui.runs_parts import add_uploaded_run, share_run
+from ui.run_actions import add_uploaded_run, share_run
 
 
 def test_a_rate_allows_its_number_a_minute_then_says_when_to_try_again(monkeypatch):

@@ -18,9 +18,9 @@ from ui.i18n import t
 
 @pytest.fixture(autouse=True)
 def runs_dir(tmp_path, monkeypatch):
-    import ui.state
+    import ui.run_list
 
-    monkeypatch.setattr(ui.state, "RUNS_DIR", tmp_path / "runs")
+    monkeypatch.setattr(ui.run_list, "RUNS_DIR", tmp_path / "runs")
 
 
 def app(path: str = "", lang: str = "en", ws: wss.Workspace | None = None, **params) -> AppTest:

@@ -14,9 +14,9 @@ from tests.conftest import open_view, train_run, workspace_runs
 @pytest.fixture(autouse=True)
 def no_disk_runs(tmp_path, monkeypatch):
     """Runs saved on the server's runs folder must not leak into these tests."""
-    import ui.state
+    import ui.run_list
 
-    monkeypatch.setattr(ui.state, "RUNS_DIR", tmp_path / "runs")
+    monkeypatch.setattr(ui.run_list, "RUNS_DIR", tmp_path / "runs")
 
 
 @pytest.fixture(scope="module")

@@ -18,11 +18,11 @@ from tests.conftest import open_view, workspace_runs
 
 @pytest.fixture(autouse=True)
 def runs_dir(tmp_path, monkeypatch):
-    """Every test gets an empty server runs folder (ui.state reads the env var once, at import)."""
-    import ui.state
+    """Every test gets an empty server runs folder (ui.run_list reads the env var once, at import)."""
+    import ui.run_list
 
     folder = tmp_path / "runs"
-    monkeypatch.setattr(ui.state, "RUNS_DIR", folder)
+    monkeypatch.setattr(ui.run_list, "RUNS_DIR", folder)
     return folder
 
 

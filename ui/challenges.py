@@ -14,7 +14,7 @@ from core.lab import classes
 from core.lab import workspaces as wss
 from core.lab.jobs.queue import enqueue_scoring
 from core.learn.data import MNIST
-from ui.state import reason, t
+from ui.session import reason, t
 
 REFRESH_S = 3.0  # leaderboards redraw this often (scores land from the workers)
 BOARD_HEIGHT = 320  # with the class table above, a 1280x720 projector shows the top ten

@@ -23,8 +23,8 @@ from core.lab.runfiles import Run, safe_name
 from core.learn.config import ConfigError, TrainConfig
 from core.learn.presets import PRESETS
 from core.learn.setup import from_setup, to_setup
-from ui import state
-from ui.state import lang, reason, t
+from ui import run_list, session
+from ui.session import lang, reason, t
 from ui.train_form import CUSTOM, config_from_form, form_from_config, summary
 
 TEACHER_PARAM, SETUP_PARAM, VIEW_PARAM = "teacher", "setup", "view"
@@ -100,7 +100,7 @@ def page_url(page: str, **query: str) -> str:
 def _join() -> None:
     ss = st.session_state
     try:
-        cls, me = classes.join(state.workspace(), ss.get("class_join_code", ""), ss.get("class_join_nick", ""))
+        cls, me = classes.join(session.workspace(), ss.get("class_join_code", ""), ss.get("class_join_nick", ""))
     except ClassError as exc:
         ss["class_join_error"] = exc
         return
@@ -110,14 +110,14 @@ def _join() -> None:
 
 
 def _leave() -> None:
-    classes.leave(state.workspace())
+    classes.leave(session.workspace())
     st.session_state.pop("class_note", None)
 
 
 def _start() -> None:
     ss = st.session_state
     try:
-        cls, key = classes.create_class(ss.get("class_new_name", ""), teacher=state.workspace())
+        cls, key = classes.create_class(ss.get("class_new_name", ""), teacher=session.workspace())
     except ClassError as exc:
         ss["class_start_error"] = exc
         return
@@ -130,7 +130,7 @@ def _start() -> None:
 def class_sidebar_ui() -> None:
     """The sidebar's class box: join or leave a class as a student; start one, and reach its page, as a teacher."""
     ss = st.session_state
-    ws = state.workspace()
+    ws = session.workspace()
     with st.sidebar.expander("🏫 " + t("class.box"), expanded=False):
         mine = classes.membership(ws)
         if mine is not None:
@@ -249,7 +249,7 @@ def train_page_ui() -> None:
         else:
             fill_form(config)
             st.info(t("class.setup.applied", summary=summary(config, lang())), icon="🔗")
-    mine = classes.membership(state.workspace())
+    mine = classes.membership(session.workspace())
     left, right = st.columns([3, 1], vertical_alignment="center")
     if mine is not None and mine[0].pinned:
         cls = mine[0]
@@ -306,9 +306,7 @@ def _show(view: str) -> None:
     if name:
         st.session_state["evaluate_run"] = st.session_state["inside_run"] = name
         st.session_state["compare_runs"] = [name]
-        pick = getattr(state, "set_current_run", None)  # where the pickers share one current run per workspace
-        if pick is not None:
-            pick(name)  # the teacher's own workspace remembers it; the student's is never written
+        run_list.set_current_run(name)  # the teacher's own workspace remembers it; the student's is never written
 
 
 def _projected_name(view: str) -> str | None:
@@ -336,7 +334,7 @@ def projected_runs() -> dict[str, Run]:
         return {}
     _, member, run_name = found
     try:
-        run = copy.copy(state.load_disk_run(wss.at(member.workspace).runs_dir / run_name, origin="disk"))
+        run = copy.copy(run_list.load_disk_run(wss.at(member.workspace).runs_dir / run_name, origin="disk"))
     except (OSError, ValueError):
         return {}
     run.name = f"📽 {member.nickname} · {run_name}"

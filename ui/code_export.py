@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.learn.config import ConfigError, TrainConfig
 from core.learn.script import file_name, notebook, script
-from ui.state import lang, reason, t
+from ui.session import lang, reason, t
 
 
 def code_buttons_ui(config: TrainConfig, name: str, key: str) -> None:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.lab.jobs import store
 from ui.i18n import CATALOGS
-from ui.state import t, workspace
+from ui.session import t, workspace
 
 
 def interrupted_reason(job) -> str:

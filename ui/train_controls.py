@@ -26,7 +26,7 @@ from core.learn.families.nets import device_availability
 from core.learn.losses import FORMULAS
 from core.learn.presets import PRESETS
 from ui.i18n.train import ZH_SOURCES
-from ui.state import reason, t
+from ui.session import reason, t
 from ui.train_form import (
     ARCH_KINDS,
     BATCH_CHOICES,

@@ -7,9 +7,10 @@ import streamlit as st
 
 from core.lab import limits
 from core.lab import workspaces as wss
-from ui import state
+from ui import job_list, session
 from ui.figures.draw import pixelated
-from ui.state import my_jobs, t
+from ui.job_list import my_jobs
+from ui.session import t
 
 
 def no_data_ui(reason: str) -> None:
@@ -27,7 +28,7 @@ def _open_code(key: str) -> None:
     st.session_state.pop("ws_code_error", None)
     st.session_state.pop("ws_refused", None)
     st.session_state[key] = ""
-    state.switch_workspace(ws)
+    session.switch_workspace(ws)
 
 
 def _new_workspace() -> None:
@@ -38,13 +39,13 @@ def _new_workspace() -> None:
         return
     st.session_state.pop("ws_new_error", None)
     st.session_state.pop("ws_refused", None)
-    state.switch_workspace(ws)
+    session.switch_workspace(ws)
 
 
 def _new_refused_ui() -> None:
     error = st.session_state.get("ws_new_error")
     if error is not None:
-        st.warning(t("ws.new.refused", reason=state.reason(error)))
+        st.warning(t("ws.new.refused", reason=session.reason(error)))
 
 
 def open_code_ui(key: str) -> None:
@@ -54,7 +55,7 @@ def open_code_ui(key: str) -> None:
     st.button(t("ws.open.button"), key=f"{key}_go", on_click=_open_code, args=(key,))
     error = st.session_state.get("ws_code_error")
     if error is not None:  # a whole sentence around core's reason, which is only a clause
-        st.warning(t("ws.open.failed", reason=state.reason(error)))
+        st.warning(t("ws.open.failed", reason=session.reason(error)))
 
 
 def workspace_refused_ui() -> None:
@@ -62,7 +63,7 @@ def workspace_refused_ui() -> None:
     refused = st.session_state.get("ws_refused")
     busy = isinstance(refused, limits.LimitError)  # no new workspace this minute, rather than a bad link
     st.title("🔑 " + t("ws.busy.title" if busy else "ws.refused.title"))
-    st.warning(t("ws.busy.body" if busy else "ws.refused.body", reason=state.reason(refused) if refused else "?"))
+    st.warning(t("ws.busy.body" if busy else "ws.refused.body", reason=session.reason(refused) if refused else "?"))
     st.button(t("ws.new"), key="ws_refused_new", type="primary", on_click=_new_workspace, help=t("ws.new.help"))
     _new_refused_ui()
     open_code_ui("ws_refused_code")
@@ -78,7 +79,7 @@ def workspace_link(ws) -> str:
 
 def workspace_sidebar_ui() -> None:
     """The workspace's link to copy, its short code, opening another by code, and a new one."""
-    ws = state.workspace()
+    ws = session.workspace()
     with st.sidebar.expander("🔑 " + t("ws.title"), expanded=False):
         st.caption(t("ws.body"))
         st.markdown(t("ws.code", code=wss.pretty_code(ws.code)))
@@ -98,7 +99,7 @@ def jobs_sidebar_ui() -> None:
     if seen - live:
         st.rerun()  # a job just ended: its run is on disk now, let the page list it
     box = st.sidebar.container()  # drawn on every run, so a job started mid-run has a place to appear
-    for job in state.live_jobs():  # by name, in the order they will train
+    for job in job_list.live_jobs():  # by name, in the order they will train
         with box:
             if job.state == "queued":
                 st.caption(t("sidebar.job.queued", name=job.name))
@@ -111,7 +112,7 @@ def jobs_sidebar_ui() -> None:
 
 def no_workers_ui(queue: str = "cpu") -> bool:
     """A warning on pages that train when no worker pool would take the job; True if one would."""
-    if state.workers_ready(queue):
+    if job_list.workers_ready(queue):
         return True
     if queue == "cpu":
         st.warning(t("jobs.no_workers"), icon="⚠️")

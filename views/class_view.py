@@ -12,7 +12,7 @@ from core.learn.setup import from_setup, to_setup
 from ui.challenges import class_challenges_ui
 from ui.classroom import form_config, project, teacher_classes
 from ui.figures.classroom import curves_figure, parallel_figure
-from ui.state import lang, reason, t, workspace
+from ui.session import lang, reason, t, workspace
 from ui.train_form import summary
 
 REFRESH_S = 3.0  # the table and charts redraw this often, without a reload

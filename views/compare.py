@@ -14,11 +14,14 @@ from core.learn.experiments import (
     base_config,
     settings_rows,
 )
+from ui.dataset import dataset
 from ui.figures.compare import LABELS, X_AXES, compare_figure
 from ui.figures.report import comparison_report_html
 from ui.i18n import CATALOGS
 from ui.i18n.readings import shared_summary, summarize
-from ui.state import current_run, dataset, lang, reason, run_label, runs, submit, t, workspace
+from ui.job_list import submit
+from ui.run_list import current_run, run_label, runs
+from ui.session import lang, reason, t, workspace
 from ui.train_form import SUBSET_CHOICES
 from ui.widgets import no_workers_ui
 

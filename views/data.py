@@ -6,8 +6,9 @@ import streamlit as st
 
 from core import settings
 from core.learn.data import MEAN, STD, pixel_stats
+from ui.dataset import dataset
 from ui.figures import data as dataviz
-from ui.state import dataset, t
+from ui.session import t
 
 LAYOUTS = {"3×3": (3, 3), "4×6": (4, 6)}  # rows x columns of the sample grid
 ALL = -1  # the digit choice "all digits" (None would read as "nothing selected")

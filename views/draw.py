@@ -23,9 +23,11 @@ from core.learn.run import Run
 from core.learn.saliency import gradient_saliency, occlusion_saliency, overlay
 from core.learn.training import predict_proba
 from ui.canvas import clear_canvas, drawing_canvas_ui
+from ui.dataset import dataset
 from ui.figures.draw import centred_view, class_counts_bars, runs_heatmap, square_panel
 from ui.figures.style import probability_bars
-from ui.state import RUNS_DIR, dataset, is_mine, reason, run_picker_ui, runs, set_current_run, t, workspace
+from ui.run_list import RUNS_DIR, is_mine, run_picker_ui, runs, set_current_run
+from ui.session import reason, t, workspace
 from ui.widgets import digit_image, no_workers_ui
 
 CANVAS_KEY = "draw_canvas"

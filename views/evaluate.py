@@ -10,10 +10,12 @@ from PIL import ImageOps
 from core.learn import evaluation as ev
 from core.learn.metrics import confusion_matrix, per_class
 from ui.challenges import hidden_note_ui
+from ui.dataset import dataset
 from ui.figures.cards import digit_card
 from ui.figures.evaluate import confusion_figure, per_class_figure
 from ui.figures.report import lab_report_html, report_file_name
-from ui.state import dataset, lang, run_picker_ui, t
+from ui.run_list import run_picker_ui
+from ui.session import lang, t
 
 ANY = -1
 DIGITS = [ANY, *range(10)]  # ANY: no filter on that digit

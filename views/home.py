@@ -7,8 +7,11 @@ import streamlit as st
 from core.errors import LabError
 from core.lab.jobs import store as jobs
 from core.learn.presets import get_preset
+from ui.dataset import dataset
 from ui.figures import data as dataviz
-from ui.state import dataset, reason, run_picker_ui, runs, submit, t, workspace
+from ui.job_list import submit
+from ui.run_list import run_picker_ui, runs
+from ui.session import reason, t, workspace
 from ui.widgets import no_workers_ui
 
 QUICK_PRESET = "mlp-adam"  # the quick model: the preset's 784-128-64-10 network for a single epoch

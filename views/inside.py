@@ -6,11 +6,13 @@ import numpy as np
 import streamlit as st
 
 from core.learn import inside as ins
+from ui.dataset import dataset
 from ui.figures import inside as plots
 from ui.figures.style import probability_bars
 from ui.i18n import LANGS
 from ui.i18n import t as translate
-from ui.state import dataset, run_picker_ui, t
+from ui.run_list import run_picker_ui
+from ui.session import t
 from ui.widgets import digit_image
 
 DRAW_KEY = "draw_image"  # the Draw page leaves its current 28x28 input ([0, 1] floats) here

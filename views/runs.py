@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-import ui.state as state
 from core.lab.limits import LimitError
 from core.lab.runfiles.format import RunError
 from core.lab.runfiles.zips import run_to_zip
 from core.learn.run import summary
+from ui import run_list, session
 from ui.challenges import student_challenges_ui
 from ui.code_export import code_buttons_ui
-from ui.runs_parts import ActionError, add_uploaded_run, delete_run, folder_for, folder_taken, rename_run, share_run
-from ui.state import t
+from ui.run_actions import ActionError, add_uploaded_run, delete_run, folder_for, folder_taken, rename_run, share_run
+from ui.session import t
 
 PICK = "runs_run"  # the select box of the selected run
 FLASH = "runs_flash"  # messages left by a callback for the next run of the page: [(kind, text)]
@@ -36,12 +36,12 @@ def forget(key: str) -> None:
 
 def on_rename(old: str) -> None:
     try:
-        new = rename_run(state.workspace(), old, st.session_state.get("runs_new_name", ""))
+        new = rename_run(session.workspace(), old, st.session_state.get("runs_new_name", ""))
     except ActionError as exc:
         flash("error", t(exc.key, **exc.values))
         return
     if new != old:
-        state.set_current_run(new)
+        run_list.set_current_run(new)
         flash("success", t("runs.rename.done", old=old, new=new))
     st.session_state["runs_new_name"] = ""
 
@@ -49,7 +49,7 @@ def on_rename(old: str) -> None:
 def on_delete(name: str) -> None:
     st.session_state.pop("runs_confirm_delete", None)
     try:
-        deleted = delete_run(state.workspace(), name)
+        deleted = delete_run(session.workspace(), name)
     except ActionError as exc:
         flash("error", t(exc.key, **exc.values))
         return
@@ -59,17 +59,17 @@ def on_delete(name: str) -> None:
 
 def on_save(name: str, overwrite: bool = False) -> None:
     st.session_state.pop("runs_confirm_save", None)
-    run = state.runs().get(name)
+    run = run_list.runs().get(name)
     if run is None:
         return
-    folder = folder_for(run, state.RUNS_DIR)
+    folder = folder_for(run, run_list.RUNS_DIR)
     if folder_taken(folder) and not overwrite:
         st.session_state["runs_confirm_save"] = name
         return
     try:
-        share_run(state.workspace(), run, state.RUNS_DIR)
+        share_run(session.workspace(), run, run_list.RUNS_DIR)
     except LimitError as exc:
-        flash("warning", t("runs.save.failed", folder=folder, msg=state.reason(exc)))
+        flash("warning", t("runs.save.failed", folder=folder, msg=session.reason(exc)))
         return
     except OSError as exc:
         flash("error", t("runs.save.failed", folder=folder, msg=exc.strerror or exc))
@@ -79,11 +79,11 @@ def on_save(name: str, overwrite: bool = False) -> None:
 
 def on_reload() -> None:
     """The table reads the folders on every run; this only says what the shared folder holds now."""
-    shared = [run.name for run in state.runs().values() if run.origin == "disk"]
+    shared = [run.name for run in run_list.runs().values() if run.origin == "disk"]
     if shared:
         flash("success", t("runs.reload.added", n=len(shared), names=", ".join(shared)))
     else:
-        flash("info", t("runs.reload.none", folder=state.RUNS_DIR))
+        flash("info", t("runs.reload.none", folder=run_list.RUNS_DIR))
 
 
 def on_upload(key: str) -> None:
@@ -94,14 +94,14 @@ def on_upload(key: str) -> None:
     # the session lets go of the file's bytes whether it was added or refused
     # the result is said next to the uploader (UPLOAD_FLASH), where the eye is, not at the top of the page
     try:
-        name = add_uploaded_run(state.workspace(), uploaded.name, uploaded.getvalue())
+        name = add_uploaded_run(session.workspace(), uploaded.name, uploaded.getvalue())
     except LimitError as exc:
-        flash("warning", t("runs.upload.limit", file=uploaded.name, msg=state.reason(exc)), UPLOAD_FLASH)
+        flash("warning", t("runs.upload.limit", file=uploaded.name, msg=session.reason(exc)), UPLOAD_FLASH)
         return
     except RunError as exc:
-        flash("error", t("runs.upload.bad", file=uploaded.name, msg=state.reason(exc)), UPLOAD_FLASH)
+        flash("error", t("runs.upload.bad", file=uploaded.name, msg=session.reason(exc)), UPLOAD_FLASH)
         return
-    state.set_current_run(name)
+    run_list.set_current_run(name)
     flash("success", t("runs.upload.done", name=name), UPLOAD_FLASH)
 
 
@@ -149,7 +149,7 @@ def keep_ui(run) -> None:
                        help=t("runs.download.help"))
     code_buttons_ui(run.config, run.name, "runs")
     if st.session_state.get("runs_confirm_save") == run.name:
-        st.warning(t("runs.save.exists", folder=folder_for(run, state.RUNS_DIR)))
+        st.warning(t("runs.save.exists", folder=folder_for(run, run_list.RUNS_DIR)))
         yes, no = st.columns(2)
         yes.button(t("runs.save.overwrite"), key="runs_save_yes", type="primary", on_click=on_save,
                    args=(run.name, True), help=t("runs.save.help"))
@@ -173,16 +173,16 @@ def delete_ui(run) -> None:
 
 def selected_ui() -> None:
     st.subheader(t("runs.selected"))
-    run = state.run_picker_ui(key=PICK)
+    run = run_list.run_picker_ui(key=PICK)
     if run is None:
         return
     left, middle, right = st.columns(3, gap="large")
-    mine = state.is_mine(run)
+    mine = run_list.is_mine(run)
     with left:
         if mine:
             rename_ui(run)
         else:
-            st.info(t("runs.shared", folder=state.RUNS_DIR))
+            st.info(t("runs.shared", folder=run_list.RUNS_DIR))
     with middle:
         keep_ui(run)
     with right:
@@ -194,7 +194,7 @@ def selected_ui() -> None:
 
 def folder_ui() -> None:
     st.subheader(t("runs.folder.title"))
-    root = state.RUNS_DIR
+    root = run_list.RUNS_DIR
     st.markdown(t("runs.folder.body", folder=root.resolve(), out=root / "NAME"))
     st.button(t("runs.reload"), key="runs_reload", on_click=on_reload, icon="🔄", help=t("runs.reload.help"))
 
@@ -210,9 +210,9 @@ def upload_ui() -> None:
 st.title("🗂️ " + t("nav.runs"))
 st.markdown(t("runs.intro"))
 flash_ui()
-table_ui(state.runs())
+table_ui(run_list.runs())
 selected_ui()
-student_challenges_ui(state.workspace(), [r.name for r in reversed(state.runs().values()) if state.is_mine(r)])
+student_challenges_ui(session.workspace(), [r.name for r in reversed(run_list.runs().values()) if run_list.is_mine(r)])
 st.divider()
 files, server = st.columns(2, gap="large")
 with files:

@@ -16,10 +16,13 @@ from core.lab.runfiles.checkpoint import CHECKPOINT
 from core.learn.config import ConfigError, TrainConfig
 from core.learn.metrics import did_not_learn
 from ui.code_export import code_buttons_ui
+from ui.dataset import dataset
 from ui.figures.train import accuracy_figure, knn_figure, loss_figure
 from ui.i18n import CATALOGS
+from ui.job_list import live_jobs, my_jobs, submit, workers_ready
 from ui.job_notes import damaged_jobs_ui, goes_on_by_itself, interrupted_reason, repeated_loss_note, resumed_note
-from ui.state import dataset, lang, live_jobs, my_jobs, reason, runs, submit, t, workers_ready
+from ui.run_list import runs
+from ui.session import lang, reason, t
 from ui.train_controls import PRESET_KEY, key, train_controls_ui
 from ui.train_form import (
     LR_CHOICES,

@@ -1,4 +1,4 @@
-"""ui.runs_parts: the Runs page's actions on a workspace's run folders, called directly."""
+"""ui.run_actions: the Runs page's actions on a workspace's run folders, called directly."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from core.lab.runfiles.folders import load_run
 from core.lab.runfiles.format import RunError
 from core.lab.runfiles.zips import run_to_zip
 from tests.conftest import new_workspace
-from ui.runs_parts import ActionError, add_uploaded_run, delete_run, rename_run
+from ui.run_actions import ActionError, add_uploaded_run, delete_run, rename_run
 
 
 def names(ws) -> set[str]:
