@@ -132,8 +132,11 @@ def test_knn_reports_the_curve_and_the_chosen_k_from_one_search(small_mnist):
     config = TrainConfig(arch="knn", k=5, knn_features="blocks", device="cpu")
     events, final = run(config, small_mnist)
     curve = {e["k"]: e["test_acc"] for e in events if e["kind"] == "knn"}
-    evals = [e for e in events if e["kind"] == "eval"]
-    assert 5 in curve and len(evals) == 1 and final["status"] == "finished"
+    quick, *evals = [e for e in events if e["kind"] == "eval"]
+    # first a quick point for the chosen k on the nets' cheap subset, before any of the whole search's events
+    assert events[0] is quick and not quick["full"] and quick["n_test"] == min(1000, len(small_mnist.test_labels))
+    assert 0.85 <= quick["test_acc"] <= 1
+    assert 5 in curve and len(evals) == 1 and evals[0]["full"] and final["status"] == "finished"
     assert evals[0]["test_acc"] == final["test_acc"] == curve[5] >= 0.85
     # the same predictions the Evaluate page gets from the saved model
     again = evaluate(final["model"], small_mnist.images("test"), small_mnist.labels("test"), loss=None)

@@ -310,7 +310,7 @@ def charts_ui(job, events: list[dict], live: bool = False) -> None:
     cfg, labels = job.config, _plot_labels()
     if cfg.family == "knn":
         st.caption(t("train.explain.knn"))
-        if any(e["kind"] == "knn" for e in events):
+        if any(e["kind"] in ("knn", "eval") for e in events):  # eval: the quick check before the whole search
             st.plotly_chart(knn_figure(events, labels, k=cfg.k), key="train_knn_chart", width="stretch")
         return
     loss_note = t("train.explain.loss.scratch" if cfg.family == "scratch" else "train.explain.loss",

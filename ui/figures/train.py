@@ -178,16 +178,23 @@ def knn_figure(history: Sequence[dict], labels: dict | None = None, k: int | Non
     """kNN test accuracy as k changes (the 'knn' events), the chosen k highlighted."""
     lab = _labels(labels)
     points = sorted((e["k"], e["test_acc"]) for e in history if e.get("kind") == "knn")
+    # Until the whole search is done: the chosen k's quick check on a subset (core.learn.training._train_knn).
+    quick = [] if points or k is None else [(k, e["test_acc"]) for e in history
+                                            if e.get("kind") == "eval" and not e.get("full")][-1:]
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=_arr(p[0] for p in points), y=_arr(p[1] for p in points), mode="lines+markers",
                              name=lab["accuracy"], line={"width": 3, "color": COLORS["acc"]}, marker={"size": 9}))
+    if quick:
+        fig.add_trace(go.Scatter(x=[quick[0][0]], y=[quick[0][1]], mode="markers+text", name=lab["quick"],
+                                 text=[f"{quick[0][1]:.1%}"], textposition="top center",
+                                 marker={"size": 12, "color": COLORS["acc"], "symbol": "circle-open"}))
     chosen = [p for p in points if p[0] == k]
     if chosen:
         fig.add_trace(go.Scatter(x=[chosen[0][0]], y=[chosen[0][1]], mode="markers+text", name=lab["chosen"],
                                  text=[f"{chosen[0][1]:.1%}"], textposition="top center",
                                  marker={"size": 16, "color": COLORS["full"], "symbol": "star"}))
     _layout(fig, lab["k"], lab["accuracy"], height)
-    fig.update_yaxes(tickformat=".1%", range=None if points else [0, 1])
+    fig.update_yaxes(tickformat=".1%", range=None if points or quick else [0, 1])
     fig.update_xaxes(dtick=2 if len(points) > 1 and points[-1][0] <= 30 else None)
     fig.update_layout(hovermode="closest")
     return fig
