@@ -51,7 +51,7 @@ def a_class(tiny_run):
     fast = TrainConfig(**{**tiny_run.config.to_dict(), "lr": 0.01})
     import dataclasses
 
-    from core.lab.runfiles import save_run
+    from core.lab.runfiles.folders import save_run
 
     save_run(dataclasses.replace(tiny_run, name="fast", config=fast), ana.runs_dir / "fast")
     classes.join(ana, cls.join_code, "ana")

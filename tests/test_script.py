@@ -152,7 +152,7 @@ def test_command_line(tiny_run, tmp_path, capsys):
     """python -m core script, through the command line's main() (in this process: a fresh interpreter per call
     costs a torch import each)."""
     from core.__main__ import main
-    from core.lab.runfiles import save_run
+    from core.lab.runfiles.folders import save_run
 
     def cli(*args: str) -> tuple[int, str, str]:
         rc = main(["script", *args])

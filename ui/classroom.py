@@ -19,9 +19,10 @@ import streamlit as st
 from core.lab import classes
 from core.lab import workspaces as wss
 from core.lab.classes import Class, ClassError
-from core.lab.runfiles import Run, safe_name
+from core.lab.runfiles.folders import safe_name
 from core.learn.config import ConfigError, TrainConfig
 from core.learn.presets import PRESETS
+from core.learn.run import Run
 from core.learn.setup import from_setup, to_setup
 from ui import run_list, session
 from ui.session import lang, reason, t

@@ -301,7 +301,7 @@ def score_submission(class_id: str, challenge_id: str, submission_id: str) -> st
     together. Returns the submission's state."""
     import torch
 
-    from core.lab.runfiles import config_from_json, model_from_bytes
+    from core.lab.runfiles.format import config_from_json, model_from_bytes
     from core.learn.data import normalise
     from core.learn.training import evaluate
 

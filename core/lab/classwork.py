@@ -16,7 +16,7 @@ from pathlib import Path
 from core.lab import workspaces as wss
 from core.lab.classes import Class, Member, members
 from core.lab.jobs import store as jobs
-from core.lab.runfiles import FILES, RunError, config_from_json
+from core.lab.runfiles.format import FILES, RunError, config_from_json
 from core.learn.config import ConfigError, TrainConfig, parameter_count
 
 CACHED_RUNS = 4096  # parsed runs kept per process (a few KB each)

@@ -48,7 +48,7 @@ def test_a_challenge_with_a_fair_leaderboard(browser, server, server_dir, monkey
     from core.lab import challenges as chs
     from core.lab import classes
     from core.lab import workspaces as wss
-    from core.lab.runfiles import save_run
+    from core.lab.runfiles.folders import save_run
     from core.learn.config import TrainConfig
     from tests.conftest import train_run
 
