@@ -131,9 +131,13 @@ def build_parser() -> Parser:
                     help="untouched for more than this many days (default: MNIST_LAB_KEEP_DAYS, else 30)")
     ws.add_argument("--yes", action="store_true", help="prune: really remove them (without it, only list them)")
 
-    c = sub.add_parser("classes", help="create a class (a join code for students, a teacher link), or list them")
-    c.add_argument("action", choices=("create", "list"), help="create: a new class called NAME; list: one line each")
-    c.add_argument("name", nargs="?", help="create: the class's name, e.g. \"7B maths\" (at most 60 characters)")
+    c = sub.add_parser("classes", help="create a class (a join code for students, a teacher link), list them, "
+                                       "or give a class a new teacher link")
+    c.add_argument("action", choices=("create", "list", "rekey"),
+                   help="create: a new class called NAME; list: one line each; rekey: a new teacher link for the "
+                        "class NAME (its id or join code), the old link stops working")
+    c.add_argument("name", nargs="?", help="create: the class's name, e.g. \"7B maths\" (at most 60 characters); "
+                                           "rekey: the class's id or join code, e.g. k7m-p3x")
 
     sub.add_parser("check-settings", help="read every MNIST_LAB_* setting; exit non-zero with the first bad one")
 
@@ -335,6 +339,16 @@ def cmd_classes(args) -> None:
         cls, key = classes.create_class(args.name)
         say(f"class {cls.name!r} created (id {cls.id})")
         say(f"join code for students: {classes.pretty_join_code(cls.join_code)}")
+        say(f"teacher link (keep it to yourself; shown only now): ?teacher={key}")
+        say("  open the app with it, e.g. http://localhost:8501/class?teacher=" + key)
+        return
+    if args.action == "rekey":
+        if not args.name:
+            raise CliError("python -m core classes rekey: give the class's id or join code")
+        cls = classes.find_class(args.name)
+        key = classes.rekey(cls)
+        say(f"class {cls.name!r} (id {cls.id}, join code {classes.pretty_join_code(cls.join_code)}) has a new "
+            "teacher link; the old one no longer opens it")
         say(f"teacher link (keep it to yourself; shown only now): ?teacher={key}")
         say("  open the app with it, e.g. http://localhost:8501/class?teacher=" + key)
         return

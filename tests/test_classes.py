@@ -170,6 +170,24 @@ def test_command_line_creates_and_lists_classes(lab_home):
     assert _cli("classes", "create", home=lab_home).returncode == 2
 
 
+def test_command_line_gives_a_class_a_new_teacher_key_and_the_old_one_stops_working(lab_home):
+    cls, old = classes.create_class("7B maths")
+    for name in (cls.join_code.upper(), classes.pretty_join_code(cls.join_code), cls.id):
+        made = _cli("classes", "rekey", name, home=lab_home)
+        assert made.returncode == 0, made.stderr
+        key = made.stdout.split("?teacher=")[1].split()[0]
+        assert classes.find_by_teacher_key(key) == cls and key != old
+        for stale in (old,):
+            with pytest.raises(ClassError):
+                classes.find_by_teacher_key(stale)
+        old = key
+    assert len(list((lab_home / "classes" / "keys").iterdir())) == 1  # the old keys' files are gone
+    for bad in (("classes", "rekey"), ("classes", "rekey", "zzz-zzz"), ("classes", "rekey", "0" * 12)):
+        out = _cli(*bad, home=lab_home)
+        assert out.returncode == 2 and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr, out.stderr
+    assert classes.find_by_teacher_key(old) == cls  # a failed rekey changes nothing
+
+
 # ---- reading the class's work -----------------------------------------------------------------------------------
 
 def test_class_work_reads_runs_and_never_writes_a_students_folder(tiny_run):

@@ -205,6 +205,28 @@ def find_by_teacher_key(key: str) -> Class:
     return _from_record(record)
 
 
+def rekey(cls: Class) -> str:
+    """A new teacher key for the class (returned once; only its hash is kept): the old key stops opening it at once,
+    in every tab that holds it. For a teacher who lost the link, or one that was seen."""
+    key = secrets.token_urlsafe(KEY_BYTES)
+    (_root() / "keys").mkdir(exist_ok=True)
+    with _locked(cls.id):
+        record = read_json(cls.folder / "class.json")
+        old = str(record.get("key_sha256", ""))
+        (_root() / "keys" / _hash(key)).write_text(cls.id)
+        record["key_sha256"] = _hash(key)
+        write_json(cls.folder / "class.json", record)  # from here on only the new key matches the record
+        if re.fullmatch(r"[0-9a-f]{64}", old):
+            (_root() / "keys" / old).unlink(missing_ok=True)
+    return key
+
+
+def find_class(id_or_code: str) -> Class:
+    """The class a class id (12 hex digits) or a join code ("k7m-p3x") names; ClassError otherwise."""
+    text = (id_or_code or "").strip().lower()
+    return get(text) if CLASS_ID.fullmatch(text) else find_by_join_code(text)
+
+
 def is_teacher(cls: Class, key: str) -> bool:
     try:
         return find_by_teacher_key(key).id == cls.id
