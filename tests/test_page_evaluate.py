@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.learn import evaluation as ev
-from tests.conftest import new_workspace
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import open_view
 
 
 def open_page(runs: dict) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.query_params["ws"] = new_workspace(runs).id
-    at.run()
-    at.switch_page("views/evaluate.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_view("evaluate", runs)
 
 
 def shown_images(at: AppTest) -> int:

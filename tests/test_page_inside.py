@@ -10,19 +10,11 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT, new_workspace
+from tests.conftest import open_view
 
 
 def open_page(runs: dict, **state) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.query_params["ws"] = new_workspace(runs).id
-    at.run()
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.switch_page("views/inside.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_view("inside", runs, timeout=90, **state)
 
 
 def charts(at: AppTest) -> list[str]:

@@ -3,14 +3,10 @@ before any pick, the best run that learned rather than merely the newest."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import new_workspace
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import new_workspace, open_view
 
 
 @pytest.fixture(scope="module")
@@ -25,13 +21,7 @@ def stuck_run(small_mnist):
 
 
 def app(ws_id: str, view: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.query_params["ws"] = ws_id
-    at.run()
-    at.switch_page(f"views/{view}.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_view(view, ws=ws_id)
 
 
 def go(at: AppTest, view: str) -> None:

@@ -90,12 +90,10 @@ def current_workspace() -> wss.Workspace | None:
 
 
 def workspace() -> wss.Workspace:
-    """The open workspace (app.py has opened one before any page runs)."""
+    """The open workspace: app.py opens one before any page runs (pages never open one themselves)."""
     ws = current_workspace()
-    if ws is None:  # a page run on its own (tests): open what the URL says, or a new one
-        ws = open_workspace()
-        if ws is None:
-            raise wss.WorkspaceError("no workspace is open", "ws_unknown")
+    if ws is None:
+        raise wss.WorkspaceError("no workspace is open", "ws_unknown")
     return ws
 
 
