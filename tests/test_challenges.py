@@ -143,3 +143,36 @@ def test_bad_challenges_are_refused():
             chs.open_challenge(cls, title, "", rules, hidden, mnist=object())
     assert chs.challenges_of(cls) == []
     assert json.loads(json.dumps(chs.Rules(max_epochs=2).to_dict()))["max_epochs"] == 2
+
+
+def test_a_submission_made_while_the_queue_was_down_is_scored_when_a_pool_starts(mnist, small_runs, monkeypatch):
+    """The Runs page submits, but the queue (a Redis that is down) refuses the scoring task: the submission waits,
+    marked as never sent; a worker pool starting on a real SQLite queue sends it and a worker thread scores it."""
+    import time
+
+    from core.lab.jobs import pool
+    from core.lab.jobs import queue as job_queue
+
+    cls, _ = classes.create_class("7D")
+    ch = chs.open_challenge(cls, "Any", "", chs.Rules(), "mnist", mnist=mnist)
+    ana = student(cls, "ana", {"small-linear": small_runs["small-linear"]})
+    monkeypatch.setenv("MNIST_LAB_QUEUE", "redis://127.0.0.1:9/0")  # nothing listens on the discard port
+    job_queue.set_immediate(False)
+    sub = chs.submit(ch, ana, "small-linear")
+    with pytest.raises(Exception):  # noqa: B017 (redis' ConnectionError: what the page catches and reports)
+        job_queue.enqueue_scoring(ch.class_id, ch.id, sub.id)
+    assert chs.waiting(unsent_only=True) == [(cls.id, ch.id, sub.id)] and chs.leaderboard(ch) == []
+
+    monkeypatch.delenv("MNIST_LAB_QUEUE")
+    job_queue.set_immediate(False)  # forget the Redis queue: the default SQLite one in the test's data folder
+    stop = pool.serve_in_threads(1)
+    try:
+        deadline = time.time() + 30
+        while chs.waiting() and time.time() < deadline:
+            time.sleep(0.1)
+    finally:
+        stop()
+    (scored,) = chs.submissions(ch)
+    assert scored.state == "scored" and 0.5 < scored.public <= 1
+    assert [e.nickname for e in chs.leaderboard(ch)] == ["ana"]
+    assert job_queue.resend_scoring(at_start=True) == 0 and chs.waiting() == []  # nothing is sent twice

@@ -73,17 +73,22 @@ def test_open_submit_refuse_rank_and_close(two_runs, lang, mnist):
     assert frame.shape[1] == 6 and 0 < frame.iloc[0, 3] <= 1 and not chs.mnist_hidden()
 
 
-def test_evaluate_says_when_mnist_images_are_hidden_and_pages_leave_them_out(mnist, two_runs):
+def test_evaluate_says_when_mnist_images_are_hidden_and_pages_leave_them_out(mnist, small_mnist, two_runs):
     from ui.challenges import pages_dataset
 
     small, _ = two_runs
     cls, _ = classes.create_class("8B")
-    ch = chs.open_challenge(cls, "Hidden", "", chs.Rules(), "mnist", mnist=mnist)
-    shown = pages_dataset(mnist)
-    assert len(shown.test_labels) == chs.HIDDEN_FROM and len(shown.train_labels) == 60000
+    ch = chs.open_challenge(cls, "Hidden", "", chs.Rules(), "mnist")  # on the test set served (MNIST_LAB_SUBSET)
+    first, end = chs.served_hidden_slice()
+    assert (first, end) == (len(small_mnist.test_labels) * 9 // 10, len(small_mnist.test_labels))
+    images, _, _ = chs.hidden_set(ch)
+    assert (images == small_mnist.test_images[first:end].numpy()).all()  # what the workers score on ...
+    assert len(pages_dataset(small_mnist).test_labels) == first  # ... is what the pages leave out
+    shown = pages_dataset(mnist)  # the whole of MNIST served: its last 1,000
+    assert len(shown.test_labels) == 9000 and len(shown.train_labels) == 60000
     at = app("views/evaluate.py", ws=new_workspace({"small": small}))
-    assert any("1000" in i.value for i in at.info)
+    assert any(f"{first}" in i.value and f"{end - first}" in i.value for i in at.info)
     chs.close_challenge(ch)
     assert pages_dataset(mnist) is mnist
     at.run()
-    assert not any("1000" in i.value for i in at.info)
+    assert not any(f"{first}" in i.value for i in at.info)

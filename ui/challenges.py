@@ -21,22 +21,25 @@ BOARD_HEIGHT = 320  # with the class table above, a 1280x720 projector shows the
 
 
 def pages_dataset(data: MNIST) -> MNIST:
-    """The dataset every page draws from: without MNIST's hidden test images while a challenge sets them aside."""
-    if not chs.mnist_hidden() or len(data.test_labels) <= chs.HIDDEN_FROM:
+    """The dataset every page draws from: without MNIST's hidden test images (the last tenth of those served,
+    core.lab.challenges.hidden_slice, the same the workers score on) while a challenge sets them aside."""
+    first, _ = chs.hidden_slice(len(data.test_labels))
+    if not chs.mnist_hidden() or first >= len(data.test_labels):
         return data
-    return _without_hidden(data, id(data))
+    return _without_hidden(data, id(data), first)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _without_hidden(_data: MNIST, data_id: int) -> MNIST:
+def _without_hidden(_data: MNIST, data_id: int, first: int) -> MNIST:
     """One copy per dataset object (keyed by its id: the pages' MNIST lives as long as the server)."""
-    return _data.subset(test=chs.HIDDEN_FROM)
+    return _data.subset(test=first)
 
 
 def hidden_note_ui() -> None:
     """Evaluate: say that some test images are set aside while a challenge runs."""
     if chs.mnist_hidden():
-        st.info(t("challenge.hidden_note", n=chs.MNIST_SLICE[1] - chs.MNIST_SLICE[0], first=chs.HIDDEN_FROM))
+        first, end = chs.served_hidden_slice()
+        st.info(t("challenge.hidden_note", n=end - first, first=first))
 
 
 def rules_text(rules: chs.Rules) -> str:

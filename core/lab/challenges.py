@@ -6,11 +6,14 @@
     classes/<class>/challenges/<id>/submissions.json  {id: member, nickname, run, submitted, state, scores}
     classes/<class>/challenges/<id>/runs/<id>/        the submitted run's config and weights, copied at submission
     classes/hidden-mnist/<class>-<id>                 present while a challenge hides MNIST's last test images
+    classes/hidden-classset/<class>-<id>              present while a challenge scores on the class's handwriting
 
 The hidden set is either the class's handwriting (the Draw page's class test set, copied when the challenge
-opens) or MNIST_SLICE, the last 1,000 MNIST test images, which every page leaves out while such a challenge is
-open (`mnist_hidden()`; the pages' dataset stops at HIDDEN_FROM). A fixed, seeded half of the hidden images is
-public: its accuracy is shown while the challenge runs; the private half's only when the teacher closes it.
+opens; the Draw page shows none of the class set while such a challenge is open, `classset_hidden()`) or the last
+tenth of the MNIST test images the app serves (`hidden_slice`: images 9,000-9,999 of the full set; with
+MNIST_LAB_SUBSET the last tenth of the subset, so that what the pages leave out is what the workers score on),
+which every page leaves out while such a challenge is open (`mnist_hidden()`). A fixed, seeded half of the hidden
+images is public: its accuracy is shown while the challenge runs; the private half's only when the teacher closes it.
 Each student's entry is their submission with the best public score; ties go to the earlier submission.
 Rules are checked on the run's saved config. Scoring runs in a worker (`score_submission`, a Huey task next to
 the training task, queued by core.lab.jobs.queue.enqueue_scoring), never in the web server; a submission's two
@@ -36,8 +39,8 @@ from core.lab import workspaces as wss
 from core.learn.config import ConfigError, TrainConfig, parameter_count
 
 HIDDEN_KINDS = ("mnist", "classset")
-HIDDEN_FROM = 9000  # MNIST test images from here on are the "mnist" hidden set: pages show those before it
-MNIST_SLICE = (HIDDEN_FROM, 10000)
+HIDDEN_SHARE = 10  # the last 1/10 of the test images the app serves is the "mnist" hidden set
+MNIST_TEST = 10_000  # MNIST's test images
 PUBLIC_FRACTION = 0.5
 FINISHED = ("finished", "target")
 MAX_TITLE, MAX_GOAL = 80, 400
@@ -118,16 +121,36 @@ class Entry:
 _locked = classes.locked_folder  # one writer at a time in a challenge's folder
 
 
-def _hidden_marks() -> Path:
-    return settings.home() / "classes" / "hidden-mnist"
+def _hidden_marks(kind: str = "mnist") -> Path:
+    return settings.home() / "classes" / f"hidden-{kind}"
+
+
+def _marked(kind: str) -> bool:
+    try:
+        return any(_hidden_marks(kind).iterdir())
+    except OSError:
+        return False
 
 
 def mnist_hidden() -> bool:
     """True while an open challenge uses MNIST's last test images: every page then shows only those before."""
-    try:
-        return any(_hidden_marks().iterdir())
-    except OSError:
-        return False
+    return _marked("mnist")
+
+
+def classset_hidden() -> bool:
+    """True while an open challenge scores on the class's handwriting: the Draw page then shows none of it."""
+    return _marked("classset")
+
+
+def hidden_slice(n_test: int) -> tuple[int, int]:
+    """The "mnist" hidden set among `n_test` served test images: [first, n_test), the last tenth (at least 2)."""
+    return max(0, n_test - max(2, n_test // HIDDEN_SHARE)), n_test
+
+
+def served_hidden_slice() -> tuple[int, int]:
+    """hidden_slice of the test images this process serves (MNIST_LAB_SUBSET's first ones, else all 10,000)."""
+    sub = settings.subset()
+    return hidden_slice(min(sub[1], MNIST_TEST) if sub else MNIST_TEST)
 
 
 # ---- challenges ----------------------------------------------------------------------------------------------
@@ -156,12 +179,15 @@ def get(cls: classes.Class, challenge_id: str) -> Challenge:
 
 
 def _hidden_images(kind: str, mnist=None) -> tuple[np.ndarray, np.ndarray]:
+    """The hidden set: `mnist` is the dataset the pages serve (by default MNIST cut as MNIST_LAB_SUBSET says)."""
     if kind == "mnist":
         if mnist is None:
             from core.learn.data import load_mnist
 
             mnist = load_mnist()
-        lo, hi = MNIST_SLICE
+            sub = settings.subset()
+            mnist = mnist.subset(*sub) if sub else mnist
+        lo, hi = hidden_slice(len(mnist.test_labels))
         return mnist.test_images[lo:hi].numpy(), mnist.test_labels[lo:hi].numpy().astype(np.int64)
     from core.lab.classset import class_dir, load_class_set
 
@@ -193,19 +219,18 @@ def open_challenge(cls: classes.Class, title: str, goal: str, rules: Rules, hidd
     record = {"id": cid, "title": title, "goal": goal, "rules": rules.to_dict(), "hidden": hidden,
               "opened": time.time(), "closed": None}
     classes.write_json(folder / "challenge.json", record)
-    if hidden == "mnist":
-        _hidden_marks().mkdir(parents=True, exist_ok=True)
-        (_hidden_marks() / f"{cls.id}-{cid}").touch()
+    _hidden_marks(hidden).mkdir(parents=True, exist_ok=True)
+    (_hidden_marks(hidden) / f"{cls.id}-{cid}").touch()
     return _from_record(cls.id, record)
 
 
 def close_challenge(ch: Challenge) -> Challenge:
-    """Close it: no more submissions, private scores revealed, MNIST's hidden images back on the pages."""
+    """Close it: no more submissions, private scores revealed, the hidden images back on the pages."""
     with _locked(ch.folder):
         record = classes.read_json(ch.folder / "challenge.json")
         record["closed"] = record.get("closed") or time.time()
         classes.write_json(ch.folder / "challenge.json", record)
-    (_hidden_marks() / f"{ch.class_id}-{ch.id}").unlink(missing_ok=True)
+    (_hidden_marks(ch.hidden) / f"{ch.class_id}-{ch.id}").unlink(missing_ok=True)
     return _from_record(ch.class_id, record)
 
 
@@ -324,6 +349,31 @@ def score_submission(class_id: str, challenge_id: str, submission_id: str) -> st
             raw[submission_id].update(update)
             classes.write_json(ch.folder / "submissions.json", raw)
     return update["state"]
+
+
+def mark_sent(class_id: str, challenge_id: str, submission_id: str) -> None:
+    """Note that a submission's scoring reached the queue (the pools' sweep re-sends those that never did)."""
+    folder = classes.get(class_id).folder / "challenges" / challenge_id
+    with _locked(folder):
+        raw = classes.read_json(folder / "submissions.json")
+        if isinstance(raw.get(submission_id), dict):
+            raw[submission_id]["sent"] = time.time()
+            classes.write_json(folder / "submissions.json", raw)
+
+
+def waiting(unsent_only: bool = False, older_than: float = 0.0) -> list[tuple[str, str, str]]:
+    """(class, challenge, submission) of every submission of every class still waiting for its scores, oldest
+    first: all of them, or only those whose scoring never reached the queue (it was down when they were made),
+    submitted at least `older_than` seconds ago."""
+    found = []
+    now = time.time()
+    for path in (settings.home() / "classes").glob("*/challenges/*/submissions.json"):
+        for sid, s in classes.read_json(path).items():
+            if not isinstance(s, dict) or s.get("state") != "queued" or (unsent_only and s.get("sent")):
+                continue
+            if now - float(s.get("submitted", 0)) >= older_than:
+                found.append((float(s.get("submitted", 0)), path.parents[2].name, path.parent.name, sid))
+    return [f[1:] for f in sorted(found)]
 
 
 # ---- the leaderboard -----------------------------------------------------------------------------------------

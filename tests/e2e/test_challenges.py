@@ -78,7 +78,7 @@ def test_a_challenge_with_a_fair_leaderboard(browser, server, server_dir, monkey
         (ch,) = wait_until(lambda: chs.challenges_of(cls), 30, "the challenge being opened")
         assert ch.rules.max_parameters == 10_000 and chs.mnist_hidden()
 
-        hidden = mnist.test_images[chs.HIDDEN_FROM:].numpy()
+        hidden, _, _ = chs.hidden_set(ch)  # the frozen hidden images the workers score on
         for ws, run in students:
             student = new_page(browser)
             pages.append(student)

@@ -48,7 +48,7 @@ EN = {
     "challenge.queue_down": "The submission is saved, but the job queue cannot be reached: it will be scored once "
                             "the workers are back.",
     "challenge.hidden_note": (
-        "A challenge is running: MNIST's last {n} test images (from number {first} on) are its hidden set, so "
+        "A challenge is running: the last {n} MNIST test images (from number {first} on) are its hidden set, so "
         "every page leaves them out until the teacher closes it."
     ),
     "error.challenge_closed": "this challenge is closed",

@@ -34,6 +34,8 @@ def _beat_pool(path: Path, info: dict, stop: threading.Event) -> None:
         try:
             store.sweep_interrupted()
             job_queue.resume_lost()
+            if info["queue"] == "cpu":
+                job_queue.resend_scoring()  # challenge submissions made while the queue was down
         except OSError as exc:  # a workspace removed while we looked: the next sweep sees the rest
             log.info("pool sweep: %s", exc)
         stop.wait(store.POOL_BEAT_S)
@@ -48,6 +50,11 @@ def _announce(workers: int, queue: str, kind: str):
     info = {"host": socket.gethostname(), "pid": os.getpid(), "workers": workers, "queue": queue, "kind": kind,
             "started": time.time()}
     write_file(path, json.dumps({**info, "time": time.time()}).encode())
+    if queue == "cpu":
+        try:
+            job_queue.resend_scoring(at_start=True)  # submissions that waited for a pool
+        except (OSError, LabError) as exc:
+            log.warning("worker pool: waiting challenge submissions not re-sent: %s", exc)
     stop = threading.Event()
     threading.Thread(target=_beat_pool, args=(path, info, stop), daemon=True, name="pool-beat").start()
 

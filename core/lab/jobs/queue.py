@@ -91,7 +91,31 @@ _score_submission.__module__ = "core.lab.challenges"
 
 def enqueue_scoring(class_id: str, challenge_id: str, submission_id: str) -> None:
     """Score a challenge submission in a worker of the CPU queue (the web server never scores)."""
+    from core.lab import challenges
+
     huey_for("cpu").score_submission(class_id, challenge_id, submission_id)
+    challenges.mark_sent(class_id, challenge_id, submission_id)
+
+
+def resend_scoring(at_start: bool = False) -> int:
+    """Put challenge submissions still waiting for their scores back on the CPU queue; returns how many. A pool
+    calls this when it starts (every waiting submission that is not on the queue: a submission made while the
+    queue was down, or taken by a worker that died) and as it beats (those whose scoring never reached the queue)."""
+    from core.lab import challenges
+
+    if at_start:
+        pending = {tuple(task.args) for task in huey_for("cpu").pending() if task.name == "score_submission"}
+        todo = [w for w in challenges.waiting() if w not in pending]
+    else:
+        todo = challenges.waiting(unsent_only=True, older_than=5.0)  # 5 s: the page sends its own at once
+    sent = 0
+    for class_id, challenge_id, submission_id in todo:
+        try:
+            enqueue_scoring(class_id, challenge_id, submission_id)
+            sent += 1
+        except Exception as exc:  # a class removed meanwhile, or the queue still down: the next sweep tries again
+            log.warning("challenge submission %s not re-sent: %s", submission_id, " ".join(str(exc).split()))
+    return sent
 
 
 def kick(ws: Workspace) -> str | None:
