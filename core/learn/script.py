@@ -254,7 +254,8 @@ def _torch_optimizer(config: TrainConfig, lang: str) -> str:
     return f"    optimizer = {call}  # {_c(lang, config.optimizer)}"
 
 
-def _data_torch(lang: str) -> list[str]:
+def _read_idx(lang: str, frombuffer: str) -> list[str]:
+    """The IDX reader of both scripts; `frombuffer` turns the file's bytes after its header into a flat array."""
     return [
         "def read_idx(folder, name):",
         f'    """{_c(lang, "read_idx")}"""',
@@ -262,8 +263,14 @@ def _data_torch(lang: str) -> list[str]:
         "        if path.is_file():",
         '            raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()',
         '            shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(raw[3])]',
-        "            return torch.frombuffer(bytearray(raw[4 + 4 * raw[3]:]), dtype=torch.uint8).reshape(shape)",
+        f"            return {frombuffer}.reshape(shape)",
         '    raise SystemExit(f"error: {folder} holds no {name} (nor {name}.gz)")',
+    ]
+
+
+def _data_torch(lang: str) -> list[str]:
+    return [
+        *_read_idx(lang, "torch.frombuffer(bytearray(raw[4 + 4 * raw[3]:]), dtype=torch.uint8)"),
         "",
         "",
         "def load_mnist(data_dir=None, train_limit=None):",
@@ -376,14 +383,7 @@ def _data_numpy(lang: str) -> list[str]:
         *FILES,
         "",
         "",
-        "def read_idx(folder, name):",
-        f'    """{_c(lang, "read_idx")}"""',
-        "    for path in (Path(folder) / name, Path(folder) / f\"{name}.gz\"):",
-        "        if path.is_file():",
-        '            raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()',
-        '            shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(raw[3])]',
-        "            return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * raw[3]).reshape(shape)",
-        '    raise SystemExit(f"error: {folder} holds no {name} (nor {name}.gz)")',
+        *_read_idx(lang, "np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * raw[3])"),
         "",
         "",
         "def load_mnist(data_dir=None, train_limit=None):",
