@@ -14,73 +14,44 @@ class Preset:
     source: str  # where the recipe comes from, in a sentence
 
 
-PRESETS: dict[str, Preset] = {
-    p.name: p
-    for p in [
-        Preset(
-            "fc4-adam",
-            TrainConfig(arch="mlp:64,64,64", activation="relu", loss="ce", optimizer="adam", lr=1e-3,
-                        batch_size=15, epochs=2),
-            "The four fully-connected layers (three hidden layers of 64) of the popular beginner video "
+def _recipe(name: str, source: str, **settings) -> Preset:
+    """A preset from its name, where it comes from, and the TrainConfig settings it changes."""
+    return Preset(name, TrainConfig(**settings), source)
+
+
+PRESETS: dict[str, Preset] = {p.name: p for p in [
+    _recipe("fc4-adam", "The four fully-connected layers (three hidden layers of 64) of the popular beginner video "
             "tutorials on PyTorch (e.g. sentdex's 'Deep Learning with PyTorch'): Adam 1e-3, tiny batches.",
-        ),
-        Preset(
-            "cnn-adam",
-            TrainConfig(arch="cnn", loss="ce", optimizer="adam", lr=0.01, batch_size=64, epochs=10),
-            "The small three-convolution CNN (8, 16, 32 channels) found in many PyTorch course notebooks, "
+            arch="mlp:64,64,64", activation="relu", loss="ce", optimizer="adam", lr=1e-3, batch_size=15, epochs=2),
+    _recipe("cnn-adam", "The small three-convolution CNN (8, 16, 32 channels) found in many PyTorch course notebooks, "
             "trained with Adam at 0.01 for 10 epochs.",
-        ),
-        Preset(
-            "mlp-mse-sgd",
-            TrainConfig(arch="mlp:256,64", activation="relu", loss="mse", optimizer="momentum", lr=0.01,
-                        batch_size=64, epochs=3),
-            "An MLP trained like a regression on one-hot targets, as older courses did before "
+            arch="cnn", loss="ce", optimizer="adam", lr=0.01, batch_size=64, epochs=10),
+    _recipe("mlp-mse-sgd", "An MLP trained like a regression on one-hot targets, as older courses did before "
             "cross-entropy became the default: shows why MSE learns classification slowly.",
-        ),
-        Preset(
-            "mlp-adam",
-            TrainConfig(arch="mlp:128,64", activation="relu", loss="ce", optimizer="adam", lr=1e-3,
-                        batch_size=64, epochs=5),
-            "The 784-128-64-10 network of the many 'handwritten digit recognition with PyTorch' blog posts, "
-            "with Adam instead of their SGD.",
-        ),
-        Preset(
-            "linear-hinge",
-            TrainConfig(arch="linear", loss="hinge", l2=1e-3, optimizer="sgd", lr=0.01, batch_size=200,
-                        epochs=3),
-            "The linear multiclass SVM of Stanford's CS231n assignment 1: scores Wx + b, hinge loss with "
-            "margin 1 plus an L2 penalty, minibatch SGD with batches of 200.",
-        ),
-        Preset(
-            "numpy-sigmoid",
-            TrainConfig(arch="scratch:30", activation="sigmoid", loss="mse", optimizer="sgd", lr=3.0,
-                        batch_size=10, epochs=3, device="cpu"),
-            "Michael Nielsen's network.py from 'Neural Networks and Deep Learning', chapter 1: 784-30-10 "
-            "sigmoid units, quadratic cost, SGD at 3.0 with mini-batches of 10, backpropagation by hand in "
-            "NumPy (he runs 30 epochs; 3 are enough to pass 90%).",
-        ),
-        Preset(
-            "knn-blocks",
-            TrainConfig(arch="knn", k=3, knn_features="blocks", knn_grid=7),
-            "k-nearest neighbours on the ink counted in each cell of a 7x7 grid, after the OpenCV "
+            arch="mlp:256,64", activation="relu", loss="mse", optimizer="momentum", lr=0.01, batch_size=64, epochs=3),
+    _recipe("mlp-adam", "The 784-128-64-10 network of the many 'handwritten digit recognition with PyTorch' blog "
+            "posts, with Adam instead of their SGD.",
+            arch="mlp:128,64", activation="relu", loss="ce", optimizer="adam", lr=1e-3, batch_size=64, epochs=5),
+    _recipe("linear-hinge", "The linear multiclass SVM of Stanford's CS231n assignment 1: scores Wx + b, hinge loss "
+            "with margin 1 plus an L2 penalty, minibatch SGD with batches of 200.",
+            arch="linear", loss="hinge", l2=1e-3, optimizer="sgd", lr=0.01, batch_size=200, epochs=3),
+    _recipe("numpy-sigmoid", "Michael Nielsen's network.py from 'Neural Networks and Deep Learning', chapter 1: "
+            "784-30-10 sigmoid units, quadratic cost, SGD at 3.0 with mini-batches of 10, backpropagation by hand "
+            "in NumPy (he runs 30 epochs; 3 are enough to pass 90%).",
+            arch="scratch:30", activation="sigmoid", loss="mse", optimizer="sgd", lr=3.0, batch_size=10, epochs=3,
+            device="cpu"),
+    _recipe("knn-blocks", "k-nearest neighbours on the ink counted in each cell of a 7x7 grid, after the OpenCV "
             "handwritten-digits kNN example: no training at all, just remembering.",
-        ),
-        Preset(
-            "speedrun-mlp",
-            TrainConfig(arch="mlp:128,64", activation="relu", loss="ce", optimizer="adam", lr=1e-2,
-                        batch_size=512, epochs=2, schedule="onecycle", target_accuracy=0.97),
-            "Our fastest CPU recipe for mlp:128,64 to reach 97% test accuracy: batches of 512 (fewer, "
-            "bigger matrix products) and a one-cycle Adam schedule peaking at 0.01, stopping at the target.",
-        ),
-        Preset(
-            "speedrun-cnn",
-            TrainConfig(arch="cnn", loss="ce", optimizer="adam", lr=1e-2, batch_size=256, epochs=3,
-                        schedule="onecycle", target_accuracy=0.99),
-            "Our fastest CPU recipe for the small CNN to reach 99.0% test accuracy: batches of 256 and a "
-            "one-cycle Adam schedule peaking at 0.01, stopping at the target (about 2.5 epochs).",
-        ),
-    ]
-}
+            arch="knn", k=3, knn_features="blocks", knn_grid=7),
+    _recipe("speedrun-mlp", "Our fastest CPU recipe for mlp:128,64 to reach 97% test accuracy: batches of 512 "
+            "(fewer, bigger matrix products) and a one-cycle Adam schedule peaking at 0.01, stopping at the target.",
+            arch="mlp:128,64", activation="relu", loss="ce", optimizer="adam", lr=1e-2, batch_size=512, epochs=2,
+            schedule="onecycle", target_accuracy=0.97),
+    _recipe("speedrun-cnn", "Our fastest CPU recipe for the small CNN to reach 99.0% test accuracy: batches of 256 "
+            "and a one-cycle Adam schedule peaking at 0.01, stopping at the target (about 2.5 epochs).",
+            arch="cnn", loss="ce", optimizer="adam", lr=1e-2, batch_size=256, epochs=3, schedule="onecycle",
+            target_accuracy=0.99),
+]}
 
 
 def get_preset(name: str) -> Preset:
