@@ -278,3 +278,31 @@ def test_every_run_reads_the_drawing_up_to_the_newest_that_stay_loaded(tiny_run,
     table = next(d.value for d in at.dataframe if "Run" in d.value.columns)
     assert list(table["Run"]) == [f"run-{i:02d}" for i in range(2, WEIGHTS_CACHED + 2)]  # the newest
     assert any(f"{WEIGHTS_CACHED} newest of {WEIGHTS_CACHED + 2} runs" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_class_set_is_not_shown_while_a_challenge_scores_on_it(lang, tiny_run, small_mnist, tmp_path,
+                                                                   monkeypatch):
+    """A challenge on the class's handwriting: its frozen drawings are the hidden set, so the Draw page shows none
+    of them (no review grid, no misses, no accuracy on them, no fine-tuning on them) and says why; closing it
+    brings them back."""
+    from core.lab import challenges, classes
+    from core.lab.classset import add_drawing
+
+    folder = tmp_path / "class"
+    for img, label in zip(small_mnist.test_images[:6].numpy(), small_mnist.test_labels[:6].tolist(), strict=True):
+        add_drawing(folder, img, label)
+    monkeypatch.setenv("MNIST_LAB_CLASS_DIR", str(folder))
+    cls, _ = classes.create_class("8C")
+    ch = challenges.open_challenge(cls, "Ours", "", challenges.Rules(), "classset")
+    at = open_view("draw", {tiny_run.name: tiny_run}, lang=lang)
+    assert not at.exception
+    keys = {w.key for w in [*at.selectbox, *at.button, *at.slider]}
+    assert not keys & {"draw_review_pick", "draw_review_digit", "draw_ft_go", "draw_ft_epochs"}, keys
+    assert len(at.dataframe) == 0  # neither the class table nor the runs' accuracy on the drawings
+    hidden = "隐藏测试集" if lang == "zh" else "hidden test set"
+    assert any(hidden in i.value and "6" in i.value for i in at.info), [i.value for i in at.info]
+    assert "draw_class_add" in {b.key for b in at.button}  # adding new drawings still works
+    challenges.close_challenge(ch)
+    at.run()
+    assert "draw_review_pick" in {s.key for s in at.selectbox} and not any(hidden in i.value for i in at.info)

@@ -97,6 +97,11 @@ EN = {
     "draw.class.already": "This drawing is already in the class test set: it was not saved twice.",
     "draw.class.limit": "The drawing was not saved: {msg}.",
     "draw.class.empty": "No drawings yet: draw a digit, type what it is, and add it.",
+    "draw.class.hidden": (
+        "A challenge is running on the class's handwriting: the class test set, frozen when it opened, is its hidden "
+        "test set, so this page shows none of the set's {n} drawings (nor any run's accuracy on them) until the "
+        "teacher closes the challenge. New drawings can still be added."
+    ),
     "draw.class.count": "Drawings",
     "draw.class.acc": "Accuracy of the chosen run",
     "draw.class.table": "Every run on the class's {n} drawings, next to its accuracy on MNIST's test set:",
@@ -262,6 +267,10 @@ ZH = {
     "draw.class.already": "这张画已经在班级测试集里了：没有重复保存。",
     "draw.class.limit": "这张画没有保存：{msg}。",
     "draw.class.empty": "还没有手写图：写一个数字，输入它是几，然后加入测试集。",
+    "draw.class.hidden": (
+        "一场挑战赛正在用全班的手写数字评分：班级测试集在挑战赛开始时被冻结，成为它的隐藏测试集。在老师结束挑战赛之前，"
+        "本页不显示测试集中 {n} 张手写图的任何一张（也不显示任何模型在它们上面的准确率）。仍然可以加入新的手写图。"
+    ),
     "draw.class.count": "手写图数量",
     "draw.class.acc": "所选模型的准确率",
     "draw.class.table": "每个模型在全班 {n} 张手写图上的准确率，以及它在 MNIST 测试集上的准确率：",
