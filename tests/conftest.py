@@ -55,6 +55,22 @@ def tiny_cnn_run(small_mnist):
     return train_run(config, small_mnist, name="tiny-cnn")
 
 
+@pytest.fixture(scope="session")
+def tiny_linear_run(small_mnist):
+    """A linear model (7,850 parameters) trained for one epoch on the page-test slice."""
+    from core.learn.config import TrainConfig
+
+    config = TrainConfig(arch="linear", epochs=1, batch_size=64, lr=3e-3, device="cpu", eval_subset=300)
+    return train_run(config, small_mnist, name="tiny-linear")
+
+
+def renamed(run, name: str):
+    """The same trained run under another name (a shallow copy: the model is shared, so do not train it)."""
+    import dataclasses
+
+    return dataclasses.replace(run, name=name)
+
+
 @pytest.fixture(autouse=True)
 def lab_home(tmp_path, monkeypatch):
     """Each test gets its own data folder (workspaces, queue) and runs jobs in Huey's immediate mode: a job
@@ -66,6 +82,22 @@ def lab_home(tmp_path, monkeypatch):
     job_queue.set_immediate(True)
     yield home
     job_queue.set_immediate(False)
+
+
+@pytest.fixture
+def real_queue(lab_home, monkeypatch):
+    """The real SqliteHuey queue in the test's data folder with nobody consuming it, so that jobs stay queued
+    unless the test asks for immediate mode or plays the worker itself (test_jobs, test_job_restarts)."""
+    from core.lab.jobs import queue as job_queue
+    from core.lab.jobs import store
+
+    monkeypatch.setenv("MNIST_LAB_SUBSET", "3000,1000")
+    monkeypatch.delenv("MNIST_LAB_QUEUE", raising=False)
+    monkeypatch.delenv("MNIST_LAB_QUEUE_PER_WORKSPACE", raising=False)
+    job_queue.set_immediate(False)
+    yield lab_home
+    job_queue.set_immediate(False)
+    store.set_pool(None)
 
 
 @pytest.fixture

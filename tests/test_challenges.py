@@ -15,18 +15,15 @@ from core.lab import challenges as chs
 from core.lab import classes
 from core.lab.jobs.queue import enqueue_scoring
 from core.learn.config import TrainConfig
-from tests.conftest import new_workspace, train_run
+from tests.conftest import new_workspace, renamed, train_run
 
 
 @pytest.fixture(scope="module")
-def small_runs(small_mnist):
+def small_runs(small_mnist, tiny_linear_run, tiny_run):
     """A linear model (7,850 parameters), an mlp:32 (25,450) and a kNN, each trained on the page-test slice."""
-    linear = train_run(TrainConfig(arch="linear", epochs=1, batch_size=64, lr=3e-3, device="cpu", eval_subset=300),
-                       small_mnist, "small-linear")
-    mlp = train_run(TrainConfig(arch="mlp:32", epochs=1, batch_size=32, lr=3e-3, device="cpu", eval_subset=300),
-                    small_mnist, "wide-mlp")
     knn = train_run(TrainConfig(arch="knn", k=3, device="cpu"), small_mnist, "knn")
-    return {"small-linear": linear, "wide-mlp": mlp, "knn": knn}
+    return {"small-linear": renamed(tiny_linear_run, "small-linear"), "wide-mlp": renamed(tiny_run, "wide-mlp"),
+            "knn": knn}
 
 
 def submit(ch, ws, run):

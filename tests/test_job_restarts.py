@@ -31,15 +31,7 @@ QUICK = TrainConfig(arch="mlp:32", epochs=2, batch_size=64, lr=3e-3, device="cpu
 DEAD_POOL = "a-machine-1"  # a pool that never beat here: dead, as one is after SIGKILL
 
 
-@pytest.fixture(autouse=True)
-def real_queue(lab_home, monkeypatch):
-    monkeypatch.setenv("MNIST_LAB_SUBSET", "3000,1000")
-    monkeypatch.delenv("MNIST_LAB_QUEUE", raising=False)
-    monkeypatch.delenv("MNIST_LAB_QUEUE_PER_WORKSPACE", raising=False)
-    job_queue.set_immediate(False)
-    yield lab_home
-    job_queue.set_immediate(False)
-    store.set_pool(None)
+pytestmark = pytest.mark.usefixtures("real_queue")  # conftest: the real SQLite queue, nobody consuming it
 
 
 def pending() -> int:

@@ -24,16 +24,9 @@ from core.learn.config import ConfigError, TrainConfig
 QUICK = TrainConfig(arch="mlp:32", epochs=2, batch_size=64, lr=3e-3, device="cpu", eval_subset=300)
 
 
-@pytest.fixture(autouse=True)
-def home(lab_home, monkeypatch):
-    """Each test has its own data folder (conftest's lab_home) and the real SQLite queue, with nobody consuming it
-    unless the test asks for immediate mode."""
-    monkeypatch.setenv("MNIST_LAB_SUBSET", "3000,1000")
-    monkeypatch.delenv("MNIST_LAB_QUEUE", raising=False)
-    monkeypatch.delenv("MNIST_LAB_QUEUE_PER_WORKSPACE", raising=False)
-    job_queue.set_immediate(False)
-    yield lab_home
-    job_queue.set_immediate(False)
+# Each test has its own data folder and the real SQLite queue, with nobody consuming it unless the test asks for
+# immediate mode (conftest's real_queue).
+pytestmark = pytest.mark.usefixtures("real_queue")
 
 
 @pytest.fixture

@@ -9,18 +9,14 @@ import pytest
 
 from core.lab import challenges as chs
 from core.lab import classes
-from core.learn.config import TrainConfig
-from tests.conftest import new_workspace, train_run
+from tests.conftest import new_workspace, renamed
 from tests.test_page_class import app, texts
 
 
 @pytest.fixture(scope="module")
-def two_runs(small_mnist):
-    small = train_run(TrainConfig(arch="linear", epochs=1, batch_size=64, lr=3e-3, device="cpu", eval_subset=300),
-                      small_mnist, "small")
-    big = train_run(TrainConfig(arch="mlp:32", epochs=1, batch_size=32, lr=3e-3, device="cpu", eval_subset=300),
-                    small_mnist, "big")
-    return small, big
+def two_runs(tiny_linear_run, tiny_run):
+    """A linear model and an mlp:32 trained on the page-test slice (conftest's), named for this test."""
+    return renamed(tiny_linear_run, "small"), renamed(tiny_run, "big")
 
 
 def board(at):
