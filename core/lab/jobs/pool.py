@@ -53,7 +53,7 @@ def _announce(workers: int, queue: str, kind: str):
     if queue == "cpu":
         try:
             job_queue.resend_scoring(at_start=True)  # submissions that waited for a pool
-        except (OSError, LabError) as exc:
+        except Exception as exc:  # the queue unreachable (Redis down): the consumer says so; the beats try again
             log.warning("worker pool: waiting challenge submissions not re-sent: %s", exc)
     stop = threading.Event()
     threading.Thread(target=_beat_pool, args=(path, info, stop), daemon=True, name="pool-beat").start()
