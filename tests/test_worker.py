@@ -313,6 +313,38 @@ def test_a_pool_killed_mid_training_resumes_its_job_by_itself(pool, reference, t
     assert abs(final_acc(job) - final_acc(reference)) <= 0.005
 
 
+def test_a_job_killed_with_its_pool_three_times_waits_with_the_reason(pool, tmp_path, monkeypatch):
+    """Three real pools SIGKILLed in turn while they train the same job (a job that crashes its pool each time,
+    or a server that keeps dying): the first two losses resume it by itself in the next pool, the third leaves it
+    interrupted with the reason, and the fourth pool does not take it again (no crash loop)."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("MNIST_LAB_HOME", str(home))
+    job_queue.set_immediate(False)  # the queue of this data folder
+    job = job_queue.submit(workspaces.create(), CONFIG, name="poisonous")
+    for loss in range(1, 4):
+        killed = start_pool(home, tmp_path / f"pool{loss}", tmp_path / f"pool{loss}.log")
+        try:
+            wait_for_pool(killed)
+            mine = f"-{killed.pid}"
+            wait_for(lambda mine=mine: job.refresh().state == "running" and job._r.get("pool", "").endswith(mine),
+                     60, what=f"pool {loss} to take the job", job=job)
+            os.killpg(killed.pid, signal.SIGKILL)  # the pool and its worker process (one session)
+            killed.wait(10)
+        finally:
+            stop_pool(killed)
+    last = start_pool(home, tmp_path / "pool4", tmp_path / "pool4.log")
+    try:
+        wait_for_pool(last)
+        wait_for(lambda: job.refresh().state == "interrupted" and job.error_code == "pool_lost_repeatedly", 30,
+                 what="the third loss to be recorded", job=job)
+        time.sleep(2 * jobs.POOL_BEAT_S)  # two more sweeps of the live pool: it must not take the job again
+        assert job.refresh().state == "interrupted", job._r
+    finally:
+        stop_pool(last)
+    assert job.error_code == "pool_lost_repeatedly" and job.error_params == {"times": 3}
+    assert job._r["pool_losses"] == 3
+
+
 def test_the_task_keeps_its_queued_name():
     """Jobs queued before the move to core/lab refer to the task as core.worker.train_job: it must still resolve."""
     huey = job_queue.huey_for("cpu")
