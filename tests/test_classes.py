@@ -188,6 +188,21 @@ def test_command_line_gives_a_class_a_new_teacher_key_and_the_old_one_stops_work
     assert classes.find_by_teacher_key(old) == cls  # a failed rekey changes nothing
 
 
+def test_a_run_is_matched_to_its_preset_and_to_the_class_setup_by_its_settings():
+    from core.learn.presets import PRESETS
+
+    for name, preset in PRESETS.items():  # another seed, device or subset is still the preset
+        assert classwork.preset_of(preset.config.replace(seed=9, device="cpu", train_subset=500)) == name
+    assert classwork.preset_of(PRESETS["mlp-adam"].config.replace(lr=0.01)) is None
+    lesson = classwork.setup_matcher("arch=mlp:64;opt=sgd;lr=0.1;batch=32", ("arch", "optimizer"))
+    assert lesson(TrainConfig(arch="mlp:64", optimizer="sgd", lr=0.5, seed=3))  # only the unlocked rate changed
+    assert not lesson(TrainConfig(arch="mlp:64", optimizer="adam", lr=0.1))
+    exact = classwork.setup_matcher("arch=mlp:64;opt=sgd;lr=0.1;batch=32")  # no locks: that recipe exactly
+    assert exact(TrainConfig(arch="mlp:64", optimizer="sgd", lr=0.1, batch_size=32, seed=4))
+    assert not exact(TrainConfig(arch="mlp:64", optimizer="sgd", lr=0.5, batch_size=32))
+    assert classwork.setup_matcher(None) is None and classwork.setup_matcher("garbage") is None
+
+
 # ---- reading the class's work -----------------------------------------------------------------------------------
 
 def test_class_work_reads_runs_and_never_writes_a_students_folder(tiny_run):

@@ -80,6 +80,29 @@ def test_the_teacher_link_opens_the_class_table_and_both_charts(a_class, tiny_ru
     assert classes.pretty_join_code(cls.join_code) in texts(at)
 
 
+def test_the_curves_show_every_run_of_a_chosen_preset_or_of_the_class_setup(a_class, tiny_run):
+    import dataclasses
+
+    from core.lab.runfiles.folders import save_run
+    from core.learn.presets import PRESETS
+
+    cls, key, ana = a_class
+    as_preset = PRESETS["mlp-adam"].config.replace(seed=7, device="cpu", train_subset=3000)  # seed aside: the preset
+    save_run(dataclasses.replace(tiny_run, name="mine", config=as_preset), ana.runs_dir / "mine")
+    classes.pin_setup(cls, to_setup(tiny_run.config.replace(lr=0.5)), ["arch", "batch_size"])  # "change the rate"
+    at = app("views/class_view.py", teacher=key)
+    mode = at.selectbox(key="class_curves_mode")
+    assert mode.options == [t("class.curves.best"), t("class.curves.class_setup"),
+                            t("class.curves.preset", preset="mlp-adam")]
+    mode.set_value("mlp-adam").run()
+    assert [d["name"] for d in plotly_specs(at)["class_curves"]["data"]] == ["ana · mine"]
+    at.selectbox(key="class_curves_mode").set_value("class-setup").run()
+    assert sorted(d["name"] for d in plotly_specs(at)["class_curves"]["data"]) == ["ana · fast", "ana · first"]
+    classes.pin_setup(cls, None)
+    at.run()  # unpinned: back to the best runs, no error
+    assert not at.exception and at.selectbox(key="class_curves_mode").value == "best"
+
+
 def test_without_the_teacher_link_the_page_shows_nothing_of_the_class(a_class):
     cls, key, ana = a_class
     for params in ({}, {"teacher": cls.join_code}, {"teacher": ana.id}, {"teacher": "ana"}, {"teacher": cls.id}):

@@ -82,21 +82,36 @@ def table_ui(work: list[classwork.MemberWork]) -> None:
                  })
 
 
-def curves_ui(work: list[classwork.MemberWork]) -> None:
-    archs = sorted({r.config.arch for w in work for r in w.runs if r.curve})
-    modes = ["best", *archs]
-    mode = st.selectbox(t("class.curves.show"), modes, key="class_curves_mode", label_visibility="collapsed",
-                        format_func=lambda m: t("class.curves.best") if m == "best" else t("class.curves.arch", arch=m))
+CLASS_SETUP = "class-setup"  # the curves' choice "every run of the class's pinned setup"
+
+
+def curve_lines(work: list[classwork.MemberWork], mode: str, cls: classes.Class) -> list[tuple[str, tuple]]:
+    """The curves to draw: each student's best run, every run of the class's setup, or every run of a preset."""
     if mode == "best":
-        lines = [(w.member.nickname, w.best.curve) for w in work if w.best is not None and w.best.curve]
-    else:
-        lines = [(f"{w.member.nickname} · {r.name}", r.curve) for w in work for r in w.runs
-                 if r.config.arch == mode and r.curve]
+        return [(w.member.nickname, w.best.curve) for w in work if w.best is not None and w.best.curve]
+    if mode == CLASS_SETUP:
+        matches = classwork.setup_matcher(cls.pinned, cls.locked) or (lambda config: False)
+        return [(f"{w.member.nickname} · {r.name}", r.curve) for w in work for r in w.runs
+                if r.curve and matches(r.config)]
+    return [(f"{w.member.nickname} · {r.name}", r.curve) for w in work for r in w.runs
+            if r.preset == mode and r.curve]
+
+
+def curves_ui(work: list[classwork.MemberWork], cls: classes.Class) -> None:
+    presets = sorted({r.preset for w in work for r in w.runs if r.preset and r.curve})
+    modes = ["best", *([CLASS_SETUP] if cls.pinned else []), *presets]
+    names = {"best": t("class.curves.best"), CLASS_SETUP: t("class.curves.class_setup")}
+    if st.session_state.get("class_curves_mode") not in modes:  # a preset no run has any more, a setup unpinned
+        st.session_state["class_curves_mode"] = "best"
+    mode = st.selectbox(t("class.curves.show"), modes, key="class_curves_mode", label_visibility="collapsed",
+                        format_func=lambda m: names.get(m) or t("class.curves.preset", preset=m))
+    lines = curve_lines(work, mode, cls)
     if not lines:
-        st.caption(t("class.curves.none"))
+        st.caption(t("class.curves.none") if mode == "best" else t("class.curves.none_of"))
         return
     labels = {"epoch": t("class.plot.epoch"), "accuracy": t("class.plot.accuracy")}
-    st.plotly_chart(curves_figure(lines, labels, height=CHART_HEIGHT - 40), key="class_curves", width="stretch")
+    st.plotly_chart(curves_figure(tuple(lines), labels, height=CHART_HEIGHT - 40), key="class_curves",
+                    width="stretch")
 
 
 def parallel_ui(work: list[classwork.MemberWork]) -> None:
@@ -132,7 +147,7 @@ def live_ui(class_id: str) -> None:
                                    on_change="rerun")
         if curves.open:
             with curves:
-                curves_ui(work)
+                curves_ui(work, cls)
         if parallel.open:
             with parallel:
                 parallel_ui(work)

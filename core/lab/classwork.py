@@ -18,8 +18,41 @@ from core.lab.classes import Class, Member, members
 from core.lab.jobs import store as jobs
 from core.lab.runfiles.format import FILES, RunError, config_from_json
 from core.learn.config import ConfigError, TrainConfig, parameter_count
+from core.learn.presets import PRESETS
+from core.learn.setup import FIELDS, from_setup
 
 CACHED_RUNS = 4096  # parsed runs kept per process (a few KB each)
+# What makes a recipe: the settings a setup link carries, but not the seed (a student who reruns a preset with
+# another seed still ran that preset). A run does not record the preset it came from (its config.json is the
+# plain TrainConfig); it is matched by these settings, so runs made before this, or on the command line, count.
+RECIPE = tuple(field for field, _ in FIELDS.values() if field != "seed")
+
+
+def recipe(config: TrainConfig, fields: tuple[str, ...] = RECIPE) -> tuple:
+    """The (field, value) pairs of `fields` this config's learner uses: equal recipes, same training."""
+    used = set(config.settings())
+    return tuple((f, getattr(config, f)) for f in fields if f in used or f == "arch")
+
+
+_PRESET_RECIPES = {recipe(p.config): name for name, p in PRESETS.items()}
+
+
+def preset_of(config: TrainConfig) -> str | None:
+    """The name of the preset this config is (seed, device and evaluation settings aside), or None."""
+    return _PRESET_RECIPES.get(recipe(config))
+
+
+def setup_matcher(pinned: str | None, locked: tuple[str, ...] = ()):
+    """A test `config -> bool` for the runs of a class's pinned setup: with locked controls, the runs that keep the
+    locked settings (the lesson's runs: "everyone changes only the learning rate"); without, the runs of exactly
+    that recipe. None when nothing (valid) is pinned."""
+    try:
+        config = from_setup(pinned or "")
+    except ConfigError:
+        return None
+    fields = tuple(f for f in RECIPE if f in locked) or RECIPE
+    wanted = recipe(config, fields)
+    return lambda other: recipe(other, fields) == wanted
 
 
 @dataclass(frozen=True)
@@ -32,6 +65,7 @@ class RunInfo:
     curve: tuple[tuple[float, float], ...]  # (epoch, test accuracy) of every evaluation
     status: str  # finished | target | stopped | diverged | unknown
     ended: float  # the time its metrics were last written
+    preset: str | None = None  # the preset it is, by its settings (preset_of)
 
     @property
     def parameters(self) -> int:
@@ -110,7 +144,7 @@ def read_run(folder: Path) -> RunInfo | None:
             config = config_from_json((folder / "config.json").read_bytes())
             curve, acc, final = _evals((folder / "metrics.jsonl").read_text(errors="replace"))
             info = RunInfo(folder.name, config, acc if isinstance(acc, int | float) else None, tuple(curve),
-                           str(final.get("status", "unknown")), stamp[1] / 1e9)
+                           str(final.get("status", "unknown")), stamp[1] / 1e9, preset_of(config))
     except (OSError, RunError, ConfigError, ValueError):
         info = None
     _cache[key] = (stamp, info)

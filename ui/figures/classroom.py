@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 
 import plotly.graph_objects as go
 
@@ -16,20 +17,34 @@ LABELS = {"epoch": "epoch", "accuracy": "test accuracy", "lr": "learning rate (l
           "optimizer": "optimizer", "loss": "loss", "size": "parameters (log10)", "epochs": "epochs"}
 
 
-def curves_figure(lines: Sequence[tuple[str, Sequence[tuple[float, float]]]], labels: dict | None = None,
-                  height: int = 360) -> go.Figure:
-    """One line per (name, [(epoch, accuracy), ...]): the class's runs on one chart, accuracy from 0 to 1."""
-    labels = {**LABELS, **(labels or {})}
-    fig = go.Figure()
-    for i, (name, points) in enumerate(lines):
-        fig.add_trace(go.Scatter(x=[e for e, _ in points], y=[a for _, a in points], mode="lines+markers",
-                                 name=name, line={"color": COLOURS[i % len(COLOURS)], "width": 2},
-                                 marker={"size": 5}, hovertemplate=f"{name}<br>%{{x:.2f}} · %{{y:.1%}}<extra></extra>"))
+LEGEND_MAX = 12  # more lines than this: no legend (40 names do not fit beside a 300 px chart); hover names them
+MARKERS_MAX = 10  # more lines than this: lines only (each marker is one more SVG node to draw)
+
+
+@lru_cache(maxsize=16)
+def _curves(lines: tuple, labels: tuple, height: int) -> go.Figure:
+    labels = {**LABELS, **dict(labels)}
+    mode = "lines+markers" if len(lines) <= MARKERS_MAX else "lines"
+    # Plain dicts validated once by go.Figure: half the time of go.Scatter per line (each validates itself).
+    data = [{"type": "scatter", "x": [e for e, _ in points], "y": [a for _, a in points], "mode": mode,
+             "name": name, "line": {"color": COLOURS[i % len(COLOURS)], "width": 2}, "marker": {"size": 5},
+             "hovertemplate": f"{name}<br>%{{x:.2f}} · %{{y:.1%}}<extra></extra>"}
+            for i, (name, points) in enumerate(lines)]
+    fig = go.Figure(data=data)
     fig.update_layout(height=height, margin={"l": 50, "r": 10, "t": 10, "b": 40}, font=font(),
-                      legend={"font": font(-3)}, hovermode="closest")
+                      legend={"font": font(-3)}, hovermode="closest", showlegend=len(lines) <= LEGEND_MAX)
     fig.update_xaxes(title=labels["epoch"], rangemode="tozero")
     fig.update_yaxes(title=labels["accuracy"], tickformat=".0%", range=[0, 1.02])
     return fig
+
+
+def curves_figure(lines: Sequence[tuple[str, Sequence[tuple[float, float]]]], labels: dict | None = None,
+                  height: int = 360) -> go.Figure:
+    """One line per (name, [(epoch, accuracy), ...]): the class's runs on one chart, accuracy from 0 to 1.
+    The same lines give the same figure object (cached): the Class page redraws every few seconds, mostly
+    unchanged. Treat it as read-only."""
+    lines = tuple((str(name), tuple((float(e), float(a)) for e, a in points)) for name, points in lines)
+    return _curves(lines, tuple(sorted((labels or {}).items())), height)
 
 
 def _categorical(values: Sequence[str], label: str) -> dict:
