@@ -203,13 +203,21 @@ def test_pinned_setup_and_locked_controls_on_a_students_train_page():
     ws = wss.create()
     classes.join(ws, cls.join_code, "ana")
     at = app("views/train.py", ws=ws)
-    at.button(key="class_use_setup").click().run()
+    picker = at.selectbox(key="train_preset")
+    assert picker.options[0] == t("class.setup.preset") and picker.value == "mlp-adam"  # offered, not forced
+    assert not at.get("button") or all(b.key != "class_use_setup" for b in at.button)  # an entry, not a button
+    picker.set_value("class-setup").run()
+    assert t("class.setup.pinned", summary="").split(":")[0] in texts(at)
     assert form_value(at, "optimizer") == "sgd" and form_value(at, "lr") == 0.1 and form_value(at, "widths") == "64"
     at.select_slider(key="train_lr").set_value(0.01).run()
     at.select_slider(key="train_batch_size").set_value(256).run()  # locked: it goes back
     assert form_value(at, "lr") == 0.01 and form_value(at, "batch_size") == 32
     assert any("st-key-train_batch_size" in h.proto.body for h in at.get("html"))
     assert "batch size" in texts(at)
+    classes.pin_setup(cls, None)  # unpinned: the entry goes, the picker says the settings are the student's own
+    at.run()
+    assert not at.exception and at.selectbox(key="train_preset").value == "custom"
+    assert t("class.setup.preset") not in at.selectbox(key="train_preset").options
 
 
 def test_the_class_page_in_chinese_has_no_english_sentence(a_class):

@@ -198,11 +198,15 @@ def _default_config() -> TrainConfig:
 
 
 def _use_pinned(cls: Class) -> None:
-    """on_click of "Use the class's setup": fill the Train form with it and go there."""
+    """on_click of the sidebar's "Use the class's setup": choose it in the Train page's preset picker, and go there."""
+    from ui.train_controls import CLASS_PRESET, CLASS_SETUP_KEY
+
     try:
         fill_form(from_setup(cls.pinned or ""))
     except ConfigError:
         return
+    st.session_state[CLASS_SETUP_KEY] = cls.pinned
+    st.session_state["train_preset"] = CLASS_PRESET
     st.session_state["class_go_train"] = True
 
 
@@ -250,20 +254,19 @@ def train_page_ui() -> None:
         else:
             fill_form(config)
             st.info(t("class.setup.applied", summary=summary(config, lang())), icon="🔗")
+    from ui.train_controls import CLASS_SETUP_KEY
+
     mine = classes.membership(session.workspace())
-    left, right = st.columns([3, 1], vertical_alignment="center")
+    _, right = st.columns([3, 1], vertical_alignment="center")
+    ss.pop(CLASS_SETUP_KEY, None)
     if mine is not None and mine[0].pinned:
         cls = mine[0]
         try:
-            pinned = from_setup(cls.pinned)
+            from_setup(cls.pinned)
         except ConfigError:
-            pinned = None
-        if pinned is not None:
-            with left:
-                text, use = st.columns([3, 1], vertical_alignment="center")
-                text.caption(t("class.setup.pinned", summary=summary(pinned, lang())))
-                use.button(t("class.use_setup"), key="class_use_setup", on_click=_use_pinned, args=(cls,),
-                           help=t("class.use_setup.help"))
+            pass
+        else:
+            ss[CLASS_SETUP_KEY] = cls.pinned  # the preset picker offers it as "the class's setup"
             fixed = _locks(cls)
             for control, value in fixed.items():
                 ss[_form_key(control)] = value

@@ -44,6 +44,8 @@ from ui.train_form import (
 
 DEFAULT_PRESET = "mlp-adam"
 PRESET_KEY = "train_preset"
+CLASS_PRESET = "class-setup"  # the picker's entry for the setup a student's class pinned (first when there is one)
+CLASS_SETUP_KEY = "train_class_setup"  # session: that setup's text, put there by ui.classroom before the page draws
 KEEP = {"persist_state": "session"}  # every control keeps its value across page switches
 K_RANGE = FAMILIES["knn"].limits["k"]
 
@@ -67,11 +69,23 @@ def _write_form(form: dict) -> None:
         st.session_state[key(field)] = value
 
 
+def class_setup() -> TrainConfig | None:
+    """The setup the student's class pinned, if any (a setup that no longer reads as one: None)."""
+    from core.learn.setup import from_setup
+
+    text = st.session_state.get(CLASS_SETUP_KEY)
+    try:
+        return from_setup(text) if text else None
+    except ConfigError:
+        return None
+
+
 def _apply_preset() -> None:
-    """on_change of the preset picker: fill every control with the preset's values."""
+    """on_change of the preset picker: fill every control with the preset's (or the class setup's) values."""
     name = st.session_state.get(PRESET_KEY)
-    if name in PRESETS:
-        _write_form(form_from_config(PRESETS[name].config, _usable()))
+    config = class_setup() if name == CLASS_PRESET else PRESETS[name].config if name in PRESETS else None
+    if config is not None:
+        _write_form(form_from_config(config, _usable()))
 
 
 def _mark_custom() -> None:
@@ -84,6 +98,8 @@ def init_state() -> None:
     ss = st.session_state
     if PRESET_KEY not in ss:
         ss[PRESET_KEY] = DEFAULT_PRESET
+    if ss[PRESET_KEY] == CLASS_PRESET and class_setup() is None:  # left the class, or the setup was unpinned
+        ss[PRESET_KEY] = CUSTOM
     defaults = form_from_config(PRESETS[DEFAULT_PRESET].config, _usable())
     defaults.setdefault("widths", "128,64")
     defaults.setdefault("hidden", 30)
@@ -127,12 +143,17 @@ def _heading(text: str) -> None:
 
 
 def preset_ui() -> str:
-    """The preset picker and the source of the chosen recipe."""
-    options = [*PRESETS, CUSTOM]
+    """The preset picker (the class's setup first when the student's class pinned one) and the recipe's source."""
+    pinned = class_setup()
+    options = [*([CLASS_PRESET] if pinned is not None else []), *PRESETS, CUSTOM]
     name = st.selectbox(t("train.preset"), options, key=PRESET_KEY, on_change=_apply_preset,
-                        format_func=_labels({CUSTOM: t("train.preset.custom")}),
+                        format_func=_labels({CUSTOM: t("train.preset.custom"), CLASS_PRESET: t("class.setup.preset")}),
                         help=t("train.preset.help"), **KEEP)
-    if name in PRESETS:
+    if name == CLASS_PRESET and pinned is not None:
+        from ui.train_form import summary
+
+        st.caption(t("class.setup.pinned", summary=summary(pinned, st.session_state.get("lang", "en"))))
+    elif name in PRESETS:
         source = ZH_SOURCES.get(name) if st.session_state.get("lang") == "zh" else None
         st.caption("📖 " + (source or PRESETS[name].source))
     else:

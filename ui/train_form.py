@@ -116,7 +116,7 @@ def form_from_config(config: TrainConfig, available: set[str] | None = None) -> 
 
 def run_name(config: TrainConfig, preset: str | None = None) -> str:
     """A short, readable name: the preset's if the config is that preset, else arch and optimizer."""
-    if preset and preset != CUSTOM:
+    if preset in PRESETS:  # not "custom", nor the class's setup
         if config_from_form(form_from_config(PRESETS[preset].config)) == config:
             return preset
     arch = config.arch.replace(":", "-").replace(",", "-")

@@ -29,6 +29,7 @@ EN = {
     "class.use_setup.help": "Fill the Train page with the settings your teacher pinned for the class.",
     # the Train page
     "class.setup.pinned": "📌 Your teacher pinned a setup for the class: {summary}",
+    "class.setup.preset": "🏫 The class's setup",
     "class.locked": "For this lesson your teacher fixed: {names}. You change the other settings.",
     "class.setup.applied": "The settings from the link are filled in: {summary}",
     "class.setup.refused": "This settings link could not be used ({reason}). The form shows the default "
@@ -157,6 +158,7 @@ ZH = {
     "class.use_setup": "使用班级设置",
     "class.use_setup.help": "用老师为全班固定的设置填写训练页面。",
     "class.setup.pinned": "📌 老师为全班固定了一套设置：{summary}",
+    "class.setup.preset": "🏫 班级设置",
     "class.locked": "本节课老师固定了：{names}。其余设置由你来改。",
     "class.setup.applied": "已填入链接里的设置：{summary}",
     "class.setup.refused": "这个设置链接无法使用（{reason}）。表单显示的是默认设置。",
