@@ -77,3 +77,37 @@ def test_an_unknown_object_is_not_a_learner():
 def test_the_same_seed_builds_the_same_weights():
     a, b = (families.build(TrainConfig(arch="mlp:16", seed=3)) for _ in range(2))
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
+
+
+@pytest.mark.parametrize("config", EXAMPLES, ids=lambda c: c.arch)
+def test_what_a_learner_shows_the_inside_page_draws(config, small_mnist):
+    """The Inside and Draw pages draw what the family says a learner shows (Family.shows), and every view it names
+    works on it: a new family's pictures need no page edit, and this test runs them."""
+    from core.learn import inside as ins
+    from core.learn.families.base import VIEWS
+
+    model = families.build(config)
+    x = small_mnist.images("test")[:50]
+    if not families.FAMILIES[config.family].has_steps:
+        model.fit(small_mnist.images("train")[:200], small_mnist.labels("train")[:200])
+    views = ins.shows(model)
+    assert views and views <= set(VIEWS), views
+    assert ins.model_kind(model) in {"linear", "mlp", "cnn", "scratch", "knn"}  # its caption, inside.kind.<kind>
+    if "weights" in views:
+        weights = ins.first_layer_weights(model)
+        assert weights.shape[1:] == (28, 28) and len(weights) >= 10
+    if "layers" in views:
+        layers = ins.unit_activations(model, x[:1])
+        assert layers[-1].output and layers[-1].values.sum() == pytest.approx(1.0, abs=1e-5)
+    if "filters" in views:
+        assert ins.conv_filters(model, 0).dim() == 4
+    if "feature_maps" in views:
+        assert all(maps.dim() == 3 for _, maps in ins.feature_maps(model, x[:1]))
+    if "pca" in views:
+        assert ins.hidden_representation(model, x).shape[0] == 50
+    if "neighbours" in views:
+        _, idx = model.kneighbors(x[:1], 3)
+        assert idx.shape == (1, 3)
+    if "weights" not in views:  # a cnn, kNN: said plainly, not a broken picture
+        with pytest.raises(ins.NotInspectable):
+            ins.first_layer_weights(model)

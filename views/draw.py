@@ -261,7 +261,7 @@ with toggles_box:
 
 if run is not None and x is not None:
     st.header(t("draw.why"))
-    if families.of_model(run.model).name == "knn":
+    if "neighbours" in families.of_model(run.model).shows(run.model):  # kNN: the training images it compared
         left, right = st.columns([1, 1.3], gap="large")
         with left:
             saliency_ui(run, pre)

@@ -282,29 +282,28 @@ if run.diverged:  # NaN or inf weights: no picture or PCA means anything
     st.stop()
 data = dataset()
 try:
-    kind = ins.model_kind(run.model)
+    kind, views = ins.model_kind(run.model), ins.shows(run.model)  # both asked of the learner's family
 except ins.NotInspectable as exc:
     st.info(t("inside.error", msg=exc))
     st.stop()
-if kind == "knn":
+if "neighbours" in views:
     knn_ui(run.model, data)
     st.stop()
 
-hidden = getattr(run.model, "hidden", None) if kind == "scratch" else None
-st.caption(t(f"inside.kind.{kind}", hidden=hidden) if kind == "scratch" else t(f"inside.kind.{kind}"))
+st.caption(t(f"inside.kind.{kind}", hidden=getattr(run.model, "hidden", None)))
 tabs = tabs_ui()
 if tabs["weights"].open:
     with tabs["weights"]:
-        if kind == "cnn":
+        if "filters" in views:
             filters_ui(run)
-        else:
+        elif "weights" in views:
             weights_ui(run, kind)
 if tabs["one"].open:
     with tabs["one"]:
-        if kind == "cnn":
+        if "feature_maps" in views:
             one_image_cnn_ui(run, data)
-        else:
+        elif "layers" in views:
             one_image_mlp_ui(run, kind, data)
-if tabs["pca"].open:
+if tabs["pca"].open and "pca" in views:
     with tabs["pca"]:
         pca_ui(run, kind, data)

@@ -1,9 +1,9 @@
 """Looking inside a trained learner: activations, weights as images, conv filters, feature maps, PCA.
 
-Every torch model of MNIST Lab is an nn.Sequential, so activations are collected by walking its
-children one by one (no forward hooks: runs can be shared between sessions and threads, and a hook
-left on a shared model would leak into somebody else's forward pass). The NumPy ScratchNet is a
-784-H-10 MLP and gets the same treatment by hand. Nothing here modifies a model.
+What a learner can show, and how its layers are walked, is asked of its family (core.learn.families:
+`shows`, `activations`, `hidden_units`, `first_layer_weights`, `hidden_representation`), so this module and the
+pages never branch on the family. Filters and feature maps are the convolutions of a torch nn.Sequential.
+Nothing here modifies a model.
 """
 
 from __future__ import annotations
@@ -16,30 +16,29 @@ from torch import nn
 
 from core.learn import families
 from core.learn.data import from_unit
+from core.learn.families.base import NotInspectable
 
 SIDE = 28  # MNIST images are SIDE x SIDE
-BATCH = 1000  # images per forward pass when collecting hidden representations (bounded memory)
-ACTIVATION_TYPES = (nn.ReLU, nn.Sigmoid, nn.Tanh)
+BATCH = 1000  # images per forward pass when computing output scores (bounded memory)
 FEATURE_MAP_TYPES = (nn.Conv2d, nn.ReLU, nn.MaxPool2d, nn.AvgPool2d)
 
 
-class NotInspectable(ValueError):
-    """The learner has no such thing to show (e.g. kNN has no weights, an MLP has no filters)."""
+def _family(model) -> families.Family:
+    try:
+        return families.of_model(model)
+    except TypeError as exc:
+        raise NotInspectable(str(exc)) from None
 
 
 def model_kind(model) -> str:
-    """'knn', 'scratch', 'cnn' (has convolutions), 'linear' (one Linear layer) or 'mlp'."""
-    try:
-        family = families.of_model(model).name
-    except TypeError:
-        family = None
-    if family in ("knn", "scratch"):
-        return family
-    if not isinstance(model, nn.Sequential):
-        raise NotInspectable(f"cannot look inside a {type(model).__name__}: expected an nn.Sequential")
-    if any(isinstance(m, nn.Conv2d) for m in model):
-        return "cnn"
-    return "linear" if sum(isinstance(m, nn.Linear) for m in model) == 1 else "mlp"
+    """What the Inside page calls the learner: 'knn', 'scratch', 'cnn' (has convolutions), 'linear' (one Linear
+    layer) or 'mlp' (its family says: Family.inside_kind)."""
+    return _family(model).inside_kind(model)
+
+
+def shows(model) -> frozenset[str]:
+    """Which pictures the pages draw of this learner (core.learn.families.base.VIEWS)."""
+    return _family(model).shows(model)
 
 
 def _device(model: nn.Module) -> torch.device:
@@ -54,33 +53,10 @@ def image_tensor(pixels: np.ndarray | torch.Tensor) -> torch.Tensor:
     return from_unit(x.clamp(0.0, 1.0)).reshape(1, 1, SIDE, SIDE)
 
 
-def _layer_name(index: int, module: nn.Module) -> str:
-    if isinstance(module, nn.Linear):
-        return f"{index}: Linear {module.in_features}→{module.out_features}"
-    if isinstance(module, nn.Conv2d):
-        k = module.kernel_size[0]
-        return f"{index}: Conv {module.in_channels}→{module.out_channels} ({k}x{k})"
-    return f"{index}: {type(module).__name__}"
-
-
 @torch.no_grad()
 def layer_activations(model, x: torch.Tensor) -> list[tuple[str, torch.Tensor]]:
     """The output of every layer for images x [B, 1, 28, 28], in order; the last is the model's output (CPU)."""
-    kind = model_kind(model)
-    if kind == "knn":
-        raise NotInspectable("kNN has no layers: it compares the image with stored training images")
-    if kind == "scratch":
-        from core.learn.families.scratch import to_unit_pixels
-
-        a2, cache = model.forward(to_unit_pixels(x))
-        return [("1: Linear+Sigmoid (hidden)", torch.from_numpy(cache["a1"].copy())),
-                ("2: Linear+Sigmoid (output)", torch.from_numpy(a2.copy()))]
-    out = []
-    h = x.to(_device(model), torch.float32)
-    for i, module in enumerate(model):
-        h = module(h)
-        out.append((_layer_name(i, module), h.detach().cpu()))
-    return out
+    return _family(model).activations(model, x)
 
 
 @dataclass
@@ -99,34 +75,18 @@ class Layer:
 def unit_activations(model, x: torch.Tensor) -> list[Layer]:
     """For one image [1, 1, 28, 28]: each fully connected hidden layer's activations (after its non-linearity),
     then the output's class probabilities (softmax of the scores; the scratch net's sigmoids rescaled to sum 1)."""
-    acts = layer_activations(model, x[:1])
-    if model_kind(model) == "scratch":
-        a2 = acts[-1][1][0].numpy().astype(np.float64)
-        return [Layer(1, "Sigmoid", acts[0][1][0].numpy().astype(np.float32)),
-                Layer(0, "softmax", (a2 / a2.sum()).astype(np.float32))]
-    modules = list(model)
-    layers: list[Layer] = []
-    for i, (_, value) in enumerate(acts[:-1]):
-        if isinstance(modules[i], ACTIVATION_TYPES) and value.dim() == 2:  # a fully connected layer's activations
-            layers.append(Layer(len(layers) + 1, type(modules[i]).__name__, value[0].numpy()))
-    probs = torch.softmax(acts[-1][1][0].double(), dim=0).float().numpy()
-    return [*layers, Layer(0, "softmax", probs)]
+    hidden, probs = _family(model).hidden_units(model, x[:1])
+    return [*(Layer(i, name, values) for i, (name, values) in enumerate(hidden, 1)), Layer(0, "softmax", probs)]
 
 
 def first_layer_weights(model) -> torch.Tensor:
     """The first fully connected layer's weights as images [units, 28, 28] (one image per hidden unit or class)."""
-    kind = model_kind(model)
-    if kind == "scratch":
-        return torch.from_numpy(model.params["w1"].T.copy()).float().reshape(-1, SIDE, SIDE)
-    if kind in ("knn", "cnn"):
-        raise NotInspectable(f"a {kind} has no fully connected first layer to show as images")
-    first = next(m for m in model if isinstance(m, nn.Linear))
-    return first.weight.detach().cpu().float().reshape(-1, SIDE, SIDE).clone()
+    return _family(model).first_layer_weights(model)
 
 
 def conv_layers(model) -> list[nn.Conv2d]:
-    """The model's convolution layers in order (empty for MLPs, scratch and kNN)."""
-    if model_kind(model) != "cnn":
+    """The model's convolution layers in order (empty for a learner without "filters": MLPs, scratch, kNN)."""
+    if "filters" not in shows(model):
         return []
     return [m for m in model if isinstance(m, nn.Conv2d)]
 
@@ -143,7 +103,7 @@ def conv_filters(model, layer_index: int = 0) -> torch.Tensor:
 
 def feature_maps(model, x: torch.Tensor) -> list[tuple[str, torch.Tensor]]:
     """For one image [1, 1, 28, 28]: (layer name, maps [C, H, W]) after every conv, ReLU and pooling layer."""
-    if model_kind(model) != "cnn":
+    if "feature_maps" not in shows(model):
         raise NotInspectable("only convolutional networks have feature maps")
     modules = list(model)
     return [(name, value[0]) for (name, value), m in zip(layer_activations(model, x[:1]), modules, strict=True)
@@ -153,28 +113,13 @@ def feature_maps(model, x: torch.Tensor) -> list[tuple[str, torch.Tensor]]:
 @torch.no_grad()
 def hidden_representation(model, images: torch.Tensor) -> torch.Tensor:
     """What the final Linear layer sees for each image: float [N, D] (for a linear model: the pixels)."""
-    kind = model_kind(model)
-    if kind == "knn":
-        raise NotInspectable("kNN has no hidden layer")
-    if kind == "scratch":
-        from core.learn.families.scratch import to_unit_pixels
-
-        parts = [torch.from_numpy(model.forward(to_unit_pixels(images[i:i + BATCH]))[1]["a1"].copy())
-                 for i in range(0, len(images), BATCH)]
-        return torch.cat(parts).float() if parts else torch.empty(0, model.hidden)
-    modules = list(model)
-    last = max(i for i, m in enumerate(modules) if isinstance(m, nn.Linear))
-    body = nn.Sequential(*modules[:last])  # shares the modules; nothing is copied or changed
-    device = _device(model)
-    parts = [body(images[i:i + BATCH].to(device, torch.float32)).flatten(1).cpu()
-             for i in range(0, len(images), BATCH)]
-    return torch.cat(parts) if parts else torch.empty(0, modules[last].in_features)
+    return _family(model).hidden_representation(model, images)
 
 
 @torch.no_grad()
 def output_scores(model, images: torch.Tensor) -> torch.Tensor:
     """The last layer's raw scores [N, 10] (for a linear model, the only thing it computes besides the pixels)."""
-    if model_kind(model) in ("knn", "scratch"):
+    if not isinstance(model, nn.Module):
         raise NotInspectable("output_scores is for torch models")
     device = _device(model)
     parts = [model(images[i:i + BATCH].to(device, torch.float32)).cpu() for i in range(0, len(images), BATCH)]

@@ -6,9 +6,19 @@ and every other module asks it instead of branching on a model's type or an arch
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from core.learn.config import FIXED, LIMITS, USES, TrainConfig
+
+# What the pages can draw of a learner (Family.shows): Draw shows a kNN's "neighbours"; the Inside page draws
+# first-layer "weights" as images or conv "filters", one image through the fully connected "layers" or through
+# conv "feature_maps", and a "pca" of the hidden layer (or, for "neighbours", what a kNN compares).
+VIEWS = ("neighbours", "weights", "filters", "layers", "feature_maps", "pca")
+
+
+class NotInspectable(ValueError):
+    """The learner has no such thing to show (e.g. kNN has no weights, an MLP has no filters)."""
 
 
 class Family:
@@ -61,6 +71,34 @@ class Family:
 
     def device(self, model) -> torch.device:
         return torch.device("cpu")
+
+    # ---- what the Inside and Draw pages show (core.learn.inside asks these; a family may show nothing) ----
+
+    def inside_kind(self, model) -> str:
+        """What the Inside page calls this learner (its caption is inside.kind.<kind>): the family's name unless
+        its learners differ (torch: linear, mlp or cnn)."""
+        return self.name
+
+    def shows(self, model) -> frozenset[str]:
+        """Which of VIEWS the pages draw for this learner."""
+        return frozenset()
+
+    def activations(self, model, x: torch.Tensor) -> list[tuple[str, torch.Tensor]]:
+        """The output of every layer for normalised images x [B, 1, 28, 28], in order; the last is the output."""
+        raise NotInspectable(f"a {self.name} learner has no layers to show")
+
+    def hidden_units(self, model, x: torch.Tensor) -> tuple[list[tuple[str, np.ndarray]], np.ndarray]:
+        """For one image [1, 1, 28, 28]: each fully connected hidden layer's (non-linearity, activations), and the
+        output's ten class probabilities ("layers")."""
+        raise NotInspectable(f"a {self.name} learner has no fully connected layers to show")
+
+    def first_layer_weights(self, model) -> torch.Tensor:
+        """The first fully connected layer's weights as images [units, 28, 28] ("weights")."""
+        raise NotInspectable(f"a {self.name} learner has no fully connected first layer to show as images")
+
+    def hidden_representation(self, model, images: torch.Tensor) -> torch.Tensor:
+        """What the output layer sees for each image, float [N, D] ("pca"; for a linear model: the pixels)."""
+        raise NotInspectable(f"a {self.name} learner has no hidden layer")
 
     def __repr__(self) -> str:
         return f"<family {self.name}>"

@@ -239,5 +239,8 @@ class KnnFamily(Family):
     def build(self, config: TrainConfig) -> KNN:
         return KNN(k=config.k, features=config.knn_features, grid=config.knn_grid)
 
+    def shows(self, model) -> frozenset[str]:
+        return frozenset({"neighbours"})  # no layers or weights: the training images it compares with
+
 
 KNN_FAMILY = KnnFamily()

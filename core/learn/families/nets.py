@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import torch
 from torch import nn
 
 from core.learn.config import ConfigError, TrainConfig, parse_arch
-from core.learn.families.base import Family
+from core.learn.families.base import Family, NotInspectable
 from core.learn.losses import compute_loss
 
 _ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
@@ -126,6 +127,66 @@ class TorchFamily(Family):
 
     def device(self, model) -> torch.device:
         return next(model.parameters()).device
+
+    # ---- inside: every net is an nn.Sequential, walked child by child (no forward hooks: a run's model can be
+    # shared between sessions and threads, and a hook left on it would leak into somebody else's forward pass)
+
+    def inside_kind(self, model) -> str:
+        if not isinstance(model, nn.Sequential):
+            raise NotInspectable(f"cannot look inside a {type(model).__name__}: expected an nn.Sequential")
+        if any(isinstance(m, nn.Conv2d) for m in model):
+            return "cnn"
+        return "linear" if sum(isinstance(m, nn.Linear) for m in model) == 1 else "mlp"
+
+    def shows(self, model) -> frozenset[str]:
+        if self.inside_kind(model) == "cnn":
+            return frozenset({"filters", "feature_maps", "pca"})
+        return frozenset({"weights", "layers", "pca"})
+
+    @torch.no_grad()
+    def activations(self, model, x: torch.Tensor) -> list[tuple[str, torch.Tensor]]:
+        self.inside_kind(model)  # an nn.Sequential, or NotInspectable
+        out, h = [], x.to(self.device(model), torch.float32)
+        for i, module in enumerate(model):
+            h = module(h)
+            out.append((_layer_name(i, module), h.detach().cpu()))
+        return out
+
+    def hidden_units(self, model, x: torch.Tensor) -> tuple[list[tuple[str, np.ndarray]], np.ndarray]:
+        acts = self.activations(model, x[:1])
+        pairs = zip(list(model)[:-1], acts[:-1], strict=True)
+        hidden = [(type(module).__name__, value[0].numpy()) for module, (_, value) in pairs
+                  if isinstance(module, ACTIVATION_TYPES) and value.dim() == 2]  # a fully connected layer's
+        return hidden, torch.softmax(acts[-1][1][0].double(), dim=0).float().numpy()
+
+    def first_layer_weights(self, model) -> torch.Tensor:
+        if self.inside_kind(model) == "cnn":
+            raise NotInspectable("a cnn has no fully connected first layer to show as images")
+        first = next(m for m in model if isinstance(m, nn.Linear))
+        return first.weight.detach().cpu().float().reshape(-1, 28, 28).clone()
+
+    @torch.no_grad()
+    def hidden_representation(self, model, images: torch.Tensor) -> torch.Tensor:
+        self.inside_kind(model)
+        modules = list(model)
+        last = max(i for i, m in enumerate(modules) if isinstance(m, nn.Linear))
+        body = nn.Sequential(*modules[:last])  # shares the modules; nothing is copied or changed
+        parts = [body(images[i:i + INSIDE_BATCH].to(self.device(model), torch.float32)).flatten(1).cpu()
+                 for i in range(0, len(images), INSIDE_BATCH)]
+        return torch.cat(parts) if parts else torch.empty(0, modules[last].in_features)
+
+
+ACTIVATION_TYPES = (nn.ReLU, nn.Sigmoid, nn.Tanh)
+INSIDE_BATCH = 1000  # images per forward pass when collecting hidden representations (bounded memory)
+
+
+def _layer_name(index: int, module: nn.Module) -> str:
+    if isinstance(module, nn.Linear):
+        return f"{index}: Linear {module.in_features}→{module.out_features}"
+    if isinstance(module, nn.Conv2d):
+        k = module.kernel_size[0]
+        return f"{index}: Conv {module.in_channels}→{module.out_channels} ({k}x{k})"
+    return f"{index}: {type(module).__name__}"
 
 
 TORCH_FAMILY = TorchFamily()

@@ -167,5 +167,29 @@ class ScratchFamily(Family):
     def parameters(self, model) -> int:
         return sum(int(t.numel()) for t in model.state_dict().values())
 
+    # ---- inside: a 784-H-10 MLP, its two layers computed by hand
 
+    def shows(self, model) -> frozenset[str]:
+        return frozenset({"weights", "layers", "pca"})
+
+    def activations(self, model, x: torch.Tensor) -> list[tuple[str, torch.Tensor]]:
+        a2, cache = model.forward(to_unit_pixels(x))
+        return [("1: Linear+Sigmoid (hidden)", torch.from_numpy(cache["a1"].copy())),
+                ("2: Linear+Sigmoid (output)", torch.from_numpy(a2.copy()))]
+
+    def hidden_units(self, model, x: torch.Tensor) -> tuple[list[tuple[str, np.ndarray]], np.ndarray]:
+        hidden, output = self.activations(model, x[:1])
+        a2 = output[1][0].numpy().astype(np.float64)  # sigmoids, rescaled to sum 1
+        return [("Sigmoid", hidden[1][0].numpy().astype(np.float32))], (a2 / a2.sum()).astype(np.float32)
+
+    def first_layer_weights(self, model) -> torch.Tensor:
+        return torch.from_numpy(model.params["w1"].T.copy()).float().reshape(-1, 28, 28)
+
+    def hidden_representation(self, model, images: torch.Tensor) -> torch.Tensor:
+        parts = [torch.from_numpy(model.forward(to_unit_pixels(images[i:i + BATCH]))[1]["a1"].copy())
+                 for i in range(0, len(images), BATCH)]
+        return torch.cat(parts).float() if parts else torch.empty(0, model.hidden)
+
+
+BATCH = 1000  # images per forward pass when collecting hidden representations (bounded memory)
 SCRATCH_FAMILY = ScratchFamily()
