@@ -19,8 +19,10 @@ run: $(APP_STAMP)
 	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m streamlit run app.py
 
+# Two pytest workers (pytest-xdist): the browser tests, which mostly wait on a browser and a server, on one worker
+# while the other runs the rest (tests/conftest.py's scheduler).
 test: $(DEV_STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .

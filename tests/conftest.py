@@ -17,6 +17,20 @@ os.environ.setdefault("MNIST_DATA_DIR", str(ROOT.parent / "shared" / "data" / "m
 os.environ.setdefault("MNIST_LAB_SUBSET", "3000,1000")
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """`make test` runs two pytest workers (pytest-xdist): every browser test on one of them, since they share one
+    server and worker pool started once per worker, and the other test files spread over both, a file at a time
+    (module fixtures such as test_worker's pool start once). xdist's own loadgroup cannot do this with pytest 9:
+    it renames node ids through an attribute pytest 9 no longer reads."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserTestsOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "tests/e2e" if nodeid.startswith("tests/e2e/") else nodeid.split("::", 1)[0]
+
+    return BrowserTestsOnOneWorker(config, log)
+
+
 @pytest.fixture(scope="session")
 def mnist():
     from core.learn.data import load_mnist
