@@ -227,3 +227,17 @@ def test_the_class_page_in_chinese_has_no_english_sentence(a_class):
     assert "学生" in df.columns
     shown = texts(at) + " ".join(df.columns)
     assert not re.search(r"[A-Za-z]{4,} [A-Za-z]{4,} [A-Za-z]{4,}", shown.replace("7B maths", "")), shown
+
+
+def test_many_curves_are_drawn_as_one_trace_per_colour_with_gaps():
+    from ui.figures.classroom import COLOURS, curves_figure
+
+    lines = [(f"s{i}", [(0.25, 0.5 + i / 100), (0.5, 0.6 + i / 100)]) for i in range(40)]
+    fig = curves_figure(lines)
+    assert len(fig.data) == len(COLOURS) and not fig.layout.showlegend  # 10 traces for the browser, not 40
+    names = [n for trace in fig.data for n in trace.text if n is not None]
+    assert sorted(set(names)) == sorted(f"s{i}" for i in range(40)) and len(names) == 80  # hover still names each
+    first = fig.data[0]
+    assert list(first.y[:3]) == [0.5, 0.6, None] and first.text[0] == "s0" and first.text[3] == "s10"
+    assert curves_figure(lines) is fig  # the page's redraws every 3 s reuse it
+    assert len(curves_figure(lines[:3]).data) == 3 and curves_figure(lines[:3]).layout.showlegend

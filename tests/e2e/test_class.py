@@ -1,5 +1,6 @@
-"""A class in Chromium with the real worker pool: a teacher starts a class, three students join and train,
-the teacher's page shows them live (English and Chinese, on a 1280x720 projector); a stranger sees nothing;
+"""A class in Chromium with the real worker pool: a teacher starts a class and pins a setup, three students join
+and train (one in Chinese, from the class's setup in the preset picker), the teacher's page shows them live
+(English and Chinese, on a 1280x720 projector); a stranger sees nothing;
 a settings link fills the Train page, a bad one opens the defaults with a message."""
 
 from __future__ import annotations
@@ -64,6 +65,11 @@ def _main_text(page) -> str:
     return page.locator('[data-testid="stMain"]').inner_text()
 
 
+def _no_english(text: str) -> None:
+    """A Chinese page has no English sentence (three English words in a row)."""
+    assert not re.search(r"[A-Za-z]{3,}[ ,.]+[A-Za-z]{3,}[ ,.]+[A-Za-z]{3,}", text), text
+
+
 def test_a_class_trains_and_the_teacher_sees_it_live(browser, server, server_dir, monkeypatch):
     monkeypatch.setenv("MNIST_LAB_HOME", str(server_dir / "lab-data"))  # read the server's classes as core does
     from core.lab import classes
@@ -86,19 +92,35 @@ def test_a_class_trains_and_the_teacher_sees_it_live(browser, server, server_dir
         assert classes.find_by_teacher_key(key) == cls
         code = classes.pretty_join_code(cls.join_code)
 
+        classes.pin_setup(cls, _setup(RATES[-1]), ["arch"])  # the teacher publishes a setup, the network fixed
         students = []
         for nickname, lr in zip(NICKNAMES, RATES, strict=True):
+            lang = "zh" if nickname == NICKNAMES[-1] else "en"  # the last student's browser is in Chinese
             student = new_page(browser)
             pages.append(student)
-            open_page(student, server)
-            box = _class_box(student)
-            _fill(student, box, t("class.join.code"), code)
-            _fill(student, box, t("class.join.nickname"), nickname)
-            box.get_by_role("button", name=t("class.join.button"), exact=True).click()
+            open_page(student, server, f"?lang={lang}")
+            box = _class_box(student, lang)
+            _fill(student, box, t("class.join.code", lang), code)
+            _fill(student, box, t("class.join.nickname", lang), nickname)
+            box.get_by_role("button", name=t("class.join.button", lang), exact=True).click()
             wait_for_app(student)
             wid = workspace_id(student)
-            open_page(student, server, f"train?ws={wid}&setup={_setup(lr)}")
-            start_training(student)
+            if lang == "en":
+                open_page(student, server, f"train?ws={wid}&setup={_setup(lr)}")
+                start_training(student)
+            else:  # joined in Chinese; the class's setup is an entry of the Train page's preset picker
+                _no_english(box.inner_text())
+                assert nickname in box.inner_text() and t("class.leave", lang) in box.inner_text()
+                open_page(student, server, f"train?ws={wid}&lang=zh")
+                student.locator('[data-testid="stSelectbox"]').filter(has_text=t("train.preset", lang)).click()
+                student.get_by_role("option", name=t("class.setup.preset", lang), exact=True).click()
+                wait_for_app(student)
+                assert _control_values(student)["lr"] == f"{lr:g}"
+                main = _main_text(student)
+                assert t("class.setup.pinned", lang, summary="").split("：")[0] in main
+                assert t("class.locked", lang, names="\0").split("\0")[0] in main and not errors_on(student)
+                _no_english(main)
+                student.get_by_role("button", name=t("train.start", lang)).click()
             students.append(wid)
         assert [m.nickname for m in classes.members(cls)] == list(NICKNAMES)
 
@@ -138,8 +160,7 @@ def test_a_class_trains_and_the_teacher_sees_it_live(browser, server, server_dir
         wait_for_app(teacher)
         wait_until(lambda: _curves(teacher) == 3 and t("class.col.nickname", "zh") in _main_text(teacher), 30,
                    "the Chinese class page")
-        text = _main_text(teacher)
-        assert not re.search(r"[A-Za-z]{3,}[ ,.]+[A-Za-z]{3,}[ ,.]+[A-Za-z]{3,}", text), text
+        _no_english(_main_text(teacher))
         for selector in ('[data-testid="stDataFrame"]', ".st-key-class_curves"):
             assert _visible_without_scrolling(teacher, selector), selector
 
