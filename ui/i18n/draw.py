@@ -262,7 +262,7 @@ ZH = {
     "draw.class.add": "加入班级测试集",
     "draw.class.add.help": "保存网络收到的 28x28 图像，以及你输入的数字。",
     "draw.class.saved": "已保存为数字 {digit}：{name}。下一张画加入之前，请先输入它的数字。",
-    "draw.class.label.placeholder": "输入 0-9",
+    "draw.class.label.placeholder": "0-9",
     "draw.class.nolabel": "请先输入你写的数字：这张画没有保存。",
     "draw.class.already": "这张画已经在班级测试集里了：没有重复保存。",
     "draw.class.limit": "这张画没有保存：{msg}。",
