@@ -17,7 +17,7 @@ run: $(APP_STAMP)
 	@$(PY) -m core check-settings
 	$(PY) -m core worker & WORKER=$$!; \
 	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
-	$(PY) -m streamlit run app.py
+	$(PY) -m ui.serve
 
 # Two pytest workers (pytest-xdist): the browser tests, which mostly wait on a browser and a server, on one worker
 # while the other runs the rest (tests/conftest.py's scheduler).
@@ -27,12 +27,17 @@ test: $(DEV_STAMP)
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .
 
-# The speed figures the README quotes: the tutorial pipeline against core (speed.py), then in Debian's Chromium
-# (Playwright, from requirements-dev.txt) Start -> first chart point and stroke -> prediction while a class trains.
+# The speed figures the README quotes, each with its baseline measured in the same run: the tutorial pipeline against
+# core and the speedruns for 3 seeds (speed.py), then in Debian's Chromium (Playwright, from requirements-dev.txt)
+# Start -> first chart point, a fresh server's first page, stroke -> prediction while a class trains. The load
+# average before and after: the machine may be shared.
 bench: $(DEV_STAMP)
+	uptime
 	$(PY) benchmarks/speed.py
-	$(PY) benchmarks/first_point.py --presets mlp-adam,cnn-adam,speedrun-cnn
+	$(PY) benchmarks/first_point.py --presets mlp-adam,cnn-adam,speedrun-cnn,knn-blocks
+	$(PY) benchmarks/pages.py --repeats 0 --fresh 5
 	$(PY) benchmarks/load.py --students 1,8 --draw 5
+	uptime
 
 $(APP_STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

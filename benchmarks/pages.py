@@ -143,19 +143,23 @@ def prepare(home: Path) -> str:
 
 
 class Server:
-    """`streamlit run app.py` in `app_dir`, its output appended to `log`; started and waited on for health."""
+    """`streamlit run app.py` (or `python -m ui.serve`) in `app_dir`, its output appended to `log`; started and
+    waited on for health."""
 
     def __init__(self, app_dir: Path, port: int, env: dict, log: Path):
         self.app_dir, self.port, self.url = app_dir, port, f"http://127.0.0.1:{port}"
         self.log = open(log, "a")
+        # As `make run` starts it: through ui/serve.py (imports warmed at start) where the app folder has it.
+        launch = ["-m", "ui.serve"] if (app_dir / "ui" / "serve.py").exists() else ["-m", "streamlit", "run", "app.py"]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+            [sys.executable, *launch, "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1"],
             cwd=app_dir, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.time() + 90
+        deadline, started = time.time() + 90, time.perf_counter()
         while True:
             try:
                 if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2).read() == b"ok":
+                    self.health_s = time.perf_counter() - started  # launch -> the server answers
                     return
             except OSError:
                 pass
@@ -174,7 +178,8 @@ class Server:
         self.log.close()
 
 
-def first_page(browser, server: Server, wid: str) -> tuple[float, float, float]:
+def first_page(browser, server: Server, wid: str) -> tuple[float, float, float, float]:
+    """shown, ready, quiet (from the navigation's start) and ready counted from the server's launch."""
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.goto(f"{server.url}/?ws={wid}", wait_until="commit")
@@ -182,7 +187,7 @@ def first_page(browser, server: Server, wid: str) -> tuple[float, float, float]:
     context.close()
     if times["quiet"] < 0:
         raise SystemExit(f"the first page did not settle within {TIMEOUT_MS / 1000:.0f} s")
-    return times["shown"] / 1000, times["ready"] / 1000, times["quiet"] / 1000
+    return times["shown"] / 1000, times["ready"] / 1000, times["quiet"] / 1000, server.health_s + times["ready"] / 1000
 
 
 class Session:
@@ -251,9 +256,10 @@ def main() -> None:
                     fresh[label].append(first_page(browser, server, wid))
                 finally:
                     server.stop()
-        servers = {label: Server(app_dir, ports[label], env, work / f"{label}.log") for label, app_dir in apps.items()}
+        servers = {label: Server(app_dir, ports[label], env, work / f"{label}.log") for label, app_dir in apps.items()
+                   if args.repeats}
         try:
-            sessions = {label: Session(browser, servers[label], wid) for label in apps}
+            sessions = {label: Session(browser, servers[label], wid) for label in servers}
             times = {label: {name: [] for name in [*PAGES, "leave inside (-> runs)"]} for label in apps}
             for r in range(args.repeats):
                 for label, session in sessions.items():
@@ -268,13 +274,16 @@ def main() -> None:
     print("Median seconds, ready / quiet (max of ready); first page: shown / ready / quiet.")
     print("| page | " + " | ".join(f"{label}: {apps[label]}" for label in apps) + " |")
     print("|---|" + "---|" * len(apps))
-    for name in times["this"]:
+    for name in times["this"] if args.repeats else []:
         cells = [f"{median(times[label][name], 0):.2f} / {median(times[label][name], 1):.2f} "
                  f"(max {max(ready for ready, _ in times[label][name]):.2f})" for label in apps]
         print(f"| {name} | " + " | ".join(cells) + " |")
     if args.fresh:
         cells = [" / ".join(f"{median(fresh[label], i):.2f}" for i in range(3)) for label in apps]
         print("| fresh server's first page | " + " | ".join(cells) + " |")
+        cells = [f"{median(fresh[label], 3):.2f} (min {min(f[3] for f in fresh[label]):.2f}, max "
+                 f"{max(f[3] for f in fresh[label]):.2f})" for label in apps]
+        print("| fresh server, launch -> first page ready | " + " | ".join(cells) + " |")
 
 
 def median(samples: list[tuple], i: int) -> float:
