@@ -19,3 +19,18 @@ def test_knn_chart_shows_the_quick_point_until_the_whole_search_replaces_it(smal
     curve = {e["k"]: e["test_acc"] for e in events if e["kind"] == "knn"}
     assert list(done.data[0].x) == sorted(curve)  # the whole test set's curve, the quick point gone
     assert len(done.data) == 2 and done.data[1].y[0] == curve[3] == events[-1]["test_acc"]  # the star: k = 3
+
+
+def test_serve_imports_what_app_py_imports_before_the_server_starts():
+    import subprocess
+    import sys
+
+    from ui import serve
+
+    names = serve.imported_modules(serve.ROOT / "app.py")
+    assert {"streamlit", "core.settings", "ui.session", "ui.widgets"} <= set(names)
+    assert serve.SCRIPTS[:2] == ["app.py", "views/home.py"] and "views/train.py" in serve.SCRIPTS
+    # in a fresh interpreter: after warm(), torch (which the Home page's imports need) is there, and nothing failed
+    code = "import sys; from ui import serve; serve.warm(); print('torch' in sys.modules, 'ui.widgets' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=serve.ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and out.stdout.split() == ["True", "True"], out.stderr
