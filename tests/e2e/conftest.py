@@ -157,6 +157,15 @@ class Server:
         self.log.close()
 
 
+def no_traceback_in(log: Path) -> None:
+    """After every browser test of the session: the server's (or the pool's) log holds no traceback. Every one is
+    a bug, or an expected refusal that should have been logged as one line (issue 20)."""
+    text = log.read_text(errors="replace")
+    if "Traceback" in text:
+        at = text.index("Traceback")
+        pytest.fail(f"{log.name} holds a traceback after the browser tests:\n{text[max(0, at - 500):at + 3000]}")
+
+
 @pytest.fixture(scope="session")
 def workers(server_dir):
     """`python -m core worker --workers 2` (two process workers), as `make run` starts it beside the app."""
@@ -175,6 +184,7 @@ def workers(server_dir):
     yield proc
     _end(proc)
     log.close()
+    no_traceback_in(server_dir / "worker.log")
 
 
 @pytest.fixture(scope="session")
@@ -184,6 +194,7 @@ def server(server_dir, workers):
     srv.start()
     yield srv
     srv.stop()
+    no_traceback_in(server_dir / "server.log")
 
 
 @pytest.fixture(autouse=True)
