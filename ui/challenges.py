@@ -17,7 +17,10 @@ from core.learn.data import MNIST
 from ui.session import reason, t
 
 REFRESH_S = 3.0  # leaderboards redraw this often (scores land from the workers)
-BOARD_HEIGHT = 320  # with the class table above, a 1280x720 projector shows the top ten
+ROW_PX = 36  # a leaderboard row (and its header) in the browser
+# The header and the top ten fit a 1280x720 projector; more entries scroll inside the board. The 16 px are glide's
+# room under the rows: without them the last row was cut by 4 px (the browser test measures it).
+BOARD_HEIGHT = 16 + ROW_PX * 11
 
 
 def pages_dataset(data: MNIST) -> MNIST:
@@ -40,6 +43,12 @@ def hidden_note_ui() -> None:
     if chs.mnist_hidden():
         first, end = chs.served_hidden_slice()
         st.info(t("challenge.hidden_note", n=end - first, first=first))
+
+
+def hidden_count() -> str:
+    """How many MNIST test images a challenge hides: the last tenth of those served (1,000 of the full set)."""
+    first, end = chs.served_hidden_slice()
+    return f"{end - first:,}"
 
 
 def rules_text(rules: chs.Rules) -> str:
@@ -72,7 +81,7 @@ def board_ui(ch: chs.Challenge, key: str) -> None:
         return
     percent = st.column_config.NumberColumn(format="percent")
     with st.container(key=f"{key}_board"):  # the key names the board in the page (browser tests find it by it)
-        st.dataframe(frame, hide_index=True, width="stretch", height=min(BOARD_HEIGHT, 40 + 36 * len(frame)),
+        st.dataframe(frame, hide_index=True, width="stretch", height=min(BOARD_HEIGHT, 16 + ROW_PX * (len(frame) + 1)),
                      column_config={t("challenge.col.public"): percent, t("challenge.col.private"): percent})
 
 
@@ -81,7 +90,7 @@ def header_ui(ch: chs.Challenge) -> None:
     st.markdown(f"**{ch.title}** · {state}")
     if ch.goal:
         st.caption(ch.goal)
-    hidden = t("challenge.hidden.mnist") if ch.hidden == "mnist" else t("challenge.hidden.classset")
+    hidden = t("challenge.hidden.mnist", n=hidden_count()) if ch.hidden == "mnist" else t("challenge.hidden.classset")
     st.caption(t("challenge.rules", rules=rules_text(ch.rules), hidden=hidden))
 
 
@@ -116,7 +125,8 @@ def open_form_ui(cls: classes.Class) -> None:
                            help=t("challenge.zero_is_none"))
         st.checkbox(t("challenge.knn_ok"), value=True, key="ch_knn")
         st.radio(t("challenge.hidden"), chs.HIDDEN_KINDS, key="ch_hidden", horizontal=True,
-                 format_func=lambda k: t(f"challenge.hidden.{k}"), help=t("challenge.hidden.help"))
+                 format_func=lambda k: t(f"challenge.hidden.{k}", n=hidden_count()),
+                 help=t("challenge.hidden.help", n=hidden_count()))
         st.button(t("challenge.open_button"), key="ch_open", type="primary", on_click=_open, args=(cls,))
         if st.session_state.get("ch_error") is not None:
             st.warning(reason(st.session_state.pop("ch_error")))

@@ -11,10 +11,10 @@ EN = {
     "challenge.zero_is_none": "0 means no limit.",
     "challenge.knn_ok": "kNN runs may enter",
     "challenge.hidden": "Hidden test set",
-    "challenge.hidden.mnist": "1,000 MNIST test images set aside",
+    "challenge.hidden.mnist": "the last {n} MNIST test images, set aside",
     "challenge.hidden.classset": "our own handwriting (the class test set, frozen now)",
     "challenge.hidden.help": (
-        "Scores come from images no page shows. MNIST: the last 1,000 test images are set aside from every page "
+        "Scores come from images no page shows. MNIST: the last {n} test images are set aside from every page "
         "until the challenge closes. Our handwriting: the Draw page's class test set as it is now (later drawings "
         "do not count). Half of the hidden images give the public score shown during the challenge; the other "
         "half give the private score, revealed when you close it."
@@ -78,10 +78,10 @@ ZH = {
     "challenge.zero_is_none": "0 表示不限制。",
     "challenge.knn_ok": "允许 kNN 参赛",
     "challenge.hidden": "隐藏测试集",
-    "challenge.hidden.mnist": "留出的 1,000 张 MNIST 测试图像",
+    "challenge.hidden.mnist": "留出的最后 {n} 张 MNIST 测试图像",
     "challenge.hidden.classset": "我们自己的手写数字（班级测试集，现在冻结）",
     "challenge.hidden.help": (
-        "分数来自任何页面都不显示的图像。MNIST：最后 1,000 张测试图像在挑战赛结束前从所有页面中移除。"
+        "分数来自任何页面都不显示的图像。MNIST：最后 {n} 张测试图像在挑战赛结束前从所有页面中移除。"
         "我们的手写数字：绘图页面上班级测试集此刻的内容（之后画的不计入）。一半隐藏图像给出比赛期间显示的公开分数，"
         "另一半给出私有分数，在你结束挑战赛时公布。"
     ),
