@@ -182,6 +182,13 @@ def test_a_challenge_with_a_fair_leaderboard(browser, server, server_dir, monkey
             open_page(viewer, server, f"{path}?ws={students[0][0].id}")
             if path == "evaluate":  # its mistakes gallery comes after the evaluation
                 viewer.wait_for_function("() => document.images.length >= 5", timeout=60_000)
+            if path == "draw":  # ask for the last test image the server has: a hidden one, were it not left out
+                viewer.locator('.st-key-draw_source [role="radio"]').filter(
+                    has_text=t("draw.source.test").split(" ", 1)[-1]).first.click()
+                wait_for_app(viewer)
+                viewer.locator(".st-key-draw_test_index input").fill(str(n_test - 1))
+                viewer.locator(".st-key-draw_test_index input").press("Enter")
+                wait_for_app(viewer)
             shown = _digits_shown(viewer)
             assert _matches(shown, hidden) == 0, path
             seen += _matches(shown, served[:-len(hidden)])
