@@ -427,3 +427,37 @@ def test_what_the_train_page_says_after_restarts_in_chinese():
     store.update(other, again.id, resumed={"auto": True, "epoch": 2.0, "step": 94, "seen": 6000, "at": time.time()})
     text = page_texts(open_train(other))
     assert "自动从第 2.00 轮" in text and not english_sentences(text), text
+
+
+FORK_WAITS = """
+import os, sys, threading, time
+from core.lab.jobs import pool
+pool._fork_between_beats()
+held = threading.Event()
+def beat():  # a sweep of the pool's beat thread, 0.5 s long
+    with pool._beat_busy:
+        held.set()
+        time.sleep(0.5)
+threading.Thread(target=beat).start()
+held.wait()
+start = time.monotonic()
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+os.waitpid(pid, 0)
+print(time.monotonic() - start)
+"""
+
+
+def test_a_worker_is_forked_only_between_two_beats_of_its_pool():
+    """Huey forks a pool's worker processes while the pool's beat thread may be half-way through a sweep (importing
+    safetensors, opening the checkpoint of a job it puts back): a child forked then inherits that half-done state
+    and hangs when it needs the same, and the job the new pool resumed stayed "running" without a step. The fork
+    waits for the sweep to end (in a process of its own: at-fork hooks cannot be removed again)."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", FORK_WAITS], capture_output=True, text=True, timeout=60,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.returncode == 0, out.stderr
+    assert float(out.stdout) >= 0.3  # the fork waited for the sweep that held the lock

@@ -8,6 +8,7 @@ and, through its trap, the worker pool (SIGTERM); `make run` is started again on
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -101,7 +102,7 @@ class MakeRun:
 
     def kill_streamlit(self) -> None:
         """SIGKILL of the Streamlit process alone; `make run` then ends, its trap stopping the pool."""
-        pid = next(pid for pid, cmd in self.descendants() if cmd.split()[1:4] == ["-m", "streamlit", "run"])
+        pid = next(pid for pid, cmd in self.descendants() if cmd.split()[1:3] == ["-m", "ui.serve"])  # streamlit run
         os.kill(pid, signal.SIGKILL)
         self.proc.wait(30)
 
@@ -118,6 +119,13 @@ class MakeRun:
                     self.proc.wait(20)
                 except subprocess.TimeoutExpired:
                     pass
+
+
+def last_step(runs: Path) -> int:
+    """The last step the workspace's run wrote to its metrics.jsonl (0 before any)."""
+    steps = [json.loads(line).get("step") or 0 for path in runs.glob("*/metrics.jsonl")
+             for line in path.read_text().splitlines() if '"kind": "step"' in line]
+    return max(steps, default=0)
 
 
 def loss_points(page) -> int:
@@ -143,6 +151,7 @@ def test_make_run_restarted_mid_training_goes_on_without_a_click(browser, tmp_pa
 
         app.kill_streamlit()  # make run ends; its trap stops the pool, which marks the job interrupted
         wait_until(lambda: not app.left_behind(), 30, "the pool of the ended make run to stop")
+        killed_at = last_step(runs)  # nobody writes the run now: where training stood when it stopped
         app.start()  # the teacher runs make run again; the student's page is left as it was
 
         resumed = t("train.resumed.auto", epoch="\0").split("\0")[0].split(" ", 1)[1]
@@ -152,6 +161,8 @@ def test_make_run_restarted_mid_training_goes_on_without_a_click(browser, tmp_pa
             page.screenshot(path=str(tmp_path / "after-restart.png"))
             (tmp_path / "after-restart.txt").write_text(page.inner_text("body"))
             raise
+        # trained on by the new pool (not only the steps written before the kill, which the page may show late)
+        wait_until(lambda: last_step(runs) > killed_at, 120, f"the resumed job to train past step {killed_at}")
         wait_until(lambda: loss_points(page) > before, 120, f"the loss chart growing past {before} points again")
         assert errors_on(page) == []
 

@@ -27,18 +27,33 @@ log = logging.getLogger(__name__)
 POLL = {"initial_delay": 0.1, "backoff": 1.15, "max_delay": 0.5}
 
 
+# Held by the beat thread while it works; Huey's fork of a worker process waits for it (os.register_at_fork in
+# run_pool). A worker forked while the beat thread was half-way through a sweep inherited what that thread held at
+# that instant (an import half done, safetensors opening the checkpoint of the job it was putting back) and hung
+# for good when it needed the same: after `make run` restarted, the job the new pool resumed could stay "running"
+# without a single step.
+_beat_busy = threading.Lock()
+
+
 def _beat_pool(path: Path, info: dict, stop: threading.Event) -> None:
     """Say the pool is alive, mark the jobs of workers that died, and put back the jobs of pools that ended."""
     while not stop.is_set():
-        write_file(path, json.dumps({**info, "time": time.time()}).encode())
-        try:
-            store.sweep_interrupted()
-            job_queue.resume_lost()
-            if info["queue"] == "cpu":
-                job_queue.resend_scoring()  # challenge submissions made while the queue was down
-        except OSError as exc:  # a workspace removed while we looked: the next sweep sees the rest
-            log.info("pool sweep: %s", exc)
+        with _beat_busy:
+            write_file(path, json.dumps({**info, "time": time.time()}).encode())
+            try:
+                store.sweep_interrupted()
+                job_queue.resume_lost()
+                if info["queue"] == "cpu":
+                    job_queue.resend_scoring()  # challenge submissions made while the queue was down
+            except OSError as exc:  # a workspace removed while we looked: the next sweep sees the rest
+                log.info("pool sweep: %s", exc)
         stop.wait(store.POOL_BEAT_S)
+
+
+def _fork_between_beats() -> None:
+    """Huey forks the worker processes (at start, and again for one that died) only between two beats."""
+    os.register_at_fork(before=_beat_busy.acquire, after_in_parent=_beat_busy.release,
+                        after_in_child=_beat_busy.release)
 
 
 def _announce(workers: int, queue: str, kind: str):
@@ -98,6 +113,7 @@ def run_pool(workers: int, queue: str = "cpu") -> None:
     consumer = job_queue.huey_for(queue).create_consumer(workers=workers, worker_type="process", periodic=False,
                                                           check_worker_health=True, health_check_interval=1,
                                                           **POLL)
+    _fork_between_beats()
     done = _announce(workers, queue, "process")
     try:
         consumer.run()
