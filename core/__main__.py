@@ -67,6 +67,15 @@ def _thread_count(text: str) -> int:
     return value
 
 
+def _worker_count(text: str) -> int:
+    from core.settings import MAX_WORKERS
+
+    value = _positive_int(text)
+    if value > MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_WORKERS}, got {text}")
+    return value
+
+
 def add_config_options(p: argparse.ArgumentParser) -> None:
     """--preset and one option per TrainConfig field (train and script take the same ones)."""
     d = TrainConfig()  # the defaults --help shows; with --preset, the preset's values are the defaults
@@ -118,7 +127,7 @@ def build_parser() -> Parser:
     r.add_argument("images", nargs="+", help="image files")
 
     w = sub.add_parser("worker", help="a pool of worker processes that train the app's jobs (until Ctrl-C)")
-    w.add_argument("--workers", type=_positive_int, default=None,
+    w.add_argument("--workers", type=_worker_count, default=None,
                    help="process workers, each training one single-threaded job (default: MNIST_LAB_WORKERS, "
                         "else one per core)")
     w.add_argument("--device", choices=("cpu", "cuda", "mps"), default="cpu",

@@ -31,6 +31,8 @@ from pathlib import Path
 
 from core.errors import LabError
 
+MAX_WORKERS = 256  # process workers in one pool: a typo such as 10**20 would otherwise fork until the machine stops
+
 
 class SettingError(LabError):
     """An environment variable with a value MNIST Lab cannot use; the message names it."""
@@ -40,7 +42,7 @@ def _raw(name: str) -> str:
     return os.environ.get(name, "").strip()
 
 
-def _whole(name: str, default: int, minimum: int) -> int:
+def _whole(name: str, default: int, minimum: int, maximum: int | None = None) -> int:
     raw = _raw(name)
     if not raw:
         return default
@@ -51,6 +53,8 @@ def _whole(name: str, default: int, minimum: int) -> int:
                            value=raw) from None
     if value < minimum:
         raise SettingError(f"{name} must be at least {minimum}, got {raw!r}", "setting_bad", name=name, value=raw)
+    if maximum is not None and value > maximum:
+        raise SettingError(f"{name} must be at most {maximum}, got {raw!r}", "setting_bad", name=name, value=raw)
     return value
 
 
@@ -74,7 +78,7 @@ def queue_url() -> str | None:
 
 def workers() -> int:
     """Process workers in a pool: one single-threaded worker per core (measured in benchmarks/load.py)."""
-    return _whole("MNIST_LAB_WORKERS", max(1, os.cpu_count() or 1), 1)
+    return _whole("MNIST_LAB_WORKERS", max(1, os.cpu_count() or 1), 1, MAX_WORKERS)
 
 
 def queue_per_workspace() -> int:

@@ -106,6 +106,7 @@ def test_predict_reads_drawings_in_one_batch(trained, tmp_path, mnist):
         (["evaluate", "--run", "/nonexistent/run"], "no run at"),
         (["predict", "--run", "/nonexistent/run", "a.png"], "no run at"),
         (["frobnicate"], "invalid choice"),
+        (["worker", "--workers", str(10**20)], "--workers: must be at most 256"),  # it forked until killed
     ],
 )
 def test_bad_arguments_exit_nonzero_with_one_line(args, words):
@@ -174,6 +175,7 @@ def test_predict_fails_when_no_image_can_be_read(trained, tmp_path):
 def test_a_bad_setting_stops_the_check_and_the_worker_in_one_line():
     assert cli("check-settings").stdout == "settings ok\n"
     one_line_error(cli("check-settings", check=False, MNIST_LAB_WORKERS="abc"), "MNIST_LAB_WORKERS")
+    one_line_error(cli("check-settings", check=False, MNIST_LAB_WORKERS=str(10**20)), "WORKERS must be at most")
     one_line_error(cli("worker", check=False, MNIST_LAB_QUEUE_PER_WORKSPACE="-1"), "MNIST_LAB_QUEUE_PER_WORKSPACE")
 
 
