@@ -52,7 +52,8 @@ EN = {
     # the Class page
     "class.title": "Class",
     "class.no_key": "This page is the teacher's view of a class. It opens only with the class's teacher link "
-                    "(or in the workspace that created the class). Students see their own work on the other pages.",
+                    "(or in the browser tab that created the class). Students see their own work on the other "
+                    "pages. To start a class, open 'Start a class' in the sidebar.",
     "class.key_refused": "This teacher link does not open a class on this server.",
     "class.student_note": "You are in the class **{name}** as **{nickname}**: your teacher sees your runs.",
     "class.pick": "Class",
@@ -177,8 +178,8 @@ ZH = {
     "class.field.schedule": "学习率计划",
     "class.field.seed": "随机种子",
     "class.title": "班级",
-    "class.no_key": "这个页面是老师查看班级的视图，只能用班级的教师链接打开（或在创建班级的工作区里打开）。"
-                    "学生在其他页面查看自己的成果。",
+    "class.no_key": "这个页面是老师查看班级的视图，只能用班级的教师链接打开（或在创建班级的那个浏览器标签页里打开）。"
+                    "学生在其他页面查看自己的成果。要开设班级，请在侧边栏打开“创建班级”。",
     "class.key_refused": "这个教师链接在本服务器上打不开任何班级。",
     "class.student_note": "你在班级 **{name}** 里，昵称 **{nickname}**：老师能看到你的运行。",
     "class.pick": "班级",
