@@ -69,8 +69,17 @@ def _wait_for_first_point(job) -> None:
         time.sleep(0.02)
 
 
+def _busy() -> bool:
+    """The Train page starts one job at a time: Start waits while the workspace's newest job waits or trains."""
+    mine = my_jobs()
+    return bool(mine) and mine[0].state in ("queued", "running")
+
+
 def _start(config: TrainConfig, preset: str) -> None:
-    """on_click of Start: submit the job before the page redraws, so the button is already disabled."""
+    """on_click of Start: submit the job before the page redraws, so the button is already disabled. A Start drawn
+    before the workspace's job began (a second tab, a stale page) starts nothing: the page then shows that job."""
+    if _busy():
+        return
     for job in _submit([config], [distinct_name(run_name(config, preset), config, runs())]):
         _wait_for_first_point(job)
 
@@ -108,8 +117,7 @@ def _set_lr(lr: float) -> None:
 
 def start_ui(config: TrainConfig | None, preset: str) -> None:
     """The Start button, a one-line summary of what it will train, and why it would wait or was refused."""
-    jobs = my_jobs()
-    busy = bool(jobs) and jobs[0].state in ("queued", "running")
+    busy = _busy()
     help_text = t("train.start.busy") if busy else t("train.start.help")
     st.button(t("train.start"), key="train_start", type="primary", disabled=config is None or busy,
               on_click=_start, args=(config, preset), help=help_text, width="stretch")
