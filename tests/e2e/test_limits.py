@@ -61,4 +61,4 @@ def test_start_clicked_in_two_tabs_of_one_workspace_makes_one_job(browser, page,
     other.wait_for_timeout(2000)  # a second job, if any, has been written by now
     assert len(job_records(server_dir, wid)) == 1
     other.context.close()
-    page.locator(".st-key-train_stop button").click()  # stop (or remove, if it waits): the pool is shared
+    page.locator(".st-key-train_stop button").first.click()  # stop (or remove, if it waits): the pool is shared
