@@ -108,6 +108,28 @@ def test_unfinished_and_diverged_runs_are_refused(mnist, small_runs):
     assert chs.submissions(ch) == [] and chs.leaderboard(ch) == []
 
 
+def test_a_run_deleted_in_another_tab_while_it_is_submitted_is_refused_cleanly(mnist, small_runs, monkeypatch):
+    """The run is checked, then deleted (another tab) before its files are copied: refused as a missing run, with
+    nothing recorded and no empty submission folder left behind."""
+    import shutil
+
+    cls, _ = classes.create_class("7D")
+    ws = student(cls, "dev", {"small-linear": small_runs["small-linear"]})
+    ch = chs.open_challenge(cls, "Any", "", chs.Rules(), "mnist", mnist=mnist)
+    checked = chs._finished_run
+
+    def checked_then_deleted(ws, run):
+        config = checked(ws, run)
+        shutil.rmtree(ws.runs_dir / run)
+        return config
+
+    monkeypatch.setattr(chs, "_finished_run", checked_then_deleted)
+    with pytest.raises(chs.ChallengeError) as refused:
+        chs.submit(ch, ws, "small-linear")
+    assert refused.value.code == "challenge_run_missing"
+    assert chs.submissions(ch) == [] and not any((ch.folder / "runs").iterdir())
+
+
 def test_the_class_set_is_frozen_when_the_challenge_opens(tmp_path, monkeypatch):
     from core.lab.classset import add_drawing
 

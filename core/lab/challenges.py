@@ -313,8 +313,13 @@ def submit(ch: Challenge, ws: wss.Workspace, run: str) -> Submission:
         sid = secrets.token_hex(4)
         copy = ch.folder / "runs" / sid
         copy.mkdir(parents=True)
-        for name in ("config.json", "model.safetensors"):  # the run as submitted: later changes do not count
-            shutil.copyfile(ws.runs_dir / run / name, copy / name)
+        try:
+            for name in ("config.json", "model.safetensors"):  # the run as submitted: later changes do not count
+                shutil.copyfile(ws.runs_dir / run / name, copy / name)
+        except FileNotFoundError:  # deleted (or renamed) in another tab since it was checked above
+            shutil.rmtree(copy, ignore_errors=True)
+            raise ChallengeError(f"this workspace has no run called {run!r}", "challenge_run_missing",
+                                 run=run) from None
         raw[sid] = {"member": member.id, "nickname": member.nickname, "run": run, "submitted": time.time(),
                     "state": "queued"}
         classes.write_json(ch.folder / "submissions.json", raw)
