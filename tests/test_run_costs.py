@@ -210,6 +210,21 @@ def test_a_line_longer_than_a_real_event_is_refused():
     assert refused.value.code == "metrics_bad"
 
 
+def test_a_block_of_steps_reads_as_the_same_steps_one_by_one():
+    """Steps are added a block at a time; a block with an odd row (a null, a missing field, a float step) reads
+    exactly as adding each event alone does, and a wrong type in any row is still refused."""
+    steps = [{"kind": "step", "epoch": i / 10, "step": i, "seen": 64 * i, "seconds": 0.1 * i, "loss": 1 / (i + 1),
+              "batch_acc": 0.5, "images_per_s": 100.0, "lr": 0.01} for i in range(50)]
+    steps[20]["loss"], steps[30]["step"] = None, 30.0
+    del steps[40]["lr"]
+    events = [*steps[:25], {"kind": "eval", "step": 25, "test_acc": 0.5}, *steps[25:], {"kind": "final", "status": "x"}]
+    text = "".join(json.dumps(e) + "\n" for e in events)
+    assert history_from_jsonl(text) == History(events) == json.loads(json.dumps(events))
+    assert history_from_jsonl(text).rows("step").__next__() == steps[0]
+    with pytest.raises(RunError):
+        history_from_jsonl(text.replace('"step": 45,', '"step": "45",'))
+
+
 def test_predictions_are_kept_for_an_even_spread_of_at_most_256_evaluations():
     line = '{"kind": "eval", "step": %d, "test_acc": 0.5, "full": true, "test_preds": [1, 2, 3]}\n'
     history = history_from_jsonl("".join(line % i for i in range(1000)))

@@ -346,20 +346,24 @@ def _parse_events(history: History, lines: list[bytes]) -> None:
     for i, digits in preds.items():
         if type(events[i]) is dict and events[i].get("test_preds", 0) is None:
             events[i]["test_preds"] = digits
-    append = history.append
+    append, steps = history.append, []
     try:
         for event in events:
             if type(event) is not dict or type(kind := event.get("kind")) is not str:
                 raise RunError("metrics.jsonl holds lines that are not MNIST Lab events", "metrics_bad")
-            if kind == "step":  # most lines: straight in
-                append(event)
+            if kind == "step":  # most lines: straight in, a run of them at once
+                steps.append(event)
                 continue
+            if steps:
+                history.extend("step", steps)
+                steps = []
             if kind == "eval" and not _number(event.get("test_acc")):  # what Run's properties read
                 raise RunError("metrics.jsonl: an evaluation has no numeric test accuracy", "metrics_bad")
             if kind == "final" and not (isinstance(event.get("status", ""), str)
                                         and (event.get("seconds") is None or _number(event["seconds"]))):
                 raise RunError("metrics.jsonl: the final event has a malformed status or time", "metrics_bad")
             append(event)
+        history.extend("step", steps)
     except HistoryError as exc:
         raise RunError(f"metrics.jsonl: {exc}", "metrics_bad") from None
 
