@@ -90,6 +90,9 @@ def add_config_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--activation", choices=ACTIVATIONS,
                    help=f"hidden-layer activation for mlp (default: {d.activation})")
     p.add_argument("--l2", type=float, help=f"L2 penalty weight, 0 = off (default: {d.l2:g})")
+    p.add_argument("--label-smoothing", type=float,
+                   help="cross-entropy only: the share of the target spread over all ten digits, 0-0.5 "
+                        f"(default: {d.label_smoothing:g})")
     p.add_argument("--schedule", choices=SCHEDULES, help=f"learning-rate schedule (default: {d.schedule})")
     p.add_argument("--device", choices=DEVICES, help=f"auto picks cuda, then mps, then cpu (default: {d.device})")
     p.add_argument("--seed", type=int, help=f"seed for weights and batch order (default: {d.seed})")
@@ -160,8 +163,9 @@ def build_parser() -> Parser:
     return p
 
 
-OVERRIDES = ("arch", "loss", "optimizer", "lr", "batch_size", "epochs", "activation", "l2", "schedule", "device",
-             "seed", "target_accuracy", "train_subset", "k", "knn_features", "knn_grid")  # options named as fields
+OVERRIDES = ("arch", "loss", "optimizer", "lr", "batch_size", "epochs", "activation", "l2", "label_smoothing",
+             "schedule", "device", "seed", "target_accuracy", "train_subset", "k", "knn_features",
+             "knn_grid")  # options named as fields
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:

@@ -125,6 +125,7 @@ def test_pinned_setup_and_locked_controls():
     TrainConfig(arch="cnn", loss="hinge", optimizer="momentum", lr=0.02, batch_size=128, epochs=3,
                 schedule="onecycle", seed=7, l2=1e-4),
     TrainConfig(arch="mlp:256,128,64", activation="tanh", lr=3e-4, seed=2**31 - 1),
+    TrainConfig(arch="cnn", label_smoothing=0.1, lr=0.02, batch_size=256, epochs=2, schedule="onecycle"),
     TrainConfig(arch="scratch:30", activation="sigmoid", loss="mse", optimizer="sgd", lr=3.0, batch_size=10),
     TrainConfig(arch="knn", k=5, knn_features="pixels"),
 ])
@@ -141,7 +142,7 @@ def test_a_setup_link_round_trips_every_form_setting(config):
     "", "garbage", "arch=mlp:64;lr=abc", "arch=mlp:64;lr=1e9", "arch=mlp:64;lr=nan", "arch=mlp:64;lr=-1",
     "arch=mlp:64;epochs=100000", "arch=mlp:64;batch=0", "arch=rm -rf", "lr=0.1", "arch=mlp:64;device=cuda",
     "arch=mlp:64;opt=adam;opt=sgd", "arch=mlp:99999999", "arch=mlp:64;seed=-3", "arch=mlp:64;" + "x" * 500,
-    "arch=mlp:64;opt=<script>", "arch=mlp:64;loss=__import__('os')",
+    "arch=mlp:64;opt=<script>", "arch=mlp:64;loss=__import__('os')", "arch=cnn;ls=0.9", "arch=cnn;ls=-0.1",
 ])
 def test_a_bad_or_hostile_setup_link_is_one_friendly_reason(text):
     with pytest.raises(ConfigError) as err:

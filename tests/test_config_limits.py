@@ -67,6 +67,9 @@ def test_a_huge_mlp_is_refused_by_arithmetic_before_torch_is_even_imported():
         ({"target_accuracy": float("nan")}, "config_target"),
         ({"seed": -1}, "config_seed"),
         ({"seed": MAX_SEED + 1}, "config_seed"),
+        ({"label_smoothing": 0.6}, "config_smoothing"),
+        ({"label_smoothing": -0.1}, "config_smoothing"),
+        ({"label_smoothing": float("nan")}, "config_smoothing"),
     ],
 )
 def test_numbers_that_cannot_train_are_refused_with_a_reason(fields, code):

@@ -48,3 +48,13 @@ def test_gradients_flow_through_every_loss():
         model.zero_grad()
         compute_loss(name, model(x), y, model, l2=1e-4).backward()
         assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in model.parameters())
+
+
+def test_label_smoothing_is_cross_entropy_against_a_softened_target_in_training_only():
+    g = torch.Generator().manual_seed(2)
+    scores, labels = torch.randn(16, 10, generator=g), torch.randint(0, 10, (16,), generator=g)
+    target = torch.full((16, 10), 0.1 / 10).scatter(1, labels[:, None], 1 - 0.1 + 0.1 / 10)
+    by_hand = -(target * F.log_softmax(scores, dim=1)).sum(dim=1).mean()
+    assert torch.allclose(compute_loss("ce", scores, labels, label_smoothing=0.1), by_hand)
+    assert torch.equal(compute_loss("ce", scores, labels), cross_entropy(scores, labels))
+    assert torch.equal(compute_loss("mse", scores, labels, label_smoothing=0.1), mse_one_hot(scores, labels))

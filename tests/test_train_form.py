@@ -53,6 +53,10 @@ def test_settings_a_learner_does_not_use_take_fixed_values():
     knn = config_from_form({**form, "arch_kind": "knn", "k": 5})
     assert knn.arch == "knn" and knn.k == 5 and knn.l2 == 0.0 and knn.optimizer == TrainConfig().optimizer
     assert uses("mlp", "activation") and not uses("cnn", "activation")
+    smoothed = form_from_config(TrainConfig(arch="cnn", label_smoothing=0.1))
+    assert config_from_form(smoothed).label_smoothing == 0.1
+    assert config_from_form({**smoothed, "loss": "mse"}).label_smoothing == 0.0  # cross-entropy's only
+    assert config_from_form({**smoothed, "arch_kind": "knn"}).label_smoothing == 0.0
     assert not uses("knn", "lr") and uses("scratch", "lr") and not uses("scratch", "device")
 
 

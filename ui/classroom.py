@@ -33,8 +33,9 @@ KEYS = "class_keys"  # session: {class id: teacher key} given by a teacher link 
 VIEW = "class_view"  # session: "<class>/<member>/<run>" shown on the projector
 PAGES_THAT_PROJECT = ("evaluate", "inside", "compare")
 PICKER_KEYS = {"evaluate_run": str, "inside_run": str, "compare_runs": list}
-FORM_FIELDS = ("arch_kind", "widths", "hidden", "activation", "loss", "l2", "optimizer", "lr", "batch_size", "epochs",
-               "schedule", "device", "seed", "target_accuracy", "train_subset", "k", "knn_features", "knn_grid")
+FORM_FIELDS = ("arch_kind", "widths", "hidden", "activation", "loss", "l2", "label_smoothing", "optimizer", "lr",
+               "batch_size", "epochs", "schedule", "device", "seed", "target_accuracy", "train_subset", "k",
+               "knn_features", "knn_grid")
 LOCK_KEYS = {"arch": ("arch_kind", "widths", "hidden")}  # a locked setting -> the Train controls it fixes
 
 

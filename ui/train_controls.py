@@ -34,6 +34,7 @@ from ui.train_form import (
     L2_CHOICES,
     LR_CHOICES,
     MAX_EPOCHS,
+    SMOOTHING_CHOICES,
     SUBSET_CHOICES,
     TARGET_CHOICES,
     config_from_form,
@@ -105,8 +106,8 @@ def init_state() -> None:
     defaults.setdefault("hidden", 30)
     for field, value in defaults.items():
         ss.setdefault(key(field), value)
-    snap = {"lr": LR_CHOICES, "l2": L2_CHOICES, "batch_size": BATCH_CHOICES, "target_accuracy": TARGET_CHOICES,
-            "train_subset": SUBSET_CHOICES}
+    snap = {"lr": LR_CHOICES, "l2": L2_CHOICES, "label_smoothing": SMOOTHING_CHOICES, "batch_size": BATCH_CHOICES,
+            "target_accuracy": TARGET_CHOICES, "train_subset": SUBSET_CHOICES}
     for field, choices in snap.items():
         if ss[key(field)] not in choices:
             ss[key(field)] = defaults[field]
@@ -196,7 +197,12 @@ def objective_ui(kind: str) -> dict:
     l2 = st.select_slider(t("train.l2"), L2_CHOICES, key=key("l2"), on_change=_mark_custom,
                           format_func=_labels({0.0: t("train.off")}, "{:g}"), help=t("train.l2.help"),
                           **KEEP)
-    return {"loss": loss, "l2": l2}
+    form = {"loss": loss, "l2": l2}
+    if loss == "ce":
+        form["label_smoothing"] = st.select_slider(
+            t("train.smoothing"), SMOOTHING_CHOICES, key=key("label_smoothing"), on_change=_mark_custom,
+            format_func=_labels({0.0: t("train.off")}, "{:g}"), help=t("train.smoothing.help"), **KEEP)
+    return form
 
 
 def optimisation_ui(kind: str) -> dict:

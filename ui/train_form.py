@@ -25,6 +25,7 @@ def _log_grid(lo_exp: int, hi_exp: int, mantissas: tuple[int, ...]) -> tuple[flo
 # Learning rates 1e-5 ... 10 in 1-2-3-5 steps (3 is there because several classic recipes use 3e-3 and 3.0).
 LR_CHOICES = _log_grid(-5, 1, (1, 2, 3, 5))
 L2_CHOICES = (0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)  # 0 = no penalty
+SMOOTHING_CHOICES = (0.0, 0.05, 0.1, 0.2, 0.3)  # 0 = plain cross-entropy
 BATCH_CHOICES = tuple(sorted({1, 2, 4, 8, 10, 16, 32, 50, 64, 100, 128, 200, 256, 512, 1024, 2048}
                              | {p.config.batch_size for p in PRESETS.values()}))
 TARGET_CHOICES = (0.0, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995)  # 0 = train all epochs
@@ -82,13 +83,16 @@ def config_from_form(form: dict) -> TrainConfig:
     kind = form["arch_kind"]
     default = TrainConfig()
     values = {"arch": arch_spec(form)}
-    for name in ("activation", "loss", "l2", "optimizer", "lr", "batch_size", "epochs", "schedule", "device",
-                 "seed", "target_accuracy", "train_subset", "k", "knn_features", "knn_grid"):
+    for name in ("activation", "loss", "l2", "label_smoothing", "optimizer", "lr", "batch_size", "epochs", "schedule",
+                 "device", "seed", "target_accuracy", "train_subset", "k", "knn_features", "knn_grid"):
         values[name] = form[name] if uses(kind, name) and name in form else getattr(default, name)
+    if values["loss"] != "ce":  # smoothing is cross-entropy's: the control is hidden for the other losses
+        values["label_smoothing"] = default.label_smoothing
     values.update(FAMILIES[family_of(kind)].fixed)
     values["target_accuracy"] = values["target_accuracy"] or None  # 0 = off
     values["train_subset"] = values["train_subset"] or None  # 0 = all
     values["lr"], values["l2"] = float(values["lr"]), float(values["l2"])
+    values["label_smoothing"] = float(values["label_smoothing"])
     for name in ("batch_size", "epochs", "seed", "k", "knn_grid"):
         values[name] = int(values[name])
     return TrainConfig(**values).validated()
@@ -100,6 +104,7 @@ def form_from_config(config: TrainConfig, available: set[str] | None = None) -> 
     form = {
         "arch_kind": head, "activation": config.activation, "loss": config.loss,
         "l2": nearest(config.l2, L2_CHOICES) if config.l2 else 0.0, "optimizer": config.optimizer,
+        "label_smoothing": nearest(config.label_smoothing, SMOOTHING_CHOICES, log=False),
         "lr": nearest(config.lr, LR_CHOICES), "batch_size": int(nearest(config.batch_size, BATCH_CHOICES)),
         "epochs": min(config.epochs, MAX_EPOCHS), "schedule": config.schedule,
         "device": config.device if available is None or config.device in available else "auto",
@@ -151,7 +156,8 @@ def summary(config: TrainConfig, lang: str = "en") -> str:
     if config.family == "torch":
         if config.arch.startswith("mlp"):
             parts.append(config.activation)
-        parts += [config.loss + (f"+L2 {config.l2:g}" if config.l2 else ""), config.optimizer]
+        smoothing = f"+LS {config.label_smoothing:g}" if config.loss == "ce" and config.label_smoothing else ""
+        parts += [config.loss + smoothing + (f"+L2 {config.l2:g}" if config.l2 else ""), config.optimizer]
     epochs = t("train.sum.epochs" if config.epochs > 1 else "train.sum.epoch", lang, n=config.epochs)
     parts += [f"lr {config.lr:g}", t("train.sum.batch", lang, n=config.batch_size), epochs]
     if config.family == "torch":

@@ -42,7 +42,8 @@ JOIN_CODE_LENGTH = 6  # 31**6 = 887 million codes: enough that a guess at random
 KEY_BYTES = 16  # 128 bits
 MAX_NICKNAME = 24
 MAX_CLASS_NAME = 60
-LOCKABLE = ("arch", "activation", "loss", "l2", "optimizer", "lr", "batch_size", "epochs", "schedule", "seed")
+LOCKABLE = ("arch", "activation", "loss", "l2", "label_smoothing", "optimizer", "lr", "batch_size", "epochs",
+            "schedule", "seed")
 
 
 class ClassError(LabError):

@@ -278,7 +278,7 @@ def fine_tune(model, config: TrainConfig, images_uint8: np.ndarray, labels: np.n
         for xb, yb, drawn in _batches(x, y, batch_size, replay, replay_ratio, g):
             xb, yb = xb.to(device), yb.to(device)
             scores = new(xb)
-            loss = compute_loss(config.loss, scores, yb, new, config.l2)
+            loss = compute_loss(config.loss, scores, yb, new, config.l2, config.label_smoothing)
             if anchor and len(yb) > drawn:  # the replay images come after the drawings
                 with torch.no_grad():
                     was = model(xb[drawn:])

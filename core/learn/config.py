@@ -20,6 +20,7 @@ KNN_FEATURES = ("blocks", "pixels")
 MAX_PARAMETERS = 5_000_000
 MAX_WIDTH = 4096  # units in one hidden layer
 MAX_HIDDEN_LAYERS = 20  # deep enough to show vanishing gradients with sigmoid, not enough to stall a worker
+MAX_SMOOTHING = 0.5  # label smoothing: beyond it the right digit's target is no larger than a wrong one's share
 MAX_SEED = 2**63 - 1  # torch takes 0 .. 2**64-1 (negatives wrap), NumPy no negatives: this fits both and int64
 
 # What each family of learners trains with, written once. core.learn.families adds how each one builds, scores
@@ -32,7 +33,7 @@ WIDTHS = {"mlp": ("mlp:W1,W2,...", "mlp:128,64", None), "scratch": ("scratch:H",
 ARCHS = tuple(WIDTHS[kind][0] if kind in WIDTHS else kind for kind in FAMILY_OF)  # every spec, as typed
 _STEPPED = frozenset({"lr", "batch_size", "epochs", "seed", "target_accuracy", "train_subset"})
 USES = {  # the settings a family trains with; the Train form hides the others
-    "torch": _STEPPED | {"activation", "loss", "l2", "optimizer", "schedule", "device"},
+    "torch": _STEPPED | {"activation", "loss", "l2", "label_smoothing", "optimizer", "schedule", "device"},
     "scratch": _STEPPED,
     "knn": frozenset({"device", "train_subset", "target_accuracy", "k", "knn_features", "knn_grid"}),
 }
@@ -56,6 +57,7 @@ class TrainConfig:
     # objective
     loss: str = "ce"  # ce: cross-entropy on logits; mse: squared error vs one-hot; hinge: multiclass SVM
     l2: float = 0.0  # weight of the L2 penalty 0.5*l2*sum(w^2) added to the loss (0 = off)
+    label_smoothing: float = 0.0  # ce only: the target puts this much of its weight evenly on all ten digits
     # optimisation
     optimizer: str = "adam"  # sgd | momentum (SGD with momentum 0.9) | adam
     lr: float = 1e-3  # learning rate (peak rate under onecycle)
@@ -102,7 +104,8 @@ class TrainConfig:
         first = ("arch", "k", "knn_features", "knn_grid")  # a kNN's own settings read first
         names = [*first, *(n for n in self.to_dict() if n not in first)]
         return tuple(n for n in names if n == "arch" or (stepped and n in REPORTING)
-                     or (n in uses and (n != "knn_grid" or self.knn_features == "blocks")))
+                     or (n in uses and (n != "knn_grid" or self.knn_features == "blocks")
+                         and (n != "label_smoothing" or self.loss == "ce")))
 
     def validated(self) -> TrainConfig:
         """Return self, or raise ConfigError with a message fit for a user."""
@@ -127,6 +130,9 @@ class TrainConfig:
             raise ConfigError(f"L2 weight must be >= 0, got {self.l2}", "config_l2", value=self.l2)
         if not math.isfinite(self.l2):
             raise ConfigError(f"L2 weight must be a finite number, got {self.l2}", "config_l2_finite", value=self.l2)
+        if not 0 <= self.label_smoothing <= MAX_SMOOTHING:  # NaN fails too
+            raise ConfigError(f"label smoothing must be between 0 and {MAX_SMOOTHING}, got {self.label_smoothing}",
+                              "config_smoothing", value=self.label_smoothing, limit=MAX_SMOOTHING)
         if not 0 <= self.seed <= MAX_SEED:
             raise ConfigError(f"seed must be between 0 and {MAX_SEED}, got {self.seed}", "config_seed",
                               value=self.seed, limit=MAX_SEED)

@@ -14,8 +14,10 @@ FORMULAS = {
 }
 
 
-def cross_entropy(scores: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    return F.cross_entropy(scores, labels)
+def cross_entropy(scores: torch.Tensor, labels: torch.Tensor, label_smoothing: float = 0.0) -> torch.Tensor:
+    """With label smoothing s the target is 1 - s on the right digit plus s/10 on every digit: the net is never
+    pushed to infinite confidence, which lets it train at a higher rate (the speedrun recipe uses 0.1)."""
+    return F.cross_entropy(scores, labels, label_smoothing=label_smoothing)
 
 
 def mse_one_hot(scores: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -41,8 +43,12 @@ def l2_penalty(model: nn.Module) -> torch.Tensor:
 
 
 def compute_loss(name: str, scores: torch.Tensor, labels: torch.Tensor,
-                 model: nn.Module | None = None, l2: float = 0.0) -> torch.Tensor:
-    loss = LOSS_FUNCTIONS[name](scores, labels)
+                 model: nn.Module | None = None, l2: float = 0.0, label_smoothing: float = 0.0) -> torch.Tensor:
+    """The training loss; label smoothing applies to cross-entropy only (the test loss is always without it)."""
+    if name == "ce" and label_smoothing:
+        loss = cross_entropy(scores, labels, label_smoothing)
+    else:
+        loss = LOSS_FUNCTIONS[name](scores, labels)
     if l2 and model is not None:
         loss = loss + l2 * l2_penalty(model)
     return loss

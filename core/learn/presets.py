@@ -47,10 +47,11 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
             "(fewer, bigger matrix products) and a one-cycle Adam schedule peaking at 0.01, stopping at the target.",
             arch="mlp:128,64", activation="relu", loss="ce", optimizer="adam", lr=1e-2, batch_size=512, epochs=2,
             schedule="onecycle", target_accuracy=0.97),
-    _recipe("speedrun-cnn", "Our fastest CPU recipe for the small CNN to reach 99.0% test accuracy: batches of 256 "
-            "and a one-cycle Adam schedule peaking at 0.01, stopping at the target (about 2.5 epochs).",
-            arch="cnn", loss="ce", optimizer="adam", lr=1e-2, batch_size=256, epochs=3, schedule="onecycle",
-            target_accuracy=0.99),
+    _recipe("speedrun-cnn", "Our fastest CPU recipe for the small CNN to reach 99.0% test accuracy: batches of 256, "
+            "cross-entropy with label smoothing 0.1 and a one-cycle Adam schedule over 2 epochs peaking at 0.02, "
+            "stopping at the target (about 1.25-1.5 epochs; without smoothing, at 0.01, it took about 2.5).",
+            arch="cnn", loss="ce", label_smoothing=0.1, optimizer="adam", lr=2e-2, batch_size=256, epochs=2,
+            schedule="onecycle", target_accuracy=0.99),
 ]}
 
 

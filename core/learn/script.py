@@ -50,6 +50,8 @@ COMMENTS: dict[str, dict[str, str]] = {
         "epochs": "passes over the training set",
         "seed": "seeds the initial weights and the batch order: same seed, same run",
         "l2": "weight of the L2 penalty 0.5 * l2 * sum(w^2) on the weights (biases are not penalised)",
+        "smoothing": "label smoothing: the target is 1 - s on the right digit plus s / 10 on every digit",
+        "smoothing_term": "with smoothing s the net is never pushed to be 100% sure (used in training only)",
         "target": "stop as soon as the whole test set reaches this accuracy",
         "evals": "with a target, the test set is checked this many times per epoch",
         "norm": "mean and standard deviation of MNIST's training pixels (scaled to 0..1)",
@@ -112,6 +114,8 @@ COMMENTS: dict[str, dict[str, str]] = {
         "epochs": "遍历训练集的轮数",
         "seed": "决定初始权重和批次顺序：种子相同，运行相同",
         "l2": "L2 惩罚 0.5 * l2 * sum(w^2) 的权重（偏置不受惩罚）",
+        "smoothing": "标签平滑：目标是正确数字 1 - s，再给每个数字 s / 10",
+        "smoothing_term": "平滑 s 让网络不会被逼到 100% 确定（只在训练时使用）",
         "target": "整个测试集达到这个准确率就立即停止",
         "evals": "设有目标时，每轮检查测试集的次数",
         "norm": "MNIST 训练像素（缩放到 0..1）的均值和标准差",
@@ -236,7 +240,11 @@ def _torch_model(config: TrainConfig, lang: str) -> list[str]:
 
 def _torch_loss(config: TrainConfig, lang: str) -> list[str]:
     lines = ["def loss_fn(scores, labels):"]
-    if config.loss == "ce":
+    if config.loss == "ce" and config.label_smoothing:  # training only: the test loss is plain cross-entropy
+        lines = ["def loss_fn(scores, labels, smoothing=0.0):", f"    # {_c(lang, 'loss_ce')}",
+                 f"    # {_c(lang, 'smoothing_term')}",
+                 "    return F.cross_entropy(scores, labels, label_smoothing=smoothing)"]
+    elif config.loss == "ce":
         lines += [f"    # {_c(lang, 'loss_ce')}", "    return F.cross_entropy(scores, labels)"]
     elif config.loss == "mse":
         lines += [f"    # {_c(lang, 'loss_mse')}", "    return F.mse_loss(scores, F.one_hot(labels, 10).float())"]
@@ -304,6 +312,9 @@ def _torch_script(config: TrainConfig, name: str, lang: str) -> list[str]:
                 f"TRAIN_LIMIT = {c.train_subset}  # {_c(lang, 'limit')}"]
     if c.l2:
         settings.append(f"L2 = {c.l2!r}  # {_c(lang, 'l2')}")
+    smoothing = c.loss == "ce" and c.label_smoothing
+    if smoothing:
+        settings.append(f"LABEL_SMOOTHING = {c.label_smoothing!r}  # {_c(lang, 'smoothing')}")
     if c.target_accuracy:
         settings += [f"TARGET_ACCURACY = {c.target_accuracy!r}  # {_c(lang, 'target')}",
                      f"CHECKS_PER_EPOCH = {c.evals_per_epoch}  # {_c(lang, 'evals')}"]
@@ -316,7 +327,7 @@ def _torch_script(config: TrainConfig, name: str, lang: str) -> list[str]:
         train.append(CHECKS)
     train += ["    for step in range(steps):",
               "        batch = order[step * BATCH_SIZE:(step + 1) * BATCH_SIZE]",
-              "        loss = loss_fn(model(x[batch]), y[batch])"]
+              "        loss = loss_fn(model(x[batch]), y[batch]" + (", LABEL_SMOOTHING)" if smoothing else ")")]
     if c.l2:
         train.append("        loss = loss + L2 * 0.5 * sum((p * p).sum() for p in model.parameters() if p.dim() > 1)"
                      f"  # {_c(lang, 'l2_term')}")

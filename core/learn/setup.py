@@ -18,12 +18,14 @@ MAX_SETUP_CHARS = 400  # a real setup is under 150 characters
 # link key -> (TrainConfig field, how to read the value)
 FIELDS = {
     "arch": ("arch", str), "act": ("activation", str), "loss": ("loss", str), "l2": ("l2", float),
+    "ls": ("label_smoothing", float),
     "opt": ("optimizer", str), "lr": ("lr", float), "batch": ("batch_size", int), "epochs": ("epochs", int),
     "sched": ("schedule", str), "seed": ("seed", int), "k": ("k", int), "feat": ("knn_features", str),
     "grid": ("knn_grid", int),
 }
 # Ranges a link may ask for: what the Train form's controls offer (a config from the command line may go further).
-RANGES = {"lr": (1e-5, 10.0), "l2": (0.0, 0.1), "batch_size": (1, 2048), "epochs": (1, 100), "seed": (0, 2**31 - 1),
+RANGES = {"lr": (1e-5, 10.0), "l2": (0.0, 0.1), "label_smoothing": (0.0, 0.5), "batch_size": (1, 2048),
+          "epochs": (1, 100), "seed": (0, 2**31 - 1),
           "k": (1, 50), "knn_grid": (1, 28)}
 
 
@@ -32,8 +34,8 @@ def to_setup(config: TrainConfig) -> str:
     used = set(config.settings())
     parts = []
     for short, (field, _) in FIELDS.items():
-        if field not in used and field != "arch":
-            continue
+        if field not in used and field != "arch" or field == "label_smoothing" and not config.label_smoothing:
+            continue  # smoothing only when on: a link without it reads as it always did
         value = getattr(config, field)
         parts.append(f"{short}={value:g}" if isinstance(value, float) else f"{short}={value}")
     return ";".join(parts)

@@ -277,7 +277,7 @@ class _Loop:
             loss, acc = self.model.train_step(images, labels, self.cfg.lr)
             return loss, acc, self.cfg.lr
         scores = self.forward(images)  # = self.model(images), bit for bit (see pool_before_relu)
-        loss = compute_loss(self.cfg.loss, scores, labels, self.model, self.cfg.l2)
+        loss = compute_loss(self.cfg.loss, scores, labels, self.model, self.cfg.l2, self.cfg.label_smoothing)
         self.step_fn(loss)  # opt.zero_grad(); loss.backward(); opt.step()
         lr = self.opt.param_groups[0]["lr"]
         if self.sched is not None:

@@ -81,6 +81,7 @@ EN = {
     # limits on a configuration and on training (issue 11)
     "error.config_lr_finite": "the learning rate must be a finite number (it is {value})",
     "error.config_l2_finite": "the L2 weight must be a finite number (it is {value})",
+    "error.config_smoothing": "label smoothing must be between 0 and {limit} (it is {value})",
     "error.config_seed": "the seed must be a whole number from 0 to {limit} (it is {value})",
     "error.config_depth": "the network has {layers} hidden layers; at most {limit} are allowed",
     "error.config_size": "the network has {count} parameters; at most {limit} are allowed",
@@ -160,6 +161,7 @@ ZH = {
     # limits on a configuration and on training (issue 11)
     "error.config_lr_finite": "学习率必须是有限的数（现在是 {value}）",
     "error.config_l2_finite": "L2 权重必须是有限的数（现在是 {value}）",
+    "error.config_smoothing": "标签平滑必须在 0 到 {limit} 之间（现在是 {value}）",
     "error.config_seed": "随机种子必须是 0 到 {limit} 之间的整数（现在是 {value}）",
     "error.config_depth": "网络有 {layers} 个隐藏层；最多允许 {limit} 个",
     "error.config_size": "网络有 {count} 个参数；最多允许 {limit} 个",

@@ -57,6 +57,10 @@ EN = {
                              "(the multiclass SVM of CS231n).",
     "train.l2": "L2 penalty (weight decay)",
     "train.l2.help": "Adds l2 · ½ Σ w² to the loss, pulling the weights towards zero; it fights overfitting.",
+    "train.smoothing": "Label smoothing",
+    "train.smoothing.help": "Cross-entropy only. The target gives the right digit 1 − s and spreads s over all ten: "
+                            "the network is never pushed to be 100% sure, so it tolerates a higher learning rate "
+                            "(speedrun-cnn uses 0.1). The test loss is always measured without it.",
     "train.off": "off",
     # optimisation
     "train.optimizer": "Optimizer",
@@ -264,6 +268,10 @@ ZH = {
     "train.loss.hinge.note": "当真实数字的分数比其他每个分数都高出至少 1 时，损失为零（CS231n 的多类 SVM）。",
     "train.l2": "L2 惩罚（权重衰减）",
     "train.l2.help": "在损失上加上 l2 · ½ Σ w²，把权重拉向零，用来对抗过拟合。",
+    "train.smoothing": "标签平滑",
+    "train.smoothing.help": "只用于交叉熵。目标给正确数字 1 − s，再把 s 平均分给全部十个数字："
+                            "网络不会被逼到 100% 确定，因此能承受更高的学习率（speedrun-cnn 用 0.1）。"
+                            "测试损失总是不加平滑来计算。",
     "train.off": "关闭",
     "train.optimizer": "优化器",
     "train.optimizer.help": "每一步怎样更新权重：普通 SGD、动量为 0.9 的 SGD，或 Adam（为每个权重自适应步长）。",
@@ -417,5 +425,6 @@ ZH_SOURCES = {
                      "学习率 3.0、批大小 10 的 SGD，用 NumPy 手写反向传播（他训练 30 轮；3 轮就足以超过 90%）。",
     "knn-blocks": "按照 OpenCV 手写数字 kNN 示例，在 7x7 网格每个格子的墨迹量上做 k 近邻：完全不训练，只是记住。",
     "speedrun-mlp": "我们让 mlp:128,64 在 CPU 上最快达到 97% 测试准确率的配方：大批量加单周期学习率，达到目标即停止。",
-    "speedrun-cnn": "我们让小型 CNN 在 CPU 上最快达到 99.0% 测试准确率的配方：大批量的单周期 Adam，达到目标即停止。",
+    "speedrun-cnn": "我们让小型 CNN 在 CPU 上最快达到 99.0% 测试准确率的配方：256 张一批，交叉熵加 0.1 的标签平滑，"
+                    "2 轮单周期 Adam（峰值 0.02），达到目标即停止（约 1.25-1.5 轮；不加平滑、峰值 0.01 时约 2.5 轮）。",
 }
