@@ -19,11 +19,10 @@ run: $(APP_STAMP)
 	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m ui.serve
 
-# One process. `python -m pytest -n 2` (pytest-xdist; tests/conftest.py keeps the browser tests on one worker) takes
-# 13 min instead of ~21 on 2 cores, but the two workers' contention pushed the upload CPU-time bound (1 s) over in
-# one run of three and a browser test timed out in another, so it is not the default yet.
+# Two pytest workers (pytest-xdist): the browser tests on one, everything else on the other at a lower CPU priority
+# (tests/conftest.py); ~13 min on 2 cores instead of ~21 in one process (`$(PY) -m pytest` alone still works).
 test: $(DEV_STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .

@@ -17,18 +17,51 @@ os.environ.setdefault("MNIST_DATA_DIR", str(ROOT.parent / "shared" / "data" / "m
 os.environ.setdefault("MNIST_LAB_SUBSET", "3000,1000")
 
 
+E2E = "tests/e2e"
+
+
 def pytest_xdist_make_scheduler(config, log):
-    """`make test` runs two pytest workers (pytest-xdist): every browser test on one of them, since they share one
-    server and worker pool started once per worker, and the other test files spread over both, a file at a time
-    (module fixtures such as test_worker's pool start once). xdist's own loadgroup cannot do this with pytest 9:
-    it renames node ids through an attribute pytest 9 no longer reads."""
+    """`make test` runs two pytest workers (pytest-xdist). The browser tests share one server and worker pool per
+    pytest worker and are the longest part, so the first worker starts with all of them and takes nothing else
+    until they are done; the other test files go to the other worker a file at a time (module fixtures such as
+    test_worker's pool start once). xdist's own loadgroup cannot do this with pytest 9: it renames node ids
+    through an attribute pytest 9 no longer reads."""
     from xdist.scheduler import LoadScopeScheduling
 
     class BrowserTestsOnOneWorker(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return "tests/e2e" if nodeid.startswith("tests/e2e/") else nodeid.split("::", 1)[0]
+            return E2E if nodeid.startswith(E2E + "/") else nodeid.split("::", 1)[0]
+
+        def _assign_work_unit(self, node) -> None:
+            if E2E in self.workqueue:
+                if node is self.nodes[0]:
+                    self.workqueue.move_to_end(E2E, last=False)
+                elif len(self.workqueue) == 1:
+                    return  # only the browser tests are left: they wait for the first worker
+                else:
+                    self.workqueue.move_to_end(E2E)
+            super()._assign_work_unit(node)
+
+        def _reschedule(self, node) -> None:
+            browser = self.assigned_work.get(node, {}).get(E2E)
+            if browser is not None and not all(browser.values()) and self.workqueue:
+                return  # the browser worker takes no more files while its tests run
+            super()._reschedule(node)
 
     return BrowserTestsOnOneWorker(config, log)
+
+
+_reniced = False
+
+
+def pytest_runtest_setup(item):
+    """Under two pytest workers, the one running the other tests yields the CPU to the browser tests' server and
+    browser (as the app's own worker pool yields to its web server): at the same priority, their pool's jobs
+    (nice 10) starved behind these tests and browser tests timed out. CPU-time bounds are not affected."""
+    global _reniced
+    if not _reniced and os.environ.get("PYTEST_XDIST_WORKER") and not item.nodeid.startswith(E2E + "/"):
+        os.nice(10)
+        _reniced = True
 
 
 @pytest.fixture(scope="session")

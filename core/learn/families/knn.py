@@ -21,6 +21,7 @@ from core.learn.families.base import Family
 KINDS = ("blocks", "pixels")
 N_CLASSES = 10
 DIST_BUDGET_BYTES = 256 * 2**20  # one chunk's float32 [queries, train] distance matrix
+FEATURE_CHUNK = 1024  # images turned into features at a time
 
 
 class Stopped(Exception):
@@ -77,7 +78,15 @@ class KNN:
         return 28 * 28 if self.kind == "pixels" else self.grid * self.grid
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
-        """Normalised images [B, 1, 28, 28] -> float32 features [B, D] (D = 784 or grid*grid)."""
+        """Normalised images [B, 1, 28, 28] -> float32 features [B, D] (D = 784 or grid*grid), FEATURE_CHUNK
+        images at a time: each image's features alone, so the result is the same bit for bit, but the copies
+        stay in the CPU's cache (60,000 training images: 0.43 -> 0.10 s, most of a kNN job's first point)."""
+        if len(images) > FEATURE_CHUNK:
+            return torch.cat([self._features(images[i:i + FEATURE_CHUNK])
+                              for i in range(0, len(images), FEATURE_CHUNK)])
+        return self._features(images)
+
+    def _features(self, images: torch.Tensor) -> torch.Tensor:
         x = unit_images(images)
         if self.kind == "pixels":
             # Snap to the 256 levels of an 8-bit image (undoes the normalisation's rounding noise): a
