@@ -254,7 +254,7 @@ def fine_tune_ui(run: Run, images: np.ndarray, labels: np.ndarray, before: dict)
     if run.diverged:
         st.info(t("draw.ft.diverged"))
         return
-    is_knn = families.of_model(run.model).name == "knn"
+    is_knn = not families.of_model(run.model).has_steps  # a kNN learns by remembering: no epochs, rate or replay
     trained, held = classset.held_back_split(images, labels)
     st.markdown(t("draw.ft.split", n=len(labels), trained=len(trained), held=len(held)) if len(held)
                 else t("draw.ft.split.none", n=len(labels)))

@@ -20,6 +20,9 @@ KNN_FEATURES = ("blocks", "pixels")
 MAX_PARAMETERS = 5_000_000
 MAX_WIDTH = 4096  # units in one hidden layer
 MAX_HIDDEN_LAYERS = 20  # deep enough to show vanishing gradients with sigmoid, not enough to stall a worker
+# Upper bounds for what no form offers but a file or the command line could say (an uploaded run's config is
+# continued as it is): far beyond any real run, short of a job that never ends or a batch of the whole set twice.
+MAX_EPOCHS, MAX_BATCH, MAX_EVALS_PER_EPOCH, MAX_EVAL_SUBSET = 1000, 60_000, 1000, 10_000
 MAX_SMOOTHING = 0.5  # label smoothing: beyond it the right digit's target is no larger than a wrong one's share
 MAX_SEED = 2**63 - 1  # torch takes 0 .. 2**64-1 (negatives wrap), NumPy no negatives: this fits both and int64
 
@@ -126,6 +129,10 @@ class TrainConfig:
                               value=self.batch_size)
         if self.epochs < 1:
             raise ConfigError(f"epochs must be at least 1, got {self.epochs}", "config_epochs", value=self.epochs)
+        if self.epochs > MAX_EPOCHS or self.batch_size > MAX_BATCH:
+            raise ConfigError(f"at most {MAX_EPOCHS} epochs of batches of at most {MAX_BATCH:,} images, got "
+                              f"{self.epochs} of {self.batch_size}", "config_too_long", epochs=MAX_EPOCHS,
+                              batch=f"{MAX_BATCH:,}")
         if self.l2 < 0:
             raise ConfigError(f"L2 weight must be >= 0, got {self.l2}", "config_l2", value=self.l2)
         if not math.isfinite(self.l2):
@@ -142,8 +149,10 @@ class TrainConfig:
         if self.train_subset is not None and self.train_subset < 1:
             raise ConfigError(f"train subset must be at least 1, got {self.train_subset}", "config_subset",
                               value=self.train_subset)
-        if self.eval_subset < 1 or self.evals_per_epoch < 1:
-            raise ConfigError("eval subset and evaluations per epoch must be at least 1", "config_eval")
+        if not (1 <= self.eval_subset <= MAX_EVAL_SUBSET and 1 <= self.evals_per_epoch <= MAX_EVALS_PER_EPOCH):
+            raise ConfigError(f"the evaluations need 1 to {MAX_EVAL_SUBSET:,} images and 1 to {MAX_EVALS_PER_EPOCH} "
+                              "evaluations per epoch", "config_eval", images=f"{MAX_EVAL_SUBSET:,}",
+                              per_epoch=MAX_EVALS_PER_EPOCH)
         if self.k < 1:
             raise ConfigError(f"k must be at least 1, got {self.k}", "config_k", value=self.k)
         if not 1 <= self.knn_grid <= 28:

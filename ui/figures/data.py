@@ -91,11 +91,11 @@ def scores_and_probs(model, image: torch.Tensor) -> tuple[list[float] | None, li
     from core.learn.training import predict_proba
 
     x = image.reshape(1, 1, SIDE, SIDE).float()
-    if families.of_model(model).name == "torch":  # raw scores exist only for torch models
-        device = next(model.parameters()).device
+    family = families.of_model(model)
+    if family.raw_scores:  # the others have probabilities only
         was_training = model.training
         model.eval()
-        scores = model(x.to(device)).cpu()[0]
+        scores = family.scores(model, x.to(family.device(model))).cpu()[0]
         model.train(was_training)  # leave a shared model the way we found it
         return scores.tolist(), torch.softmax(scores, 0).tolist()
     return None, predict_proba(model, x)[0].tolist()

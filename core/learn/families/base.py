@@ -28,6 +28,7 @@ class Family:
     has_steps: bool  # trained step by step: can be paused, checkpointed and continued
     has_gradients: bool  # gradient saliency works (the others use occlusion)
     can_fine_tune: bool = True
+    raw_scores: bool = False  # scores() are raw scores before a softmax (the Draw page shows both), not probabilities
 
     @property
     def uses(self) -> frozenset[str]:

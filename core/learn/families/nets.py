@@ -102,6 +102,7 @@ class TorchFamily(Family):
     examples = ("linear", "mlp:16,8", "cnn", "lenet5")
     has_steps = True
     has_gradients = True
+    raw_scores = True
 
     def owns(self, model) -> bool:
         return isinstance(model, nn.Module)
