@@ -208,7 +208,8 @@ def test_a_settings_link_fills_the_train_page_and_a_bad_one_opens_the_defaults(p
     setup = "arch=mlp:256,32;act=tanh;loss=hinge;opt=momentum;lr=0.02;batch=128;epochs=3;sched=onecycle;seed=42"
     open_page(page, server, f"train?setup={setup}")
     page.wait_for_selector(".st-key-train_lr")
-    values = _control_values(page)
+    # The controls settle within the page's run (under a loaded CI machine the epochs box once read 1 at first)
+    values = wait_until(lambda: (v := _control_values(page))["epochs"] == "3" and v, 15, "the linked epochs")
     assert values["lr"] == "0.02" and values["batch"] == "128" and values["epochs"] == "3"
     assert values["seed"] == "42" and values["widths"] == "256,32"
     assert values["optimizer"] == t("train.optimizer.momentum") and values["loss"] == t("train.loss.hinge")
