@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import shutil
+import tempfile
 from pathlib import Path
 from urllib.error import URLError
 
@@ -104,6 +105,28 @@ def test_corrupt_file_is_named(tmp_path, monkeypatch, damage):
         load_mnist()
     assert str(bad) in str(err.value)
     data_mod._load.cache_clear()
+
+
+def test_the_idx_reader_reads_what_torchvision_reads(mnist):
+    """core's own IDX reader (no torchvision import on the way to the first page) against torchvision's."""
+    from torchvision.datasets.mnist import read_sn3_pascalvincent_tensor
+
+    for key, name in FILES.items():
+        with gzip.open(SHARED / f"{name}.gz") as src, tempfile.NamedTemporaryFile() as tmp:
+            tmp.write(src.read())
+            tmp.flush()
+            theirs = read_sn3_pascalvincent_tensor(tmp.name)
+        mine = getattr(mnist, key)
+        assert mine.shape == theirs.shape and torch.equal(mine.to(theirs.dtype), theirs), key
+
+
+@pytest.mark.parametrize("blob", [b"", b"\x00\x00\x08", b"\x00\x00\x08\x01\x00\x00", b"\x00\x00\x0d\x01" + bytes(8),
+                                  b"\x00\x00\x08\x01\x00\x00\x00\x05" + bytes(6)])
+def test_a_malformed_idx_header_is_named(tmp_path, blob):
+    bad = tmp_path / "t10k-labels-idx1-ubyte"
+    bad.write_bytes(blob)
+    with pytest.raises(DataError, match="t10k-labels"):
+        data_mod._read_idx(bad)
 
 
 def test_truncated_uncompressed_file_is_named(tmp_path, monkeypatch):
