@@ -70,14 +70,6 @@ def read_links() -> None:
             _show(view)
 
 
-def key_out_of_url() -> None:
-    """Take the teacher key out of the address bar again (the Class page's live redraw calls this). A redraw
-    sends the browser's address as it is; should the browser have put the old query back after the first run
-    removed the key (a browser test saw the key stay once, in 30-odd runs), the next redraw removes it."""
-    if TEACHER_PARAM in st.query_params:
-        read_links()
-
-
 def teacher_classes() -> list[tuple[Class, str]]:
     """The classes this tab may see as their teacher: only those whose teacher key this tab was given (a teacher
     link, or creating the class here). A workspace link is no key: it shows in the address bar."""

@@ -10,7 +10,7 @@ from core.lab import classes, classwork
 from core.learn.config import ConfigError
 from core.learn.setup import from_setup, to_setup
 from ui.challenges import class_challenges_ui
-from ui.classroom import form_config, key_out_of_url, project, teacher_classes
+from ui.classroom import form_config, project, teacher_classes
 from ui.figures.classroom import curves_figure, parallel_figure
 from ui.session import lang, reason, t, workspace
 from ui.train_form import summary
@@ -131,7 +131,6 @@ def parallel_ui(work: list[classwork.MemberWork]) -> None:
 @st.fragment(run_every=REFRESH_S)
 def live_ui(class_id: str) -> None:
     """The table and the charts, redrawn every few seconds from the students' folders (read-only)."""
-    key_out_of_url()
     cls = classes.get(class_id)
     work = classwork.class_work(cls)
     st.session_state["class_work"] = work  # the projector's picker below reads the same, not the folders again

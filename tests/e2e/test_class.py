@@ -134,12 +134,6 @@ def test_a_class_trains_and_the_teacher_sees_it_live(browser, server, server_dir
             wait_until(lambda: "teacher=" not in teacher.url, 60, "the key leaving the URL")
         except AssertionError as exc:  # failed once in CI (2026-12-03): say what the page showed
             raise AssertionError(f"{exc}; url {teacher.url}; page: {teacher.inner_text('body')[:1500]}") from exc
-        # Should the browser put the key back in its address after that (the page's first run removed it; this
-        # test saw it stay once), the page's live redraw takes it out again within seconds.
-        teacher.evaluate("k => history.replaceState(null, '', location.pathname + location.search + '&teacher=' + k)",
-                         key)
-        assert "teacher=" in teacher.url
-        wait_until(lambda: "teacher=" not in teacher.url, 15, "the key leaving the URL again, on a live redraw")
         wait_until(all_done, 180, "the three students' jobs ending")
         for wid in students:
             assert job_records(server_dir, wid)[0]["state"] == "finished"
