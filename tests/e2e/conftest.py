@@ -296,13 +296,20 @@ def wait_until(check, timeout: float, what: str, poll: float = 0.25):
         time.sleep(poll)
 
 
+def address(page) -> str:
+    """The address bar as the page itself has it. Playwright's page.url can miss a change the app makes during
+    the page's first moments (history.replaceState: the ?teacher= key stayed in page.url in a reproduction, every
+    time, while the page's own location had lost it), so tests of what the URL holds read this instead."""
+    return page.evaluate("location.href")
+
+
 def workspace_id(page) -> str:
     """The ?ws= of the page's URL (the app writes it there on the first visit)."""
     def found():
-        wid = parse_qs(urlsplit(page.url).query).get("ws", [""])[0]
+        wid = parse_qs(urlsplit(address(page)).query).get("ws", [""])[0]
         return wid if WORKSPACE_ID.fullmatch(wid) else ""
 
-    return wait_until(found, 30, f"a workspace id in the URL {page.url}")
+    return wait_until(found, 30, "a workspace id in the URL")
 
 
 def job_records(server_dir: Path, wid: str) -> list[dict]:
