@@ -19,8 +19,8 @@ run: $(APP_STAMP)
 	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m ui.serve
 
-# Two pytest workers (pytest-xdist): the browser tests on one, everything else on the other at a lower CPU priority
-# (tests/conftest.py); ~13 min on 2 cores instead of ~21 in one process (`$(PY) -m pytest` alone still works).
+# Two pytest workers (pytest-xdist): the browser tests alone on one, everything else on the other (tests/conftest.py;
+# the browser tests' pool then runs at the same priority as the unit tests): ~13 min on 2 cores instead of ~21.
 test: $(DEV_STAMP)
 	$(PY) -m pytest -n 2
 

@@ -51,18 +51,6 @@ def pytest_xdist_make_scheduler(config, log):
     return BrowserTestsOnOneWorker(config, log)
 
 
-_reniced = False
-
-
-def pytest_runtest_setup(item):
-    """Under two pytest workers, the one running the other tests yields the CPU to the browser tests' server and
-    browser (as the app's own worker pool yields to its web server): at the same priority, their pool's jobs
-    (nice 10) starved behind these tests and browser tests timed out. CPU-time bounds are not affected."""
-    global _reniced
-    if not _reniced and os.environ.get("PYTEST_XDIST_WORKER") and not item.nodeid.startswith(E2E + "/"):
-        os.nice(10)
-        _reniced = True
-
 
 @pytest.fixture(scope="session")
 def mnist():

@@ -104,6 +104,9 @@ def server_env(work: Path) -> dict[str, str]:
         "MNIST_LAB_RUNS_DIR": str(work / "runs"),
         "MNIST_LAB_CLASS_DIR": str(work / "class_test_set"),
         "PYTHONPATH": str(ROOT),
+        # Under two pytest workers the other one runs unit tests at nice 0 beside this server: its pool at the
+        # default nice 10 got a tenth of a core then and jobs timed out. Alone (one process), as `make run` does.
+        **({"MNIST_LAB_WORKER_NICE": "0"} if os.environ.get("PYTEST_XDIST_WORKER") else {}),
     }
 
 
