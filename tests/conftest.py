@@ -21,7 +21,7 @@ E2E = "tests/e2e"
 
 
 def pytest_xdist_make_scheduler(config, log):
-    """`make test` runs two pytest workers (pytest-xdist). The browser tests share one server and worker pool per
+    """`python -m pytest -n 2` runs two pytest workers (pytest-xdist). The browser tests share one server and pool per
     pytest worker and are the longest part, so the first worker starts with all of them and takes nothing else
     until they are done; the other test files go to the other worker a file at a time (module fixtures such as
     test_worker's pool start once). xdist's own loadgroup cannot do this with pytest 9: it renames node ids
