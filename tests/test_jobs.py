@@ -225,9 +225,6 @@ def test_continue_of_a_run_without_checkpoint_fails_with_a_reason(immediate, ws)
     assert job.result is None
 
 
-# core/learn/training.py: the epoch-end checkpoint (`self._checkpoint(epoch + 1, 0)`) stores `g_epoch`, the batch-order
-# generator's state *before* the finished epoch's shuffle, so a run resumed from it (continue_of, or a job whose
-# worker was killed) replays that epoch's batch order instead of drawing the next one. Remove the mark once fixed.
 def test_continued_run_equals_one_trained_in_one_go(immediate, ws):
     """1 epoch continued to 2 (constant learning rate) gives exactly the run trained for 2 epochs at once."""
     whole = job_queue.submit(ws, QUICK, name="whole")
@@ -253,3 +250,19 @@ def test_a_cuda_job_waits_on_the_cuda_queue_only():
     assert job.state == "queued" and job._r["queue"] == "cuda"
     assert [p.name for p in (settings.home() / "queue").iterdir()] == ["cuda"]
     assert len(job_queue.huey_for("cuda")) == 1 and len(job_queue.huey_for("cpu")) == 0  # pending tasks per queue
+
+
+def test_worker_threads_leave_the_process_its_signals(thread_workers):
+    """Huey's consumer takes over SIGTERM and SIGINT when it starts; worker threads in a host process (page tests,
+    here pytest) must not: a process forked afterwards still dies of SIGTERM (a multiprocessing Pool's terminate()
+    once waited forever on such a child, and the whole test run with it)."""
+    import multiprocessing
+    import signal
+    import time
+
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(60,))
+    child.start()
+    child.terminate()
+    child.join(10)
+    assert child.exitcode == -signal.SIGTERM

@@ -2,7 +2,9 @@
 in Debian's Chromium.
 
 The server and the pool share one data folder (MNIST_LAB_HOME=<work>/lab-data), as `make run` sets them up:
-the app only queues jobs and reads the workspaces' folders; the pool's worker processes train.
+the app only queues jobs and reads the workspaces' folders; the pool's worker processes train. Browser, server
+and pool start once for this package and stop after its last test: the unit tests that follow run on a quiet
+machine, with no Playwright thread or pipe left in the pytest process that they fork.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):  # under CI the browser tests must run, never skip
@@ -87,7 +89,7 @@ def _end(proc: subprocess.Popen, grace: float = 10) -> None:
     proc.wait(10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server_dir(tmp_path_factory) -> Path:
     """The server's working folder, with the prepared run already in its runs/."""
     work = tmp_path_factory.mktemp("server")
@@ -169,7 +171,7 @@ def no_traceback_in(log: Path) -> None:
         pytest.fail(f"{log.name} holds a traceback after the browser tests:\n{text[max(0, at - 500):at + 3000]}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def workers(server_dir):
     """`python -m core worker --workers 2` (two process workers), as `make run` starts it beside the app."""
     log = open(server_dir / "worker.log", "a")
@@ -190,7 +192,7 @@ def workers(server_dir):
     no_traceback_in(server_dir / "worker.log")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(server_dir, workers):
     """The app on a free port with its worker pool running; yields a Server (.url, .pid, .kill(), .start())."""
     srv = Server(server_dir, _free_port())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -125,7 +126,14 @@ def serve_in_threads(workers: int = 1, queue: str = "cpu"):
     """Worker threads in this process (page tests, where a test must reach into the training); returns stop()."""
     consumer = job_queue.huey_for(queue).create_consumer(workers=workers, worker_type="thread", periodic=False,
                                                           **POLL)
+    # Huey's start() takes over SIGTERM (a flag for its own run loop, which threads never enter), SIGINT and SIGHUP
+    # for good. The host process keeps its own: a process it forks later must still die of SIGTERM (a
+    # multiprocessing Pool's terminate() waited forever on such a child), and Ctrl-C must still stop it.
+    signums = [s for s in (signal.SIGTERM, signal.SIGINT, getattr(signal, "SIGHUP", None)) if s is not None]
+    handlers = {s: signal.getsignal(s) for s in signums}
     consumer.start()
+    for signum, handler in handlers.items():
+        signal.signal(signum, handler)
     done = _announce(workers, queue, "thread")
 
     def stop() -> None:
