@@ -133,7 +133,8 @@ def serve_in_threads(workers: int = 1, queue: str = "cpu"):
     handlers = {s: signal.getsignal(s) for s in signums}
     consumer.start()
     for signum, handler in handlers.items():
-        signal.signal(signum, handler)
+        if handler is not None:  # None: set outside Python, which Python cannot put back
+            signal.signal(signum, handler)
     done = _announce(workers, queue, "thread")
 
     def stop() -> None:
