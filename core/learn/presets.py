@@ -44,9 +44,11 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
             "handwritten-digits kNN example: no training at all, just remembering.",
             arch="knn", k=3, knn_features="blocks", knn_grid=7),
     _recipe("speedrun-mlp", "Our fastest CPU recipe for mlp:128,64 to reach 97% test accuracy: batches of 512 "
-            "(fewer, bigger matrix products) and a one-cycle Adam schedule peaking at 0.01, stopping at the target.",
-            arch="mlp:128,64", activation="relu", loss="ce", optimizer="adam", lr=1e-2, batch_size=512, epochs=2,
-            schedule="onecycle", target_accuracy=0.97),
+            "(fewer, bigger matrix products), cross-entropy with label smoothing 0.1 and a one-cycle Adam schedule "
+            "peaking at 0.02, stopping at the target (it reached it with each of 20 seeds; without smoothing, at "
+            "0.01, 3 of 6 seeds missed it).",
+            arch="mlp:128,64", activation="relu", loss="ce", label_smoothing=0.1, optimizer="adam", lr=2e-2,
+            batch_size=512, epochs=2, schedule="onecycle", target_accuracy=0.97),
     _recipe("speedrun-cnn", "Our fastest CPU recipe for the small CNN to reach 99.0% test accuracy: batches of 256, "
             "cross-entropy with label smoothing 0.1 and a one-cycle Adam schedule over 2 epochs peaking at 0.02, "
             "stopping at the target (about 1.25-1.5 epochs; without smoothing, at 0.01, it took about 2.5).",
