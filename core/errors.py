@@ -11,3 +11,7 @@ class LabError(ValueError):
     def __init__(self, message: str, code: str = "", **params) -> None:
         super().__init__(message)
         self.code, self.params = code, params
+
+
+class ConfigError(LabError):
+    """A setting that cannot work; the message is meant for the user as it is (`code` names the reason)."""

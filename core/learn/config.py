@@ -6,7 +6,8 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
-from core.errors import LabError
+from core.errors import ConfigError  # noqa: F401 (imported from here by most modules; families raise it too)
+from core.learn.arch import chain_parameters, split_spec
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
 LOSSES = ("ce", "mse", "hinge")
@@ -26,30 +27,7 @@ MAX_EPOCHS, MAX_BATCH, MAX_EVALS_PER_EPOCH, MAX_EVAL_SUBSET = 1000, 60_000, 1000
 MAX_SMOOTHING = 0.5  # label smoothing: beyond it the right digit's target is no larger than a wrong one's share
 MAX_SEED = 2**63 - 1  # torch takes 0 .. 2**64-1 (negatives wrap), NumPy no negatives: this fits both and int64
 
-# What each family of learners trains with, written once. core.learn.families adds how each one builds, scores
-# and loads; these facts stay here, torch-free, because a config is checked (and a hostile one refused) before
-# anything heavy is imported.
-FAMILY_OF = {"linear": "torch", "mlp": "torch", "cnn": "torch", "lenet5": "torch", "scratch": "scratch",
-             "knn": "knn"}  # architecture kind -> the family that trains it
-# The kinds whose spec takes hidden widths: kind -> (how it is written, an example, exact number of layers or None)
-WIDTHS = {"mlp": ("mlp:W1,W2,...", "mlp:128,64", None), "scratch": ("scratch:H", "scratch:30", 1)}
-ARCHS = tuple(WIDTHS[kind][0] if kind in WIDTHS else kind for kind in FAMILY_OF)  # every spec, as typed
-_STEPPED = frozenset({"lr", "batch_size", "epochs", "seed", "target_accuracy", "train_subset"})
-USES = {  # the settings a family trains with; the Train form hides the others
-    "torch": _STEPPED | {"activation", "loss", "l2", "label_smoothing", "optimizer", "schedule", "device"},
-    "scratch": _STEPPED,
-    "knn": frozenset({"device", "train_subset", "target_accuracy", "k", "knn_features", "knn_grid"}),
-}
-FIXED = {  # what a family always trains with, whatever a form or file says (Nielsen's network: sigmoid + MSE)
-    "scratch": {"activation": "sigmoid", "loss": "mse", "optimizer": "sgd", "schedule": "constant", "device": "cpu",
-                "l2": 0.0},
-}
-LIMITS = {"knn": {"k": (1, 50)}}  # ranges of a family's own settings: more than 50 voters out-vote any digit
 REPORTING = frozenset({"eval_subset", "evals_per_epoch"})  # how often a stepped run measures itself
-
-
-class ConfigError(LabError):
-    """A setting that cannot work; the message is meant for the user as it is (`code` names the reason)."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +81,8 @@ class TrainConfig:
     def settings(self) -> tuple[str, ...]:
         """The fields this learner actually has: a kNN has no loss, optimizer, rate or epochs; the NumPy
         network trains with its own quadratic cost and plain SGD; torch models have no k."""
-        uses, stepped = USES[self.family], "epochs" in USES[self.family]
+        uses = _families()[self.family].uses
+        stepped = "epochs" in uses
         first = ("arch", "k", "knn_features", "knn_grid")  # a kNN's own settings read first
         names = [*first, *(n for n in self.to_dict() if n not in first)]
         return tuple(n for n in names if n == "arch" or (stepped and n in REPORTING)
@@ -164,16 +143,30 @@ class TrainConfig:
 
 def _check_family_limits(config: TrainConfig) -> None:
     """The ranges the learner's family sets for its own settings (kNN's k, say), the form's ranges too."""
-    for name, (lo, hi) in LIMITS.get(config.family, {}).items():
+    for name, (lo, hi) in _families()[config.family].limits.items():
         value = getattr(config, name)
         if not lo <= value <= hi:
             raise ConfigError(f"{name} must be between {lo} and {hi}, got {value}", "config_range", name=name,
                               value=value, lo=lo, hi=hi)
 
 
+def _families() -> dict:
+    """The family registry, core.learn.families: each family says which kinds it trains, the settings it uses, their
+    ranges and its size. Imported when first asked, since it imports torch: a spec too large to build is refused
+    by arithmetic before that (_check_size)."""
+    from core.learn.families import FAMILIES
+
+    return FAMILIES
+
+
+def _family_of_kind(kind: str):
+    return next((family for family in _families().values() if kind in family.archs), None)
+
+
 def family_of(arch: str) -> str:
     """torch | scratch | knn for an architecture spec ("mlp:128,64") or kind ("mlp"): the family that trains it."""
-    return FAMILY_OF.get(arch.split(":", 1)[0], "torch")
+    family = _family_of_kind(arch.split(":", 1)[0])
+    return family.name if family is not None else "torch"
 
 
 def _choice(what: str, value: str, allowed: tuple[str, ...]) -> None:
@@ -185,22 +178,20 @@ def _choice(what: str, value: str, allowed: tuple[str, ...]) -> None:
 def parameter_count(arch: str) -> int:
     """Weights and biases of the learner an arch spec builds, by arithmetic (0 for kNN, which only remembers)."""
     head, widths = parse_arch(arch)
-    if head in ("mlp", "scratch", "linear"):
-        sizes = [28 * 28, *widths, 10]
-        return sum(n_in * n_out + n_out for n_in, n_out in zip(sizes, sizes[1:], strict=False))
-    convs = {"cnn": [(1, 8, 3), (8, 16, 3), (16, 32, 3)], "lenet5": [(1, 6, 5), (6, 16, 5)]}.get(head, [])
-    dense = {"cnn": [32 * 7 * 7, 10], "lenet5": [16 * 5 * 5, 120, 84, 10]}.get(head, [])
-    return (sum(c_in * c_out * k * k + c_out for c_in, c_out, k in convs)
-            + sum(n_in * n_out + n_out for n_in, n_out in zip(dense, dense[1:], strict=False)))
+    return _family_of_kind(head).size(head, widths)
 
 
 def _check_size(arch: str) -> None:
-    """Refuse an architecture too deep or too large for a shared classroom machine, before building it."""
-    head, widths = parse_arch(arch)
+    """Refuse an architecture too deep or too large for a shared classroom machine, before building it. Any spec
+    with hidden widths is a fully connected chain: a huge one is refused by that arithmetic alone, before the
+    families (and torch) are imported."""
+    widths = split_spec(arch)[1] or []  # not integers: parse_arch says what is wrong with them
     if len(widths) > MAX_HIDDEN_LAYERS:
         raise ConfigError(f"the architecture has {len(widths)} hidden layers; at most {MAX_HIDDEN_LAYERS} are "
                           "allowed", "config_depth", layers=len(widths), limit=MAX_HIDDEN_LAYERS)
-    count = parameter_count(arch)
+    count = chain_parameters(widths) if widths and all(0 < w <= MAX_WIDTH for w in widths) else 0
+    if count <= MAX_PARAMETERS:
+        count = parameter_count(arch)  # the family's own count, once the spec is known to be one
     if count > MAX_PARAMETERS:
         raise ConfigError(f"architecture {arch!r} has {count:,} parameters; at most {MAX_PARAMETERS:,} are "
                           "allowed", "config_size", count=f"{count:,}", limit=f"{MAX_PARAMETERS:,}")
@@ -208,18 +199,16 @@ def _check_size(arch: str) -> None:
 
 def parse_arch(spec: str) -> tuple[str, list[int]]:
     """'mlp:128,64' -> ('mlp', [128, 64]); raise ConfigError for anything unknown."""
-    head, _, rest = spec.strip().partition(":")
-    if head in FAMILY_OF and head not in WIDTHS and not rest:
+    head, widths = split_spec(spec)
+    family = _family_of_kind(head)
+    if family is not None and head not in family.widths and widths == []:
         return head, []
-    if head in WIDTHS:
-        _, example, layers = WIDTHS[head]
-        try:
-            widths = [int(w) for w in rest.split(",")] if rest else []
-        except ValueError:
-            widths = []
+    if family is not None and head in family.widths:
+        _, example, layers = family.widths[head]
         if widths and all(0 < w <= MAX_WIDTH for w in widths) and layers in (None, len(widths)):
             return head, widths
         raise ConfigError(f"architecture {spec!r} needs positive hidden widths, e.g. {example}", "config_widths",
                           spec=spec, example=example)
-    raise ConfigError(f"unknown architecture {spec!r}; use one of: {', '.join(ARCHS)}", "config_arch", spec=spec,
-                      allowed=", ".join(ARCHS))
+    kinds = [f.widths[kind][0] if kind in f.widths else kind for f in _families().values() for kind in f.archs]
+    raise ConfigError(f"unknown architecture {spec!r}; use one of: {', '.join(kinds)}", "config_arch", spec=spec,
+                      allowed=", ".join(kinds))

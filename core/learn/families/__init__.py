@@ -13,7 +13,6 @@ type. Adding a family is one module here with a `Family` subclass, listed in FAM
 
 from __future__ import annotations
 
-from core.learn.config import TrainConfig
 from core.learn.families.base import Family
 from core.learn.families.knn import KNN_FAMILY
 from core.learn.families.nets import TORCH_FAMILY
@@ -33,6 +32,6 @@ def of_model(model) -> Family:
 
 
 
-def build(config: TrainConfig):
+def build(config):
     """A fresh, untrained learner for a config: an nn.Module, a ScratchNet or a KNN."""
     return FAMILIES[config.family].build(config)

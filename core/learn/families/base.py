@@ -9,12 +9,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from core.learn.config import FIXED, LIMITS, USES, TrainConfig
-
 # What the pages can draw of a learner (Family.shows): Draw shows a kNN's "neighbours"; the Inside page draws
 # first-layer "weights" as images or conv "filters", one image through the fully connected "layers" or through
 # conv "feature_maps", and a "pca" of the hidden layer (or, for "neighbours", what a kNN compares).
 VIEWS = ("neighbours", "weights", "filters", "layers", "feature_maps", "pca")
+# The settings of every learner trained step by step (the others: Family.uses)
+STEPPED = frozenset({"lr", "batch_size", "epochs", "seed", "target_accuracy", "train_subset"})
 
 
 class NotInspectable(ValueError):
@@ -29,28 +29,24 @@ class Family:
     has_gradients: bool  # gradient saliency works (the others use occlusion)
     can_fine_tune: bool = True
     raw_scores: bool = False  # scores() are raw scores before a softmax (the Draw page shows both), not probabilities
+    # What TrainConfig checks and the Train form offers: plain values, read by core.learn.config
+    uses: frozenset[str]  # the TrainConfig fields it trains with; the form hides the others
+    widths: dict[str, tuple[str, str, int | None]] = {}  # kinds whose spec takes hidden widths: kind -> (how it
+    # is written, an example, the exact number of hidden layers or None for any)
+    fixed: dict = {}  # what it always trains with, whatever a form or file says
+    limits: dict[str, tuple[int, int]] = {}  # ranges of its own settings (the form's ranges too)
 
-    @property
-    def uses(self) -> frozenset[str]:
-        """The TrainConfig fields it trains with; the form hides the others (core.learn.config.USES)."""
-        return USES[self.name]
-
-    @property
-    def fixed(self) -> dict:
-        """What it always trains with, whatever a form or file says (core.learn.config.FIXED)."""
-        return FIXED.get(self.name, {})
-
-    @property
-    def limits(self) -> dict[str, tuple[int, int]]:
-        """Ranges of its own settings, checked by TrainConfig.validated (core.learn.config.LIMITS)."""
-        return LIMITS.get(self.name, {})
+    def size(self, kind: str, widths: list[int]) -> int:
+        """Weights and biases of the learner a spec builds, by arithmetic before anything is built (0: it learns
+        none). A spec with hidden widths is a fully connected chain 784 -> widths -> 10 (core.learn.config)."""
+        return 0
 
     def owns(self, model) -> bool:
         """Is this learner object one of ours?"""
         raise NotImplementedError
 
-    def build(self, config: TrainConfig):
-        """A fresh, untrained learner for this config."""
+    def build(self, config):
+        """A fresh, untrained learner for this config (a TrainConfig, checked)."""
         raise NotImplementedError
 
     def scores(self, model, images: torch.Tensor) -> torch.Tensor:

@@ -14,7 +14,6 @@ import math
 import torch
 import torch.nn.functional as F
 
-from core.learn.config import TrainConfig
 from core.learn.data import to_unit
 from core.learn.families.base import Family
 
@@ -241,11 +240,13 @@ class KnnFamily(Family):
     examples = ("knn",)
     has_steps = False
     has_gradients = False
+    uses = frozenset({"device", "train_subset", "target_accuracy", "k", "knn_features", "knn_grid"})
+    limits = {"k": (1, 50)}  # more than 50 voters out-vote any digit
 
     def owns(self, model) -> bool:
         return isinstance(model, KNN)
 
-    def build(self, config: TrainConfig) -> KNN:
+    def build(self, config) -> KNN:
         return KNN(k=config.k, features=config.knn_features, grid=config.knn_grid)
 
     def shows(self, model) -> frozenset[str]:

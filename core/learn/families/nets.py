@@ -8,8 +8,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.learn.config import ConfigError, TrainConfig, parse_arch
-from core.learn.families.base import Family, NotInspectable
+from core.errors import ConfigError
+from core.learn.arch import chain_parameters, split_spec
+from core.learn.families.base import STEPPED, Family, NotInspectable
 from core.learn.losses import compute_loss
 
 _ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
@@ -47,11 +48,12 @@ def lenet5() -> nn.Sequential:
 
 
 def build_model(arch: str, activation: str = "relu") -> nn.Module:
-    """A fresh torch model for a spec (scratch and knn are not torch models: see core.learn.families)."""
-    head, widths = parse_arch(arch)
+    """A fresh torch model for a spec checked by core.learn.config (scratch and knn are not torch models: see
+    core.learn.families)."""
+    head, widths = split_spec(arch)
     if head == "linear":
         return nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 10))
-    if head == "mlp":
+    if head == "mlp" and widths:  # None: not integers
         if activation not in _ACTIVATIONS:
             raise ConfigError(f"unknown activation {activation!r}; choose one of: {', '.join(_ACTIVATIONS)}",
                               "config_choice", what="activation", value=activation, allowed=", ".join(_ACTIVATIONS))
@@ -103,11 +105,21 @@ class TorchFamily(Family):
     has_steps = True
     has_gradients = True
     raw_scores = True
+    uses = STEPPED | {"activation", "loss", "l2", "label_smoothing", "optimizer", "schedule", "device"}
+    widths = {"mlp": ("mlp:W1,W2,...", "mlp:128,64", None)}
+
+    def size(self, kind: str, widths: list[int]) -> int:
+        if kind in ("linear", "mlp"):
+            return chain_parameters(widths)
+        convs = {"cnn": [(1, 8, 3), (8, 16, 3), (16, 32, 3)], "lenet5": [(1, 6, 5), (6, 16, 5)]}[kind]
+        dense = {"cnn": [32 * 7 * 7, 10], "lenet5": [16 * 5 * 5, 120, 84, 10]}[kind]
+        return (sum(c_in * c_out * k * k + c_out for c_in, c_out, k in convs)
+                + sum(n_in * n_out + n_out for n_in, n_out in zip(dense, dense[1:], strict=False)))
 
     def owns(self, model) -> bool:
         return isinstance(model, nn.Module)
 
-    def build(self, config: TrainConfig) -> nn.Module:
+    def build(self, config) -> nn.Module:
         with _RNG_LOCK:
             torch.manual_seed(config.seed)
             return build_model(config.arch, config.activation)

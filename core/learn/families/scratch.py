@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from core.learn.config import TrainConfig, parse_arch
+from core.learn.arch import chain_parameters, split_spec
 from core.learn.data import MEAN, STD
-from core.learn.families.base import Family
+from core.learn.families.base import STEPPED, Family
 
 N_IN = 28 * 28
 N_OUT = 10
@@ -153,12 +153,19 @@ class ScratchFamily(Family):
     examples = ("scratch:10",)
     has_steps = True
     has_gradients = False  # no autograd: saliency by occlusion
+    uses = STEPPED
+    widths = {"scratch": ("scratch:H", "scratch:30", 1)}
+    fixed = {"activation": "sigmoid", "loss": "mse", "optimizer": "sgd", "schedule": "constant", "device": "cpu",
+             "l2": 0.0}  # Nielsen's network: sigmoid + the quadratic cost, plain SGD, on the CPU
+
+    def size(self, kind: str, widths: list[int]) -> int:
+        return chain_parameters(widths)
 
     def owns(self, model) -> bool:
         return isinstance(model, ScratchNet)
 
-    def build(self, config: TrainConfig) -> ScratchNet:
-        _, widths = parse_arch(config.arch)
+    def build(self, config) -> ScratchNet:
+        _, widths = split_spec(config.arch)
         return ScratchNet(hidden=widths[0], seed=config.seed)
 
     def test_loss(self, model, images, labels, loss, scores=None) -> float:
