@@ -9,10 +9,9 @@ from functools import lru_cache
 
 import plotly.graph_objects as go
 
+from ui.figures.style import SERIES as COLOURS
 from ui.figures.style import font
 
-COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
-           "#17becf"]
 LABELS = {"epoch": "epoch", "accuracy": "test accuracy", "lr": "learning rate (log10)", "batch": "batch size",
           "optimizer": "optimizer", "loss": "loss", "size": "parameters (log10)", "epochs": "epochs"}
 
