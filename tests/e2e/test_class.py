@@ -32,11 +32,24 @@ NICKNAMES = ("ana", "ben", "chen")
 
 def _class_box(page, lang: str = "en"):
     box = page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]').filter(has_text=t("class.box", lang))
-    box.locator("summary").first.click()
+    _open(box)
     return box
 
 
+def _open(box) -> None:
+    """Open the sidebar's Class box, again if a rerun that was still on its way drew it closed (a CI run once
+    clicked it open just before that rerun, and the join code's box then stayed hidden for 30 s)."""
+    def opened() -> bool:
+        if box.locator("details").first.get_attribute("open") is not None:
+            return True
+        box.locator("summary").first.click()
+        return False
+
+    wait_until(opened, 20, "the Class box open")
+
+
 def _fill(page, box, label: str, text: str) -> None:
+    _open(box)
     box.get_by_label(label, exact=True).fill(text)
     box.get_by_label(label, exact=True).press("Enter")
     wait_for_app(page)
