@@ -9,6 +9,8 @@ import re
 import time
 from urllib.parse import unquote
 
+from playwright.sync_api import Error as PlaywrightError
+
 from core.learn.setup import from_setup
 from tests.e2e.conftest import (
     ERROR_ELEMENTS,
@@ -55,6 +57,27 @@ def _fill(page, box, label: str, text: str) -> None:
     wait_for_app(page)
 
 
+def _press(page, box, name: str) -> None:
+    """Click a button of the Class box, opening the box again first if a rerun drew it closed. (A CI run once
+    waited 30 s for a student's Join button; the box's text is in the message should it happen again.)"""
+    def pressed() -> bool:
+        _open(box)
+        button = box.get_by_role("button", name=name, exact=True)
+        if not button.is_visible():
+            return False
+        try:
+            button.click(timeout=5_000)
+        except PlaywrightError:  # gone again between the look and the click
+            return False
+        return True
+
+    try:
+        wait_until(pressed, 30, f"the Class box's {name!r} button")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; the box shows {box.inner_text()!r}") from None
+    wait_for_app(page)
+
+
 def _setup(lr: float) -> str:
     return f"arch=mlp:32;act=relu;loss=ce;opt=adam;lr={lr:g};batch=64;epochs=1;sched=constant;seed=0"
 
@@ -96,8 +119,7 @@ def test_a_class_trains_and_the_teacher_sees_it_live(browser, server, server_dir
         open_page(teacher, server)
         box = _class_box(teacher)
         _fill(teacher, box, t("class.start.name"), "7B")
-        box.get_by_role("button", name=t("class.start.button"), exact=True).click()
-        wait_for_app(teacher)
+        _press(teacher, box, t("class.start.button"))
         link = wait_until(lambda: next((c for c in teacher.locator('[data-testid="stCode"]').all_inner_texts()
                                         if "teacher=" in c), ""), 20, "the teacher link")
         link = re.sub(r"\s+", "", link)
@@ -116,8 +138,7 @@ def test_a_class_trains_and_the_teacher_sees_it_live(browser, server, server_dir
             box = _class_box(student, lang)
             _fill(student, box, t("class.join.code", lang), code)
             _fill(student, box, t("class.join.nickname", lang), nickname)
-            box.get_by_role("button", name=t("class.join.button", lang), exact=True).click()
-            wait_for_app(student)
+            _press(student, box, t("class.join.button", lang))
             wid = workspace_id(student)
             if lang == "en":
                 open_page(student, server, f"train?ws={wid}&setup={_setup(lr)}")
