@@ -200,6 +200,24 @@ def plotly_specs(at) -> dict[str, dict]:
     return {e.proto.id.rsplit("-", 1)[-1]: json.loads(e.proto.spec) for e in at.get("plotly_chart")}
 
 
+def svg_figures(at) -> dict:
+    """The SVG figures on an AppTest page (drawn with st.markdown) by their data-figure name, parsed."""
+    import xml.etree.ElementTree as ET
+
+    found = {}
+    for md in at.markdown:
+        if md.value.lstrip().startswith("<svg"):
+            root = ET.fromstring(md.value)
+            found[root.get("data-figure")] = root
+    return found
+
+
+def svg_values(root, cls: str, **match: str) -> list[str]:
+    """data-value of the figure's elements of class `cls` (any tag) whose data-* attributes match."""
+    return [e.get("data-value") for e in root.iter() if e.get("class") == cls
+            and all(e.get(f"data-{k}") == v for k, v in match.items())]
+
+
 def slow_knn_search(monkeypatch, budget_bytes: int) -> tuple[threading.Event, list]:
     """Make every kNN neighbour search crawl (small chunks, 50 ms each), so Stop can land in the middle of one.
 

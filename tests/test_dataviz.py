@@ -128,18 +128,6 @@ def test_scores_and_probs_of_a_trained_run(tiny_run, small_mnist):
     assert loss == pytest.approx(-math.log(probs[7]))
 
 
-def test_pixel_grid_figure_writes_every_value_and_keeps_the_digit_upright(small_mnist):
-    image = small_mnist.test_images[0].numpy()
-    fig = dataviz.pixel_grid_figure(image, highlight_row=8)
-    heat = fig.data[0]
-    assert np.array_equal(np.asarray(heat.z), image)
-    assert heat.texttemplate == "%{text}"
-    assert heat.text[8][10] == str(image[8][10]) and heat.text[0][0] == ""  # zeros left blank by default
-    assert dataviz.pixel_grid_figure(image, show_zeros=True).data[0].text[0][0] == "0"
-    assert fig.layout.yaxis.autorange == "reversed"
-    assert len(fig.layout.shapes) == 1
-
-
 def test_other_figures_hold_their_data(small_mnist):
     images = small_mnist.train_images[:24].numpy()
     grid = dataviz.image_grid_figure(images, [str(i) for i in range(24)], cols=6)
@@ -148,10 +136,3 @@ def test_other_figures_hold_their_data(small_mnist):
     assert list(counts.data[0].y) == TRAIN_COUNTS and list(counts.data[1].y) == TEST_COUNTS
     hist = dataviz.histogram_figure([100, 0, 5] + [1] * 253)
     assert hist.layout.yaxis.type == "log" and 1 not in hist.data[0].x  # empty bins are left out
-    strip = dataviz.vector_strip_figure(images[0], highlight_row=3)
-    assert np.asarray(strip.data[0].z).shape == (1, 784)
-    net = dataviz.network_figure([784, 128, 64, 10], ["in", "hidden", "hidden", "out"])
-    assert any("784" in a.text for a in net.layout.annotations)
-    bars = dataviz.scores_probs_figure([0.1] * 10, [0.1] * 10, 7, ("z", "p"))
-    assert len(bars.data) == 2
-    assert len(dataviz.scores_probs_figure(None, [0.1] * 10, None, ("z", "p")).data) == 1

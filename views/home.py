@@ -9,6 +9,7 @@ from core.lab.jobs import store as jobs
 from core.learn.presets import get_preset
 from ui.dataset import dataset
 from ui.figures import data as dataviz
+from ui.figures import home_svg
 from ui.job_list import submit
 from ui.run_list import run_picker_ui, runs
 from ui.session import reason, t, workspace
@@ -17,13 +18,19 @@ from ui.widgets import no_workers_ui
 QUICK_PRESET = "mlp-adam"  # the quick model: the preset's 784-128-64-10 network for a single epoch
 FRESH_ARCH = "mlp:128,64"  # the untrained network shown when the session has no run
 
-# Every figure is built once per input and shared by all sessions (st.plotly_chart copies a figure and never
-# changes it): building them was most of this page's server time on each run.
+# The figures are plain SVG, not Plotly: this is a fresh browser's first page, and compiling Plotly's JavaScript
+# took it past 3 s (see ui/figures/home_svg.py). Each is built once per input and shared by all sessions.
 _figure = st.cache_resource(show_spinner=False, max_entries=512)
-pixel_grid_figure = _figure(dataviz.pixel_grid_figure)
-vector_strip_figure = _figure(dataviz.vector_strip_figure)
-network_figure = _figure(dataviz.network_figure)
-scores_probs_figure = _figure(dataviz.scores_probs_figure)
+pixel_grid_svg = _figure(home_svg.pixel_grid_svg)
+vector_strip_svg = _figure(home_svg.vector_strip_svg)
+network_svg = _figure(home_svg.network_svg)
+scores_probs_svg = _figure(home_svg.scores_probs_svg)
+
+
+def figure_ui(svg: str, key: str) -> None:
+    """An SVG figure in a keyed container (.st-key-<key> in the page, for tests and styles)."""
+    with st.container(key=key):
+        st.markdown(svg, unsafe_allow_html=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -102,16 +109,14 @@ left.markdown(t("home.grid.body"))
 with right:
     zeros = st.toggle(t("home.grid.zeros"), key="home_zeros", help=t("home.grid.zeros.help"))
     st.markdown(t("home.grid.ink", share=float((image > 0).float().mean())))
-grid = pixel_grid_figure(image.numpy(), show_zeros=zeros, highlight_row=row, hover=t("home.grid.hover"))
-st.plotly_chart(grid, key="home_grid", width="stretch", config={"displayModeBar": False})
+figure_ui(pixel_grid_svg(image.numpy(), show_zeros=zeros, highlight_row=row, hover=t("home.grid.hover")), "home_grid")
 
 # ② flattening
 st.subheader(t("home.flat.title"))
 start, stop = dataviz.row_slice(row)
 st.markdown(t("home.flat.body", row=row, start=start, stop=stop - 1))
-st.plotly_chart(vector_strip_figure(image.numpy(), highlight_row=row, xlabel=t("home.flat.axis"),
-                                    hover=t("home.flat.hover")),
-                key="home_strip", width="stretch", config={"displayModeBar": False})
+figure_ui(vector_strip_svg(image.numpy(), highlight_row=row, xlabel=t("home.flat.axis"), hover=t("home.flat.hover")),
+          "home_strip")
 normalised = data.images("test")[index]  # [1, 28, 28], exactly what the networks receive
 st.markdown(t("home.flat.values", start=start, stop=stop - 1, row=row))
 values = normalised.flatten()[start:stop].tolist()
@@ -127,8 +132,8 @@ if sizes is None:
 names = [t("home.layers.input"), *[t("home.layers.hidden")] * (len(sizes) - 2), t("home.layers.output")]
 params = dataviz.parameter_count(sizes)
 lcol, rcol = st.columns([3, 2])
-lcol.plotly_chart(network_figure(sizes, names), key="home_layers", width="stretch",
-                  config={"displayModeBar": False, "staticPlot": True})
+with lcol:
+    figure_ui(network_svg(tuple(sizes), tuple(names)), "home_layers")
 rcol.markdown(t("home.layers.body", params=params))
 
 # ④ outputs and softmax
@@ -144,8 +149,8 @@ else:
     st.info(t("home.out.untrained"))
     scores, probs = untrained_outputs(index, n_test, normalised)
 titles = (t("home.out.scores"), t("home.out.probs") if scores is not None else t("home.out.probs.plain"))
-st.plotly_chart(scores_probs_figure(scores, probs, label, titles, xlabel=t("common.digit")),
-                key="home_probs", width="stretch", config={"displayModeBar": False})
+figure_ui(scores_probs_svg(None if scores is None else tuple(scores), tuple(probs), label, titles,
+                          xlabel=t("common.digit")), "home_probs")
 pred = max(range(10), key=lambda d: probs[d])
 st.markdown(t("home.out.answer", pred=pred, p=probs[pred], label=label))
 

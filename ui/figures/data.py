@@ -1,4 +1,5 @@
-"""Computations and Plotly figures for the Home and Data pages: pixels, classes, means, histograms, softmax.
+"""Computations for the Home and Data pages (pixels, classes, means, histograms, softmax) and the Data page's Plotly
+figures (the Home page draws plain SVG: ui/figures/home_svg.py).
 
 Data in, numbers or a figure out; no Streamlit. Images are uint8 tensors/arrays [N, 28, 28] (0 = paper,
 255 = full ink) unless a name says "normalised". Every text a figure shows is passed in by the caller, so
@@ -19,7 +20,7 @@ from plotly.subplots import make_subplots
 from core.learn import families
 from core.learn.config import TrainConfig, parse_arch
 from core.learn.data import MEAN, STD
-from ui.figures.style import ACCENT, BLUE, GRID, ORANGE, font, probability_bars, probability_colours
+from ui.figures.style import BLUE, ORANGE, font
 
 SIDE = 28  # MNIST images are SIDE x SIDE pixels
 N_PIXELS = SIDE * SIDE  # 784: the length of the flattened input vector
@@ -127,108 +128,6 @@ def _readable(fig: go.Figure) -> go.Figure:
 def _image_axes(fig: go.Figure) -> None:
     fig.update_xaxes(visible=False, constrain="domain")
     fig.update_yaxes(visible=False, autorange="reversed", constrain="domain")
-
-
-def pixel_grid_figure(image, show_zeros: bool = False, highlight_row: int | None = None,
-                      hover: str = "row %{y}, column %{x}: %{z}", height: int = 860) -> go.Figure:
-    """The 28x28 image as a heatmap with each grey value (0-255) written in its cell, digit upright."""
-    z = np.asarray(image, dtype=np.int64)
-    text = [[str(v) if (v or show_zeros) else "" for v in row] for row in z.tolist()]
-    fig = go.Figure(go.Heatmap(
-        z=z, text=text, texttemplate="%{text}", textfont=font(-3), colorscale=INK, zmin=0, zmax=255,
-        xgap=1, ygap=1, hovertemplate=hover + "<extra></extra>",
-        colorbar={"thickness": 14, "tickvals": [0, 64, 128, 192, 255]},
-    ))
-    fig.update_xaxes(showgrid=False, zeroline=False, tickmode="linear", dtick=4, side="top", constrain="domain")
-    fig.update_yaxes(showgrid=False, zeroline=False, tickmode="linear", dtick=4, autorange="reversed",
-                     scaleanchor="x", constrain="domain")
-    if highlight_row is not None:
-        fig.add_shape(type="rect", x0=-0.5, x1=SIDE - 0.5, y0=highlight_row - 0.5, y1=highlight_row + 0.5,
-                      line={"color": ACCENT, "width": 3})
-    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, font=font(),
-                      plot_bgcolor="#e3e3e3")  # shows through the 1-pixel gaps: every cell is visible
-    return _readable(fig)
-
-
-def vector_strip_figure(image, highlight_row: int | None = None, xlabel: str = "position in the vector",
-                        hover: str = "x[%{x}] = %{z}") -> go.Figure:
-    """The flattened image as one long strip of 784 cells; thin lines where each image row begins."""
-    flat = np.asarray(image, dtype=np.int64).reshape(1, -1)
-    fig = go.Figure(go.Heatmap(z=flat, colorscale=INK, zmin=0, zmax=255, showscale=False,
-                               hovertemplate=hover + "<extra></extra>"))
-    # All lines in one shapes list: 27 add_vline calls took most of the Home page's time.
-    shapes = [{"type": "line", "xref": "x", "yref": "paper", "x0": r * SIDE - 0.5, "x1": r * SIDE - 0.5, "y0": 0,
-               "y1": 1, "line": {"color": GRID, "width": 1}} for r in range(1, SIDE)]
-    if highlight_row is not None:
-        start, stop = row_slice(highlight_row)
-        shapes.append({"type": "rect", "x0": start - 0.5, "x1": stop - 0.5, "y0": -0.5, "y1": 0.5,
-                       "line": {"color": ACCENT, "width": 3}})
-    fig.update_layout(shapes=shapes)
-    fig.update_xaxes(title=xlabel, tickmode="array", tickvals=list(range(0, N_PIXELS + 1, 112)), range=[-0.5, 783.5])
-    fig.update_yaxes(visible=False)
-    fig.update_layout(height=170, margin={"l": 10, "r": 10, "t": 10, "b": 10}, font=font(), plot_bgcolor="white")
-    return _readable(fig)
-
-
-def network_figure(sizes: Sequence[int], layer_names: Sequence[str], max_nodes: int = 8) -> go.Figure:
-    """A layer diagram: a column of units per layer (long layers abbreviated with dots), all connected."""
-    fig = go.Figure()
-    columns = []
-    for size in sizes:
-        half = max_nodes // 2
-        shown = list(range(size)) if size <= max_nodes + 2 else [*range(half), *range(size - half, size)]
-        n = len(shown)
-        ys = [(n - 1) / 2 - i for i in range(n)]
-        if size > max_nodes + 2:  # leave a gap in the middle for the dots
-            ys = [y + (0.6 if i < n // 2 else -0.6) for i, y in enumerate(ys)]
-        columns.append((shown, ys))
-    for layer, ((_, ys_a), (_, ys_b)) in enumerate(pairwise(columns)):
-        xs, yv = [], []
-        for ya in ys_a:
-            for yb in ys_b:
-                xs += [layer, layer + 1, None]
-                yv += [ya, yb, None]
-        fig.add_trace(go.Scatter(x=xs, y=yv, mode="lines", line={"color": "#c9d1d9", "width": 0.7},
-                                 hoverinfo="skip", showlegend=False))
-    for layer, ((shown, ys), size) in enumerate(zip(columns, sizes, strict=True)):
-        last = layer == len(sizes) - 1
-        fig.add_trace(go.Scatter(
-            x=[layer] * len(ys), y=ys, mode="markers+text" if last else "markers",
-            text=[str(i) for i in shown] if last else None, textposition="middle right",
-            marker={"size": 18, "color": ACCENT if last else (BLUE if layer else "#555"),
-                    "line": {"color": "white", "width": 1}},
-            hoverinfo="skip", showlegend=False,
-        ))
-        if size > max_nodes + 2:
-            fig.add_annotation(x=layer, y=0, text="⋮", showarrow=False, font=font(11))
-        top = max(max(ys) for _, ys in columns)
-        fig.add_annotation(x=layer, y=top + 1.3, text=f"<b>{size}</b><br>{layer_names[layer]}", showarrow=False,
-                           font=font(1))
-    height = max(max(ys) for _, ys in columns)
-    fig.update_xaxes(visible=False, range=[-0.5, len(sizes) - 0.5])
-    fig.update_yaxes(visible=False, range=[-height - 0.8, height + 2.3])
-    fig.update_layout(height=460, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white", font=font())
-    return fig
-
-
-def scores_probs_figure(scores: Sequence[float] | None, probs: Sequence[float], true_label: int | None,
-                        titles: tuple[str, str], xlabel: str = "digit") -> go.Figure:
-    """Side by side: the 10 raw scores z (if known) and the softmax probabilities (the shared probability bars)."""
-    cols = 2 if scores is not None else 1
-    fig = make_subplots(rows=1, cols=cols, subplot_titles=titles if cols == 2 else titles[1:],
-                        horizontal_spacing=0.08)
-    if scores is not None:  # coloured like the probabilities next to them: softmax keeps the order
-        fig.add_trace(go.Bar(x=[str(d) for d in range(10)], y=list(scores),
-                             marker_color=probability_colours(probs, true_label),
-                             text=[f"{s:.2f}" for s in scores], textposition="outside",
-                             hovertemplate="z%{x} = %{y:.3f}<extra></extra>"), row=1, col=1)
-        lo, hi = min(min(scores), 0.0), max(max(scores), 0.0)
-        pad = 0.18 * (hi - lo or 1.0)
-        fig.update_yaxes(range=[lo - pad, hi + pad], row=1, col=1)
-    probability_bars(probs, true_label, x_title=xlabel, fig=fig, row=1, col=cols)
-    fig.update_xaxes(title=xlabel, type="category")
-    fig.update_layout(height=380, showlegend=False, margin={"l": 10, "r": 10, "t": 40, "b": 10}, font=font())
-    return _readable(fig)
 
 
 def image_grid_figure(images, titles: Sequence[str], cols: int, cell_px: int = 150,

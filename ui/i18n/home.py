@@ -47,7 +47,7 @@ EN = {
     ),
     "home.grid.zeros": "Write the zeros too",
     "home.grid.zeros.help": "Show 0 in the blank cells as well (busier, but every value is visible).",
-    "home.grid.hover": "row %{y}, column %{x}: %{z}",
+    "home.grid.hover": "row {row}, column {col}: {value}",
     "home.grid.ink": "{share:.0%} of the 784 pixels hold some ink; the rest are 0.",
     "home.flat.title": "② Flattened into a vector of 784 numbers",
     "home.flat.body": (
@@ -56,7 +56,7 @@ EN = {
         "is positions {start} to {stop} of the strip below."
     ),
     "home.flat.axis": "position in the vector",
-    "home.flat.hover": "x[%{x}] = %{z}",
+    "home.flat.hover": "x[{i}] = {value}",
     "home.flat.values": (
         "Positions {start}–{stop} (row {row}), as the network "
         "receives them (divided by 255 and standardised):"
@@ -151,7 +151,7 @@ ZH = {
     ),
     "home.grid.zeros": "也写出 0",
     "home.grid.zeros.help": "在空白格子里也显示 0（更密集，但每个值都能看到）。",
-    "home.grid.hover": "第 %{y} 行，第 %{x} 列：%{z}",
+    "home.grid.hover": "第 {row} 行，第 {col} 列：{value}",
     "home.grid.ink": "784 个像素中有 {share:.0%} 带有墨迹，其余都是 0。",
     "home.flat.title": "② 展平成 784 个数字的向量",
     "home.flat.body": (
@@ -159,7 +159,7 @@ ZH = {
         "**28·r + c** 个元素。图片中框出的第 {row} 行就是下面长条中的第 {start} 到 {stop} 个位置。"
     ),
     "home.flat.axis": "在向量中的位置",
-    "home.flat.hover": "x[%{x}] = %{z}",
+    "home.flat.hover": "x[{i}] = {value}",
     "home.flat.values": "第 {start}–{stop} 个位置（第 {row} 行），即网络实际接收到的数值（除以 255 并标准化后）：",
     "home.layers.title": "③ 网络层",
     "home.layers.body": (
