@@ -20,6 +20,23 @@ def test_page_opens_without_errors(page, server, path):
     assert workspace_id(page)  # the first visit made a workspace and put its link in the URL
 
 
+def test_home_draws_its_four_figures_without_loading_plotly(page, server):
+    """Home is a fresh browser's first page: its figures are SVG, so Plotly's 4.7 MB of JavaScript is not
+    fetched; each figure is drawn at a readable size and a cell's hover names its value."""
+    plotly = []
+    page.on("request", lambda request: plotly.append(request.url) if "Plotly" in request.url else None)
+    open_page(page, server)
+    for key in ("home_grid", "home_strip", "home_layers", "home_probs"):
+        figure = page.locator(f".st-key-{key} svg[data-figure]").first
+        figure.scroll_into_view_if_needed()
+        box = figure.bounding_box()
+        assert box and box["width"] > 300 and box["height"] > 60, (key, box)
+    cell = page.locator('.st-key-home_grid rect[data-row="8"][data-col="10"]')
+    assert cell.locator("title").text_content(timeout=5_000) == t("home.grid.hover", row=8, col=10,
+                                                                 value=cell.get_attribute("data-value"))
+    assert not plotly and errors_on(page) == []
+
+
 def test_switch_to_chinese_and_back_keeps_the_page(page, server):
     open_page(page, server, "data")
     wid = workspace_id(page)
