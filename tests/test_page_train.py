@@ -121,6 +121,54 @@ def test_choosing_a_preset_fills_the_controls(at):
     assert at.selectbox(key="train_preset").value == "custom"
 
 
+def _reopen(ws_id: str, query: dict | None = None) -> AppTest:
+    """The Train page of workspace ws_id in a new session: a reload, a second tab, another computer."""
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.query_params.update({"ws": ws_id, **(query or {})})
+    app.run()
+    app.switch_page("views/train.py")
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def test_the_form_is_as_it_was_left_after_a_reload(at):
+    at.selectbox(key="train_preset").set_value("cnn-adam").run()
+    at.select_slider(key="train_lr").set_value(0.003).run()
+    at.number_input(key="train_epochs").set_value(7).run()
+    at.radio(key="train_optimizer").set_value("sgd").run()
+    again = _reopen(at.session_state["ws_id"])
+    assert again.selectbox(key="train_preset").value == "custom"
+    assert again.selectbox(key="train_arch_kind").value == "cnn"
+    assert (again.select_slider(key="train_lr").value, again.number_input(key="train_epochs").value) == (0.003, 7)
+    assert again.radio(key="train_optimizer").value == "sgd"
+    # a preset chosen is kept as that preset
+    again.selectbox(key="train_preset").set_value("linear-hinge").run()
+    third = _reopen(at.session_state["ws_id"])
+    assert third.selectbox(key="train_preset").value == "linear-hinge"
+    assert third.radio(key="train_loss").value == "hinge"
+    # a settings link still fills the form over what was saved, and is what is saved next
+    link = _reopen(at.session_state["ws_id"], {"setup": "arch=mlp:32;lr=0.01;epochs=2"})
+    assert link.text_input(key="train_widths").value == "32" and link.number_input(key="train_epochs").value == 2
+    assert _reopen(at.session_state["ws_id"]).number_input(key="train_epochs").value == 2
+
+
+def test_a_saved_form_with_values_no_control_can_show_puts_back_only_the_good_ones(at):
+    ws = _workspace(at)
+    ws.set_setting("train_form", {"train_preset": "no-such-preset", "arch_kind": "transformer", "lr": 0.123,
+                                  "epochs": 10**9, "batch_size": True, "widths": "16,16", "device": "tpu",
+                                  "seed": "7", "loss": "mse"})
+    again = _reopen(ws.id)
+    assert not again.error
+    assert again.selectbox(key="train_preset").value == "custom"
+    assert again.selectbox(key="train_arch_kind").value == "mlp"  # the default, not "transformer"
+    assert again.text_input(key="train_widths").value == "16,16" and again.radio(key="train_loss").value == "mse"
+    assert again.select_slider(key="train_lr").value == PRESETS["mlp-adam"].config.lr
+    assert again.number_input(key="train_epochs").value == PRESETS["mlp-adam"].config.epochs
+    assert again.select_slider(key="train_batch_size").value == PRESETS["mlp-adam"].config.batch_size
+    assert again.radio(key="train_device").value == "auto" and again.number_input(key="train_seed").value == 0
+
+
 def test_invalid_mlp_widths_show_a_friendly_error(at):
     at.selectbox(key="train_arch_kind").set_value("mlp").run()
     at.text_input(key="train_widths").set_value("mlp:abc").run()

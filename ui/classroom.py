@@ -241,7 +241,10 @@ def _locks(cls: Class) -> dict[str, object]:
 
 def train_page_ui() -> None:
     """Before the Train page draws: a settings link's values, the class's locks, its pinned setup, sharing."""
+    from ui.train_controls import restore_form
+
     ss = st.session_state
+    restore_form()  # first: the form as the workspace left it, under what a link or the class sets now
     link = ss.pop("class_setup_link", None)
     if link is not None:
         try:

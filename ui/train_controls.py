@@ -1,8 +1,9 @@
 """The Train page's controls: a preset picker and every setting of a TrainConfig (widgets end in _ui).
 
 Each control keeps its value in st.session_state["train_<field>"] with persist_state="session", so
-the settings survive a visit to another page. Choosing a preset writes its values into those keys;
-touching any control turns the picker to "custom".
+the settings survive a visit to another page; they are also saved in the workspace (its "train_form" setting),
+so that a reload, a second tab or another computer opens the form as it was left. Choosing a preset writes its
+values into those keys; touching any control turns the picker to "custom".
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from core.learn.families.nets import device_availability
 from core.learn.losses import FORMULAS
 from core.learn.presets import PRESETS
 from ui.i18n.train import ZH_SOURCES
-from ui.session import reason, t
+from ui.session import reason, t, workspace
 from ui.train_form import (
     ARCH_KINDS,
     BATCH_CHOICES,
@@ -49,6 +50,8 @@ CLASS_PRESET = "class-setup"  # the picker's entry for the setup a student's cla
 CLASS_SETUP_KEY = "train_class_setup"  # session: that setup's text, put there by ui.classroom before the page draws
 KEEP = {"persist_state": "session"}  # every control keeps its value across page switches
 K_RANGE = FAMILIES["knn"].limits["k"]
+SAVED = "train_form"  # the workspace setting that holds the form as it was last left
+MAX_WIDTHS_TEXT = 200  # a saved widths text longer than this is not put back (the field itself takes any text)
 
 
 def key(field: str) -> str:
@@ -92,6 +95,53 @@ def _apply_preset() -> None:
 def _mark_custom() -> None:
     """on_change of any control: the settings are no longer exactly a preset."""
     st.session_state[PRESET_KEY] = CUSTOM
+
+
+def _ranged(lo: int, hi: int) -> Callable[[object], bool]:
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi
+
+
+def _one_of(choices) -> Callable[[object], bool]:
+    return lambda v: not isinstance(v, bool | list | dict) and v in choices  # True == 1: not a choice of 1
+
+
+# What each saved field may hold to be put back: a workspace's settings file is the student's, edited or old.
+_ALLOWED: dict[str, Callable[[object], bool]] = {
+    "arch_kind": _one_of(ARCH_KINDS), "activation": _one_of(ACTIVATIONS), "loss": _one_of(LOSSES),
+    "optimizer": _one_of(OPTIMIZERS), "schedule": _one_of(SCHEDULES), "knn_features": _one_of(KNN_FEATURES),
+    "device": lambda v: _one_of(DEVICES)(v) and v in _usable(), "lr": _one_of(LR_CHOICES), "l2": _one_of(L2_CHOICES),
+    "label_smoothing": _one_of(SMOOTHING_CHOICES), "batch_size": _one_of(BATCH_CHOICES),
+    "target_accuracy": _one_of(TARGET_CHOICES), "train_subset": _one_of(SUBSET_CHOICES),
+    "widths": lambda v: isinstance(v, str) and len(v) <= MAX_WIDTHS_TEXT,
+    "hidden": _ranged(1, 4096), "epochs": _ranged(1, MAX_EPOCHS), "k": _ranged(*K_RANGE), "knn_grid": _ranged(1, 28),
+    "seed": _ranged(0, 2**31 - 1),
+}
+
+
+def restore_form() -> None:
+    """Once per session, before anything else writes the form (a settings link, the class's locks): put back the
+    form as this workspace last left it, each value only if its control can still show it."""
+    ss = st.session_state
+    if PRESET_KEY in ss:
+        return
+    saved = workspace().settings().get(SAVED)
+    if not isinstance(saved, dict):
+        return
+    for field, allowed in _ALLOWED.items():
+        if field in saved and allowed(saved[field]):
+            ss[key(field)] = saved[field]
+    preset = saved.get(PRESET_KEY)
+    ss[PRESET_KEY] = preset if _one_of([*PRESETS, CUSTOM, CLASS_PRESET])(preset) else CUSTOM
+    ss["train_form_saved"] = saved
+
+
+def save_form() -> None:
+    """Save the form in the workspace when it changed (one small file write per change, none per rerun)."""
+    ss = st.session_state
+    form = {PRESET_KEY: ss.get(PRESET_KEY), **{f: ss[key(f)] for f in _ALLOWED if key(f) in ss}}
+    if form != ss.get("train_form_saved"):
+        workspace().set_setting(SAVED, form)
+        ss["train_form_saved"] = form
 
 
 def init_state() -> None:
@@ -298,6 +348,7 @@ def train_controls_ui() -> tuple[TrainConfig | None, str]:
     """Draw every control; the TrainConfig they describe (None, with a friendly error, if they describe none)
     and the preset name (or "custom")."""
     init_state()
+    save_form()  # the values as drawn: a preset chosen or a control moved (their callbacks ran before this run)
     preset = preset_ui()
     form = _boxed(model_ui)
     kind = form["arch_kind"]
