@@ -138,6 +138,41 @@ def test_a_projector_shows_progress_and_both_charts_on_one_screen(sized, server)
         stop_and_wait(page)
 
 
+OVERLAPS = """() => {
+  const out = [];
+  for (const key of ['train_loss_chart', 'train_acc_chart']) {
+    const plot = document.querySelector('.st-key-' + key + ' .js-plotly-plot');
+    const legend = plot && plot.querySelector('.legend'), bar = plot && plot.querySelector('.modebar');
+    if (!legend) return null;  // not drawn yet
+    const a = legend.getBoundingClientRect(), b = bar ? bar.getBoundingClientRect() : {width: 0, height: 0};
+    const shown = bar && b.width > 0 && b.height > 0 && getComputedStyle(bar).opacity !== '0'
+                  && getComputedStyle(bar).visibility !== 'hidden';
+    const apart = !shown || a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top;
+    out.push([key, apart]);
+  }
+  return out;
+}"""
+
+
+def test_on_a_tablet_a_tapped_chart_shows_no_toolbar_over_its_legend(sized, server):
+    page = sized(TABLET, has_touch=True, is_mobile=False)
+    open_page(page, server, "train")
+    choose_preset(page, LONG_PRESET)
+    start_training(page)
+    try:
+        wait_until(lambda: page.evaluate(OVERLAPS), 60, "both charts with their legends while it trains")
+        for key in ("train_loss_chart", "train_acc_chart"):
+            box = page.evaluate("k => { const e = document.querySelector('.st-key-' + k + ' .js-plotly-plot');"
+                                " e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect();"
+                                " return {x: r.x, y: r.y, width: r.width, height: r.height}; }", key)
+            page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # a finger on it
+            page.wait_for_timeout(300)
+            assert all(apart for _, apart in page.evaluate(OVERLAPS)), page.evaluate(OVERLAPS)
+        assert errors_on(page) == []
+    finally:
+        stop_and_wait(page)
+
+
 # ---- labels that fit --------------------------------------------------------------------------------------
 
 CUT = """() => {
