@@ -19,8 +19,9 @@ QUICK_PRESET = "mlp-adam"  # the quick model: the preset's 784-128-64-10 network
 FRESH_ARCH = "mlp:128,64"  # the untrained network shown when the session has no run
 
 # The figures are plain SVG, not Plotly: this is a fresh browser's first page, and compiling Plotly's JavaScript
-# took it past 3 s (see ui/figures/home_svg.py). Each is built once per input and shared by all sessions.
-_figure = st.cache_resource(show_spinner=False, max_entries=512)
+# took it past 3 s (see ui/figures/home_svg.py). Each is built once per input and shared by all sessions; a grid
+# is up to ~210 KB and takes ~3 ms to build, so a few dozen are kept, not hundreds (a class looks at few images).
+_figure = st.cache_resource(show_spinner=False, max_entries=64)
 pixel_grid_svg = _figure(home_svg.pixel_grid_svg)
 vector_strip_svg = _figure(home_svg.vector_strip_svg)
 network_svg = _figure(home_svg.network_svg)
