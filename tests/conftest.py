@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import time
@@ -11,6 +12,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# The test process's own signal handlers, read before any worker thread starts (a shell that runs pytest in the
+# background starts it with SIGINT ignored, so "the default" is not always Python's).
+HOST_SIGNALS = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("MNIST_DATA_DIR", str(ROOT.parent / "shared" / "data" / "mnist"))
 # Page tests run the real app on a small slice of MNIST so that each takes seconds.

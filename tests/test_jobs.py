@@ -260,7 +260,9 @@ def test_worker_threads_leave_the_process_its_signals(thread_workers):
     import signal
     import time
 
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    from tests.conftest import HOST_SIGNALS
+
+    assert {s: signal.getsignal(s) for s in HOST_SIGNALS} == HOST_SIGNALS
     child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(60,))
     child.start()
     child.terminate()
