@@ -71,6 +71,9 @@ def _add_drawing(image: np.ndarray) -> None:
         return
     digest = hashlib.sha1(image.tobytes()).hexdigest()
     if ss.get("draw_last_saved") == digest:  # a second tap on Add: already in the class set
+        # The tap may carry the digit the browser still showed before the first tap's rerun emptied it: empty it
+        # again, or it stays for the next drawing.
+        ss["draw_true_label"] = None
         ss["draw_add_msg"] = ("info", t("draw.class.already"))
         return
     try:
