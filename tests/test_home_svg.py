@@ -76,6 +76,7 @@ def test_scores_and_probabilities_hold_the_values_and_the_colours():
     assert "z" not in _texts(only)
 
 
-def test_a_text_cannot_break_out_of_its_figure():
-    root = ET.fromstring(home_svg.network_svg((784, 10), ("<b>in</b>", 'out "&"')))
+def test_a_text_cannot_break_out_of_its_figure_and_the_figure_is_named_for_screen_readers():
+    root = ET.fromstring(home_svg.network_svg((784, 10), ("<b>in</b>", 'out "&"'), label='Layers "<3>"'))
     assert "<b>in</b>" in _texts(root) and 'out "&"' in _texts(root)
+    assert root.get("role") == "img" and root.get("aria-label") == 'Layers "<3>"'

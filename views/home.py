@@ -110,14 +110,15 @@ left.markdown(t("home.grid.body"))
 with right:
     zeros = st.toggle(t("home.grid.zeros"), key="home_zeros", help=t("home.grid.zeros.help"))
     st.markdown(t("home.grid.ink", share=float((image > 0).float().mean())))
-figure_ui(pixel_grid_svg(image.numpy(), show_zeros=zeros, highlight_row=row, hover=t("home.grid.hover")), "home_grid")
+figure_ui(pixel_grid_svg(image.numpy(), show_zeros=zeros, highlight_row=row, hover=t("home.grid.hover"),
+                         label=t("home.grid.title")), "home_grid")
 
 # ② flattening
 st.subheader(t("home.flat.title"))
 start, stop = dataviz.row_slice(row)
 st.markdown(t("home.flat.body", row=row, start=start, stop=stop - 1))
-figure_ui(vector_strip_svg(image.numpy(), highlight_row=row, xlabel=t("home.flat.axis"), hover=t("home.flat.hover")),
-          "home_strip")
+figure_ui(vector_strip_svg(image.numpy(), highlight_row=row, xlabel=t("home.flat.axis"), hover=t("home.flat.hover"),
+                           label=t("home.flat.title")), "home_strip")
 normalised = data.images("test")[index]  # [1, 28, 28], exactly what the networks receive
 st.markdown(t("home.flat.values", start=start, stop=stop - 1, row=row))
 values = normalised.flatten()[start:stop].tolist()
@@ -134,7 +135,7 @@ names = [t("home.layers.input"), *[t("home.layers.hidden")] * (len(sizes) - 2), 
 params = dataviz.parameter_count(sizes)
 lcol, rcol = st.columns([3, 2])
 with lcol:
-    figure_ui(network_svg(tuple(sizes), tuple(names)), "home_layers")
+    figure_ui(network_svg(tuple(sizes), tuple(names), label=t("home.layers.title")), "home_layers")
 rcol.markdown(t("home.layers.body", params=params))
 
 # ④ outputs and softmax
@@ -151,7 +152,7 @@ else:
     scores, probs = untrained_outputs(index, n_test, normalised)
 titles = (t("home.out.scores"), t("home.out.probs") if scores is not None else t("home.out.probs.plain"))
 figure_ui(scores_probs_svg(None if scores is None else tuple(scores), tuple(probs), label, titles,
-                          xlabel=t("common.digit")), "home_probs")
+                          xlabel=t("common.digit"), label=t("home.out.title")), "home_probs")
 pred = max(range(10), key=lambda d: probs[d])
 st.markdown(t("home.out.answer", pred=pred, p=probs[pred], label=label))
 

@@ -24,9 +24,9 @@ PAPER = "#e3e3e3"  # shows through the gaps between pixels: every cell is visibl
 
 
 def _svg(name: str, width: float, height: float, body: list[str], max_px: int, label: str = "") -> str:
-    """The root element: scales to its column's width (never wider than max_px), text in Streamlit's font."""
+    """The root element: scales to its column's width (never wider than max_px); its text inherits the page's font."""
     return (f'<svg data-figure="{name}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {height:g}" '
-            f'role="img" aria-label="{escape(label)}" font-family="Source Sans Pro, sans-serif" fill="{TEXT}" '
+            + (f'role="img" aria-label="{escape(label)}" ' if label else "") + f'fill="{TEXT}" '
             f'style="width:100%;max-width:{max_px}px;height:auto;display:block;margin:0 auto">'
             + "".join(body) + "</svg>")
 
@@ -44,7 +44,7 @@ def _grey(value: int) -> str:
 
 
 def pixel_grid_svg(image, show_zeros: bool = False, highlight_row: int | None = None,
-                   hover: str = "row {row}, column {col}: {value}") -> str:
+                   hover: str = "row {row}, column {col}: {value}", label: str = "") -> str:
     """The 28x28 image with each grey value (0-255) written in its cell, digit upright, row and column numbers
     every 4, a grey scale beside it, and the highlighted row outlined."""
     z = np.asarray(image, dtype=np.int64).reshape(SIDE, SIDE)
@@ -76,11 +76,11 @@ def pixel_grid_svg(image, show_zeros: bool = False, highlight_row: int | None = 
                     f'fill="{_grey(round(i * 255 / (steps - 1)))}"/>')
     for v in (0, 64, 128, 192, 255):
         body.append(_text(scale_x + 20, top + v / 255 * SIDE * cell + 5, str(v), FONT_SIZE - 2, anchor="start"))
-    return _svg("home_grid", width, height, body, 860)
+    return _svg("home_grid", width, height, body, 860, label)
 
 
 def vector_strip_svg(image, highlight_row: int | None = None, xlabel: str = "position in the vector",
-                     hover: str = "x[{i}] = {value}") -> str:
+                     hover: str = "x[{i}] = {value}", label: str = "") -> str:
     """The flattened image as one long strip of 784 cells; thin lines where each image row begins; the
     highlighted row's 28 cells outlined."""
     flat = np.asarray(image, dtype=np.int64).reshape(-1)
@@ -102,10 +102,10 @@ def vector_strip_svg(image, highlight_row: int | None = None, xlabel: str = "pos
     for i in range(0, N_PIXELS + 1, 112):
         body.append(_text(left + i * cell, strip + 24, str(i), FONT_SIZE - 1))
     body.append(_text(width / 2, strip + 52, xlabel, FONT_SIZE + 1))
-    return _svg("home_strip", width, height, body, 1400)
+    return _svg("home_strip", width, height, body, 1400, label)
 
 
-def network_svg(sizes: Sequence[int], layer_names: Sequence[str], max_nodes: int = 8) -> str:
+def network_svg(sizes: Sequence[int], layer_names: Sequence[str], max_nodes: int = 8, label: str = "") -> str:
     """A layer diagram: a column of units per layer (long layers abbreviated with dots), every unit connected to
     every unit of the next layer, each layer's size and name above it, the output units numbered."""
     columns = []
@@ -147,7 +147,7 @@ def network_svg(sizes: Sequence[int], layer_names: Sequence[str], max_nodes: int
         body.append(f'<g data-layer="{layer}" data-size="{size}">'
                     + _text(x, py - 8, f"{size}", FONT_SIZE + 1, font_weight="bold")
                     + _text(x, py + 12, layer_names[layer], FONT_SIZE + 1) + "</g>")
-    return _svg("home_layers", width, height, body, 620)
+    return _svg("home_layers", width, height, body, 620, label)
 
 
 def _bars(values: Sequence[float], colours: Sequence[str], labels: Sequence[str], tips: Sequence[str],
@@ -170,7 +170,7 @@ def _bars(values: Sequence[float], colours: Sequence[str], labels: Sequence[str]
 
 
 def scores_probs_svg(scores: Sequence[float] | None, probs: Sequence[float], true_label: int | None,
-                     titles: tuple[str, str], xlabel: str = "digit") -> str:
+                     titles: tuple[str, str], xlabel: str = "digit", label: str = "") -> str:
     """Side by side: the 10 raw scores z (if known) and the softmax probabilities, both coloured as every
     probability chart is (the true digit green, a wrong top guess red); each bar's value written on it."""
     colours = probability_colours(probs, true_label)
@@ -202,4 +202,4 @@ def scores_probs_svg(scores: Sequence[float] | None, probs: Sequence[float], tru
         for d in range(10):
             body.append(_text(x0 + (d + 0.5) * slot, plot_top + plot_h + 26, str(d), FONT_SIZE + 3))
         body.append(_text(x0 + panel / 2, height - 10, xlabel, FONT_SIZE + 1))
-    return _svg("home_probs", width, height, body, 1100)
+    return _svg("home_probs", width, height, body, 1100, label)
