@@ -163,10 +163,22 @@ if (!w.__mnistLabTips && (w.matchMedia("(hover: none)").matches || w.navigator.m
 </script>""".replace("TIP_MS", str(TIP_MS))
 
 
+# On a touch screen (no hover) two toolbars stay on screen once shown, over what is above them:
+# - Plotly's, once a finger has touched a chart, covers the legend at the chart's top (a tablet's narrow charts
+#   wrap it across their whole width). A finger zooms and pans without it; a double tap zooms back out.
+# - Streamlit's table toolbar floats above a table's top edge, over the line above it (the Class page's join
+#   code): the table is moved down by the toolbar's height.
+_TOUCH_STYLE = """<style>@media (hover: none) {
+  .js-plotly-plot .modebar-container { display: none !important; }
+  [data-testid="stDataFrame"] { margin-top: 2.25rem; }
+}</style>"""
+
+
 def fold_sidebar_on_narrow_screens() -> None:
     """Fold the sidebar once on a narrow screen, so that the Draw canvas and the charts get the full width; on a
-    touch screen, close a tapped help tooltip after a moment."""
+    touch screen, close a tapped help tooltip after a moment and keep toolbars off what they would cover."""
     st.sidebar.iframe(_FOLD_SCRIPT + _TIP_SCRIPT, height=1)  # our own constant scripts, never user input
+    st.html(_TOUCH_STYLE)  # only a style: it takes no room on the page
 
 
 def digit_image(image: np.ndarray, size: int = 112) -> np.ndarray:

@@ -311,12 +311,6 @@ def _plot_labels() -> dict:
     return {n: t(f"train.plot.{n}") for n in names}
 
 
-# On a touch screen Plotly's toolbar, once a finger has touched a chart, stays over the legend at the chart's top
-# (a tablet's narrow charts wrap the legend across the whole width). A finger zooms and pans without it.
-_NO_TOOLBAR_ON_TOUCH = ("<style>@media (hover: none) { .st-key-train_loss_chart .modebar-container, "
-                        ".st-key-train_acc_chart .modebar-container { display: none !important; } }</style>")
-
-
 def charts_ui(job, events: list[dict], live: bool = False) -> None:
     """Loss per step and accuracy per epoch (kNN: accuracy against k), each under a short explanation.
     `live`: side by side and a little lower, the explanations in the charts' help, so that progress and both
@@ -332,7 +326,6 @@ def charts_ui(job, events: list[dict], live: bool = False) -> None:
     acc_note = t("train.explain.acc.target" if cfg.target_accuracy else "train.explain.acc",
                  n=f"{cfg.eval_subset:,}", target=f"{cfg.target_accuracy or 0:.1%}")
     height = 275 if live else 340  # live: progress and both charts on a 1280x720 screen under the page header
-    st.html(_NO_TOOLBAR_ON_TOUCH)  # only a style: takes no room on the page
     loss_box, acc_box = st.columns(2) if live else (st.container(), st.container())
     with loss_box:
         note, switch = st.columns([1, 1] if live else [2, 1], vertical_alignment="center")  # room for the label
