@@ -210,8 +210,8 @@ def svg_figures(at) -> dict:
 
     found = {}
     for md in at.markdown:
-        if md.value.lstrip().startswith("<svg"):
-            root = ET.fromstring(md.value)
+        if md.value.startswith("<div><svg"):
+            root = ET.fromstring(md.value).find("{http://www.w3.org/2000/svg}svg")
             found[root.get("data-figure")] = root
     return found
 

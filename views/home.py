@@ -29,9 +29,10 @@ scores_probs_svg = _figure(home_svg.scores_probs_svg)
 
 
 def figure_ui(svg: str, key: str) -> None:
-    """An SVG figure in a keyed container (.st-key-<key> in the page, for tests and styles)."""
+    """An SVG figure in a keyed container (.st-key-<key> in the page, for tests and styles). Inside a <div> it is
+    an HTML block to the markdown parser, passed on as it is: no *, _ or $ in a text is read as markdown."""
     with st.container(key=key):
-        st.markdown(svg, unsafe_allow_html=True)
+        st.markdown(f"<div>{svg}</div>", unsafe_allow_html=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

@@ -31,6 +31,9 @@ def test_home_draws_its_four_figures_without_loading_plotly(page, server):
         figure.scroll_into_view_if_needed()
         box = figure.bounding_box()
         assert box and box["width"] > 300 and box["height"] > 60, (key, box)
+    # passed on as an HTML block, not inline in a paragraph (there a text with *, _ or $ came out empty)
+    assert page.evaluate("() => Array.from(document.querySelectorAll('svg[data-figure]'))"
+                         ".map(s => s.parentElement.tagName)") == ["DIV"] * 4
     cell = page.locator('.st-key-home_grid rect[data-row="8"][data-col="10"]')
     assert cell.locator("title").text_content(timeout=5_000) == t("home.grid.hover", row=8, col=10,
                                                                  value=cell.get_attribute("data-value"))

@@ -3,8 +3,8 @@
 Why not Plotly: the Home page is a fresh browser's first page, and Plotly's 4.7 MB of JavaScript took about 2 s of
 a 2-core machine's time to compile before any chart appeared (benchmarks/pages.py). These figures need no zoom or
 pan; a hover still shows each value (an SVG <title> is the browser's own tooltip). Strings in, a string out; no
-Streamlit. Every text a figure shows is passed in by the caller, so the page can translate it. Values a test or a
-screen reader may want are also in data-* attributes.
+Streamlit. Every text a figure shows is passed in by the caller, so the page can translate it. The values are also
+in data-* attributes, for tests; each figure is named for screen readers by its `label`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def _text(x: float, y: float, text: str, size: float = FONT_SIZE, anchor: str = 
 
 
 def _grey(value: int) -> str:
-    """Ink on paper: 0 is white, 255 black (Plotly's "Greys" scale is this straight line)."""
+    """Ink on paper: 0 is white, 255 black, in a straight line between."""
     g = 255 - int(value)
     return f"rgb({g},{g},{g})"
 
