@@ -19,7 +19,7 @@ run: $(APP_STAMP)
 	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m ui.serve
 
-# One process: 13:24-14:12 of tests (732) on 2 cores in three fresh-clone CI runs on 2026-12-04 afternoon (the browser
+# One process: 13:24-14:15 of tests (732) on 2 cores in four fresh-clone CI runs on 2026-12-04 afternoon (the browser
 # tests first, then the rest). `$(PY) -m pytest -n 2` (the browser tests alone on one worker, see tests/conftest.py)
 # took 12-13 min on a busier machine, but in three fresh-clone runs each had one browser test time out under
 # the two workers' contention (a different one each time), so it is not the default.
