@@ -50,6 +50,7 @@ CLASS_PRESET = "class-setup"  # the picker's entry for the setup a student's cla
 CLASS_SETUP_KEY = "train_class_setup"  # session: that setup's text, put there by ui.classroom before the page draws
 KEEP = {"persist_state": "session"}  # every control keeps its value across page switches
 K_RANGE = FAMILIES["knn"].limits["k"]
+HIDDEN_RANGE, GRID_RANGE, SEED_RANGE = (1, 4096), (1, 28), (0, 2**31 - 1)  # the NumPy net's units, kNN's grid, seed
 SAVED = "train_form"  # the workspace setting that holds the form as it was last left
 MAX_WIDTHS_TEXT = 200  # a saved widths text longer than this is not put back (the field itself takes any text)
 
@@ -113,9 +114,11 @@ _ALLOWED: dict[str, Callable[[object], bool]] = {
     "label_smoothing": _one_of(SMOOTHING_CHOICES), "batch_size": _one_of(BATCH_CHOICES),
     "target_accuracy": _one_of(TARGET_CHOICES), "train_subset": _one_of(SUBSET_CHOICES),
     "widths": lambda v: isinstance(v, str) and len(v) <= MAX_WIDTHS_TEXT,
-    "hidden": _ranged(1, 4096), "epochs": _ranged(1, MAX_EPOCHS), "k": _ranged(*K_RANGE), "knn_grid": _ranged(1, 28),
-    "seed": _ranged(0, 2**31 - 1),
+    "hidden": _ranged(*HIDDEN_RANGE), "epochs": _ranged(1, MAX_EPOCHS), "k": _ranged(*K_RANGE),
+    "knn_grid": _ranged(*GRID_RANGE), "seed": _ranged(*SEED_RANGE),
 }
+# The controls whose value a session can hold and the control not show (a choice list or the machine changed)
+_SNAPPED = ("lr", "l2", "label_smoothing", "batch_size", "target_accuracy", "train_subset", "device")
 
 
 def restore_form() -> None:
@@ -156,13 +159,9 @@ def init_state() -> None:
     defaults.setdefault("hidden", 30)
     for field, value in defaults.items():
         ss.setdefault(key(field), value)
-    snap = {"lr": LR_CHOICES, "l2": L2_CHOICES, "label_smoothing": SMOOTHING_CHOICES, "batch_size": BATCH_CHOICES,
-            "target_accuracy": TARGET_CHOICES, "train_subset": SUBSET_CHOICES}
-    for field, choices in snap.items():
-        if ss[key(field)] not in choices:
+    for field in _SNAPPED:
+        if not _ALLOWED[field](ss[key(field)]):
             ss[key(field)] = defaults[field]
-    if ss[key("device")] not in _usable():
-        ss[key("device")] = "auto"
     lang = ss.get("lang", "en")
     if ss.get("train_lang", lang) != lang:
         # The labels changed language but the values did not, so Streamlit would not tell the browser, which
@@ -222,8 +221,9 @@ def model_ui() -> dict:
         form["widths"] = st.text_input(t("train.widths"), key=key("widths"), on_change=_mark_custom,
                                        help=t("train.widths.help"), placeholder="128,64", **KEEP)
     if kind == "scratch":
-        form["hidden"] = st.number_input(t("train.hidden"), min_value=1, max_value=4096, step=10, key=key("hidden"),
-                                         on_change=_mark_custom, help=t("train.hidden.help"), **KEEP)
+        form["hidden"] = st.number_input(t("train.hidden"), min_value=HIDDEN_RANGE[0], max_value=HIDDEN_RANGE[1],
+                                         step=10, key=key("hidden"), on_change=_mark_custom,
+                                         help=t("train.hidden.help"), **KEEP)
         st.info(t("train.note.scratch"))
     if kind == "knn":
         st.info(t("train.note.knn"))
@@ -291,8 +291,9 @@ def knn_ui(kind: str) -> dict:
                                  help=t("train.knn_features.help"), **KEEP),
     }
     if form["knn_features"] == "blocks":
-        form["knn_grid"] = st.slider(t("train.knn_grid"), min_value=1, max_value=28, key=key("knn_grid"),
-                                     on_change=_mark_custom, help=t("train.knn_grid.help"), **KEEP)
+        form["knn_grid"] = st.slider(t("train.knn_grid"), min_value=GRID_RANGE[0], max_value=GRID_RANGE[1],
+                                     key=key("knn_grid"), on_change=_mark_custom, help=t("train.knn_grid.help"),
+                                     **KEEP)
     return form
 
 
@@ -313,8 +314,8 @@ def device_ui(kind: str) -> dict:
     else:
         st.caption(t("train.note.device.scratch"))
     if uses(kind, "seed"):
-        form["seed"] = st.number_input(t("train.seed"), min_value=0, max_value=2**31 - 1, step=1, key=key("seed"),
-                                       on_change=_mark_custom, help=t("train.seed.help"), **KEEP)
+        form["seed"] = st.number_input(t("train.seed"), min_value=SEED_RANGE[0], max_value=SEED_RANGE[1], step=1,
+                                       key=key("seed"), on_change=_mark_custom, help=t("train.seed.help"), **KEEP)
     return form
 
 
