@@ -4,6 +4,9 @@ weighs. Shared by core.learn.config (which checks a spec before anything heavy i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import pairwise
+
 
 def split_spec(spec: str) -> tuple[str, list[int] | None]:
     """("mlp", [128, 64]) for "mlp:128,64", ("cnn", []) for "cnn"; widths None when they are not integers.
@@ -15,7 +18,11 @@ def split_spec(spec: str) -> tuple[str, list[int] | None]:
         return head, None
 
 
+def dense_parameters(sizes: Sequence[int]) -> int:
+    """Weights and biases of fully connected layers with these sizes ([784, 128, 10]: 784*128 + 128 + 128*10 + 10)."""
+    return sum(n_in * n_out + n_out for n_in, n_out in pairwise(sizes))
+
+
 def chain_parameters(widths: list[int]) -> int:
     """Weights and biases of a fully connected chain 784 -> widths -> 10 (a linear model: no widths)."""
-    sizes = [28 * 28, *widths, 10]
-    return sum(n_in * n_out + n_out for n_in, n_out in zip(sizes, sizes[1:], strict=False))
+    return dense_parameters([28 * 28, *widths, 10])

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from itertools import pairwise
 
 import numpy as np
 import plotly.graph_objects as go
@@ -18,6 +17,7 @@ import torch
 from plotly.subplots import make_subplots
 
 from core.learn import families
+from core.learn.arch import dense_parameters as parameter_count  # noqa: F401 (the Home page's count of a diagram)
 from core.learn.config import TrainConfig, parse_arch
 from core.learn.data import MEAN, STD
 from ui.figures.style import BLUE, ORANGE, font
@@ -64,11 +64,6 @@ def inkiest_row(image: torch.Tensor | np.ndarray) -> int:
 def row_slice(row: int) -> tuple[int, int]:
     """Where image row `row` lands in the flattened 784-vector: positions [start, stop)."""
     return row * SIDE, (row + 1) * SIDE
-
-
-def parameter_count(sizes: Sequence[int]) -> int:
-    """Weights plus biases of fully-connected layers with these sizes (784*128 + 128 + ...)."""
-    return sum(a * b + b for a, b in pairwise(sizes))
 
 
 def normalised_value(pixel: float, mean: float = MEAN, std: float = STD) -> float:

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from core.errors import ConfigError
-from core.learn.arch import chain_parameters, split_spec
+from core.learn.arch import chain_parameters, dense_parameters, split_spec
 from core.learn.families.base import STEPPED, Family, NotInspectable
 from core.learn.losses import compute_loss
 
@@ -114,7 +114,7 @@ class TorchFamily(Family):
         convs = {"cnn": [(1, 8, 3), (8, 16, 3), (16, 32, 3)], "lenet5": [(1, 6, 5), (6, 16, 5)]}[kind]
         dense = {"cnn": [32 * 7 * 7, 10], "lenet5": [16 * 5 * 5, 120, 84, 10]}[kind]
         return (sum(c_in * c_out * k * k + c_out for c_in, c_out, k in convs)
-                + sum(n_in * n_out + n_out for n_in, n_out in zip(dense, dense[1:], strict=False)))
+                + dense_parameters(dense))
 
     def owns(self, model) -> bool:
         return isinstance(model, nn.Module)
