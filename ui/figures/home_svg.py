@@ -15,10 +15,9 @@ from itertools import pairwise
 
 import numpy as np
 
+from ui.figures.data import N_PIXELS, SIDE, row_slice
 from ui.figures.style import ACCENT, BLUE, FONT_SIZE, GRID, probability_colours
 
-SIDE = 28
-N_PIXELS = SIDE * SIDE
 TEXT = "#31333f"  # Streamlit's text colour
 PAPER = "#e3e3e3"  # shows through the gaps between pixels: every cell is visible, blank ones too
 
@@ -96,9 +95,10 @@ def vector_strip_svg(image, highlight_row: int | None = None, xlabel: str = "pos
     body.append(f'<rect x="{left}" y="4" width="{N_PIXELS * cell}" height="{strip}" fill="none" stroke="{GRID}"/>')
     body.append("</g>")
     if highlight_row is not None:
-        x = left + highlight_row * SIDE * cell
-        body.append(f'<rect x="{x - 1.5:g}" y="2.5" width="{SIDE * cell + 3:g}" height="{strip + 3}" fill="none" '
-                    f'stroke="{ACCENT}" stroke-width="3"/>')
+        start, stop = row_slice(highlight_row)
+        x = left + start * cell
+        body.append(f'<rect x="{x - 1.5:g}" y="2.5" width="{(stop - start) * cell + 3:g}" height="{strip + 3}" '
+                    f'fill="none" stroke="{ACCENT}" stroke-width="3"/>')
     for i in range(0, N_PIXELS + 1, 112):
         body.append(_text(left + i * cell, strip + 24, str(i), FONT_SIZE - 1))
     body.append(_text(width / 2, strip + 52, xlabel, FONT_SIZE + 1))
