@@ -179,15 +179,17 @@ def workspace_runs(at) -> list[str]:
     return [d.name for d in sorted(folders, key=lambda d: (d / "config.json").stat().st_mtime)]
 
 
-def open_view(view: str, runs: dict | None = None, lang: str = "en", ws=None, timeout: int = 60, **state):
+def open_view(view: str, runs: dict | None = None, lang: str = "en", ws=None, timeout: int = 60,
+              query: dict | None = None, **state):
     """AppTest of the whole app (app.py) switched to views/<view>.py, in a workspace holding `runs` (or in `ws`,
-    an existing workspace or its id). app.py opens the workspace from the URL, as it does for a browser: pages
-    never open one themselves."""
+    an existing workspace or its id), the address holding `query` too. app.py opens the workspace from the URL,
+    as it does for a browser: pages never open one themselves."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
     at.query_params["ws"] = ws if isinstance(ws, str) else (ws or new_workspace(runs)).id
     at.query_params["lang"] = lang
+    at.query_params.update(query or {})
     for key, value in state.items():
         at.session_state[key] = value
     at.run()

@@ -12,7 +12,7 @@ from core.lab import workspaces
 from core.lab.jobs import queue as job_queue
 from core.lab.jobs import store as jobs
 from core.learn.presets import PRESETS
-from tests.conftest import slow_knn_search, workspace_runs
+from tests.conftest import open_view, slow_knn_search, workspace_runs
 from ui.i18n.train import EN, ZH, ZH_SOURCES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,13 +123,7 @@ def test_choosing_a_preset_fills_the_controls(at):
 
 def _reopen(ws_id: str, query: dict | None = None) -> AppTest:
     """The Train page of workspace ws_id in a new session: a reload, a second tab, another computer."""
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    app.query_params.update({"ws": ws_id, **(query or {})})
-    app.run()
-    app.switch_page("views/train.py")
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return open_view("train", ws=ws_id, query=query)
 
 
 def test_the_form_is_as_it_was_left_after_a_reload(at):
